@@ -1,0 +1,81 @@
+"""Publishing to RabbitMQ with publisher confirms and `mandatory`.
+
+A publish returns only once the broker has confirmed it; a message the broker
+cannot route raises instead of being dropped silently.
+"""
+
+import json
+import logging
+
+import eventlet
+from eventlet.semaphore import Semaphore
+from kombu import Connection, Producer
+
+log = logging.getLogger(__name__)
+
+
+class PublishFailed(Exception):
+    pass
+
+
+def connect(amqp_uri: str, heartbeat: int = 10) -> Connection:
+    return Connection(amqp_uri, heartbeat=heartbeat,
+                      transport_options={"confirm_publish": True})
+
+
+class Publisher:
+    """One confirmed channel, shared by the green threads of one process."""
+
+    def __init__(self, amqp_uri: str, heartbeat: int = 10):
+        self.amqp_uri = amqp_uri
+        self.heartbeat = heartbeat
+        self._connection = None
+        self._producer = None
+        # A kombu channel is not safe for concurrent green threads.
+        self._lock = Semaphore(1)
+
+    def _ensure(self):
+        if self._connection is None or not self._connection.connected:
+            self.close()
+            self._connection = connect(self.amqp_uri, self.heartbeat)
+            self._connection.ensure_connection(max_retries=1)
+            self._producer = Producer(self._connection.channel())
+
+    def publish(self, body, *, exchange: str, routing_key: str, headers: dict | None = None,
+                message_id: str | None = None, expiration: float | None = None) -> None:
+        payload = body if isinstance(body, str | bytes) else json.dumps(body)
+        with self._lock:
+            try:
+                self._ensure()
+                self._producer.publish(
+                    payload, exchange=exchange, routing_key=routing_key,
+                    content_type="application/json", content_encoding="utf-8",
+                    delivery_mode=2, mandatory=True, headers=headers or {},
+                    message_id=message_id, expiration=expiration,
+                    retry=False,
+                )
+            except Exception as exc:
+                # Drop the channel: after a return or a broken connection it is
+                # in an unknown state, and the next publish starts clean.
+                self.close()
+                raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def close(self):
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail
+                log.debug("closing a broken AMQP connection failed", exc_info=True)
+        self._connection = None
+        self._producer = None
+
+
+def wait_for_broker(amqp_uri: str, seconds: float = 30) -> None:
+    with eventlet.Timeout(seconds):
+        while True:
+            try:
+                with Connection(amqp_uri) as conn:
+                    conn.ensure_connection(max_retries=1)
+                    return
+            except Exception:  # noqa: BLE001 - keep trying until the deadline
+                eventlet.sleep(0.5)

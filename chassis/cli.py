@@ -1,0 +1,74 @@
+"""`cityhub`: the operations command line.
+
+  cityhub run NAME               run one deployable (identity, payments, ..., gateway)
+  cityhub migrate [NAME ...]     apply database migrations (all by default)
+  cityhub seed                   load demo data and the sandbox partner
+  cityhub topology               declare every exchange, queue and binding
+  cityhub partner create APP_ID  add a partner; prints {"app_id", "secret"}
+  cityhub dlq list               dead-letter depth of every handler
+  cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
+"""
+
+import argparse
+import json
+import sys
+import warnings
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="cityhub", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one deployable")
+    run.add_argument("name", choices=["identity", "payments", "appointments", "notify",
+                                      "gateway"])
+    migrate = commands.add_parser("migrate", help="apply migrations")
+    migrate.add_argument("names", nargs="*")
+    commands.add_parser("seed", help="load demo data and the sandbox partner")
+    commands.add_parser("topology", help="declare all queues and bindings")
+    partner = commands.add_parser("partner", help="manage partners")
+    partner_commands = partner.add_subparsers(dest="action", required=True)
+    create = partner_commands.add_parser("create", help="add a partner")
+    create.add_argument("app_id")
+    dlq = commands.add_parser("dlq", help="dead-letter queues")
+    dlq_commands = dlq.add_subparsers(dest="action", required=True)
+    dlq_commands.add_parser("list", help="dead-letter depth of every handler")
+    replay = dlq_commands.add_parser("replay", help="move dead letters back to their queue")
+    replay.add_argument("queue", help="the handler queue, e.g. notify.on_citizen_registered")
+    replay.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    # eventlet announces its own deprecation on import; hide that message only.
+    warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
+
+    if args.command == "run":
+        from chassis.runner import run as run_deployable
+
+        run_deployable(args.name)
+        return 0
+
+    from chassis import operations
+    from chassis.settings import get_settings
+
+    settings = get_settings()
+    try:
+        if args.command == "migrate":
+            operations.migrate(settings, args.names)
+        elif args.command == "seed":
+            print(json.dumps(operations.seed(settings)))
+        elif args.command == "topology":
+            print(json.dumps({"declared": operations.declare_topology(settings)}))
+        elif args.command == "partner":
+            print(json.dumps(operations.create_partner(settings, args.app_id)))
+        elif args.command == "dlq" and args.action == "list":
+            for row in operations.dead_letters(settings):
+                print(json.dumps(row))
+        elif args.command == "dlq" and args.action == "replay":
+            print(json.dumps(operations.replay(settings, args.queue, args.limit)))
+    except operations.OperationFailed as exc:
+        print(f"cityhub: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""SQLAlchemy for Nameko services: one unit of work per worker.
+
+`Database` is a DependencyProvider. A worker gets a `UnitOfWork`; each
+`uow.transaction()` commits the state change and its outbox events together,
+then wakes the outbox relay so the events leave at once.
+"""
+
+import json
+from contextlib import contextmanager
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from chassis.settings import Settings, get_settings
+from contracts.events import EventEnvelope, events_exchange
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            # WAL lets readers work while the relay or a handler writes.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=4, pool_pre_ping=True)
+
+
+def settings_of(container) -> Settings:
+    """Tests pass their own Settings in the Nameko config; processes read the env."""
+    return container.config.get("CITYHUB_SETTINGS") or get_settings()
+
+
+def new_event(source: str, event_type: str, payload: dict, *, citizen_id: str | None = None,
+              correlation_id: str | None = None) -> EventEnvelope:
+    return EventEnvelope(type=event_type, source=source, payload=payload,
+                         citizen_id=citizen_id, correlation_id=correlation_id)
+
+
+def outbox_row(outbox_model, envelope: EventEnvelope):
+    return outbox_model(
+        event_id=envelope.event_id,
+        exchange=events_exchange(envelope.source),
+        routing_key=envelope.type,
+        body=envelope.model_dump_json(),
+        correlation_id=envelope.correlation_id,
+    )
+
+
+def claim_event(session: Session, inbox_model, consumer: str, event_id: str) -> bool:
+    """Record that `consumer` applies `event_id`; False if it already has.
+
+    Runs in the handler's own transaction: if the handler fails, the claim is
+    rolled back with its effects. A concurrent duplicate waits on the primary
+    key and then finds the row.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - we only run on these two
+        dialect_insert = insert
+    statement = dialect_insert(inbox_model).values(consumer=consumer, event_id=event_id)
+    result = session.execute(statement.on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+class UnitOfWork:
+    def __init__(self, provider: "Database", worker_ctx):
+        self._provider = provider
+        self._worker_ctx = worker_ctx
+        self._events: list[EventEnvelope] = []
+
+    @property
+    def request_id(self) -> str | None:
+        return self._worker_ctx.context_data.get("request_id")
+
+    @property
+    def consumer(self) -> str:
+        entrypoint = self._worker_ctx.entrypoint
+        return f"{entrypoint.container.service_name}.{entrypoint.method_name}"
+
+    @contextmanager
+    def transaction(self):
+        try:
+            with self._provider.sessionmaker.begin() as session:
+                yield session
+                self._flush_events(session)
+        except BaseException:
+            self._events.clear()  # rolled back: these events never happened
+            raise
+        if self._events:
+            self._events.clear()
+            self._provider.wake_relay()
+
+    @contextmanager
+    def read(self):
+        with self._provider.sessionmaker() as session:
+            yield session
+
+    def publish(self, event_type: str, payload: dict, citizen_id: str | None = None):
+        """Queue an event for the outbox of the transaction in progress."""
+        self._events.append(new_event(self._provider.service_name, event_type, payload,
+                                      citizen_id=citizen_id, correlation_id=self.request_id))
+
+    def claim(self, session: Session, event_id: str) -> bool:
+        """True the first time this handler sees `event_id` (see `claim_event`)."""
+        return claim_event(session, self._provider.base_inbox, self.consumer, event_id)
+
+    def _flush_events(self, session: Session):
+        for envelope in self._events:
+            session.add(outbox_row(self._provider.base_outbox, envelope))
+
+
+class Database(DependencyProvider):
+    """`db = Database(Outbox, Inbox)` on a service class."""
+
+    def __init__(self, outbox_model=None, inbox_model=None):
+        self.base_outbox = outbox_model
+        self.base_inbox = inbox_model
+        self.engine = None
+        self.sessionmaker = None
+        self.relay = None
+
+    @property
+    def service_name(self) -> str:
+        return self.container.service_name
+
+    def setup(self):
+        settings = settings_of(self.container)
+        url = settings.database_url(self.service_name)
+        self.engine = make_engine(url, pool_size=self.container.max_workers + 2)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def start(self):
+        if self.base_outbox is not None:
+            from chassis.outbox import OutboxRelay
+
+            settings = settings_of(self.container)
+            self.relay = OutboxRelay(self.sessionmaker, self.base_outbox, settings,
+                                     self.service_name)
+            self.container.spawn_managed_thread(self.relay.run, identifier="outbox-relay")
+
+    def stop(self):
+        if self.relay is not None:
+            self.relay.stop()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def wake_relay(self):
+        if self.relay is not None:
+            self.relay.wake()
+
+    def get_dependency(self, worker_ctx):
+        return UnitOfWork(self, worker_ctx)
+
+
+def pending_outbox(session: Session, outbox_model, limit: int = 100):
+    query = (select(outbox_model).where(outbox_model.sent_at.is_(None))
+             .order_by(outbox_model.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        # Two relays (two replicas of a service) never take the same rows.
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def as_json(row) -> dict:
+    return json.loads(row.body)
+
+
+class SettingsProvider(DependencyProvider):
+    """`settings = SettingsProvider()` gives a worker the process's Settings."""
+
+    def get_dependency(self, worker_ctx):
+        return settings_of(self.container)

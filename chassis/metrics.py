@@ -1,0 +1,97 @@
+"""Prometheus metrics, and the Nameko extension that records and serves them.
+
+Every process serves `/metrics` on its own port (chassis.settings.METRICS_PORTS).
+Labels carry entrypoint names, queue names and status codes: never ids or
+personal data, which would both leak and explode the series count.
+"""
+
+import logging
+import time
+
+import eventlet
+import eventlet.wsgi
+from nameko.extensions import DependencyProvider, SharedExtension
+from nameko.rpc import Rpc
+from nameko.web.handlers import HttpRequestHandler
+from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
+
+from chassis import logs
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+RPC_REQUESTS = Counter("cityhub_rpc_requests_total", "RPC calls handled",
+                       ["service", "method", "outcome"])
+RPC_LATENCY = Histogram("cityhub_rpc_latency_seconds", "RPC handling time",
+                        ["service", "method"], buckets=LATENCY_BUCKETS)
+EVENTS_HANDLED = Counter("cityhub_events_handled_total", "Event deliveries handled",
+                         ["handler", "outcome"])
+EVENT_LATENCY = Histogram("cityhub_event_handler_latency_seconds", "Event handling time",
+                          ["handler"], buckets=LATENCY_BUCKETS)
+HTTP_REQUESTS = Counter("cityhub_http_requests_total", "HTTP requests answered",
+                        ["method", "route", "status"])
+HTTP_LATENCY = Histogram("cityhub_http_request_latency_seconds", "HTTP request time",
+                         ["method", "route"], buckets=LATENCY_BUCKETS)
+OUTBOX_PENDING = Gauge("cityhub_outbox_pending", "Outbox events not yet published",
+                       ["service"])
+OUTBOX_PUBLISH_FAILURES = Counter("cityhub_outbox_publish_failures_total",
+                                  "Outbox publishes the broker refused or missed", ["service"])
+DEAD_LETTER_DEPTH = Gauge("cityhub_dead_letter_depth", "Messages in a handler's DLQ", ["queue"])
+EVENTS_DEAD_LETTERED = Counter("cityhub_events_dead_lettered_total",
+                               "Events moved to a dead-letter queue", ["handler"])
+EVENTS_RETRIED = Counter("cityhub_events_retried_total", "Event deliveries scheduled for retry",
+                         ["handler"])
+
+
+def observe_http(method: str, route: str, status: int, elapsed: float) -> None:
+    HTTP_REQUESTS.labels(method, route, str(status)).inc()
+    HTTP_LATENCY.labels(method, route).observe(elapsed)
+
+
+class MetricsServer(SharedExtension):
+    """Serves the process's registry on its metrics port."""
+
+    def start(self):
+        from chassis.db import settings_of
+
+        settings = settings_of(self.container)
+        port = settings.metrics_port(self.container.service_name)
+        sock = eventlet.listen((settings.metrics_host, port))
+        self._server = self.container.spawn_managed_thread(
+            lambda: eventlet.wsgi.server(sock, make_wsgi_app(), log_output=False),
+            identifier="metrics-server")
+
+    def stop(self):
+        self._server.kill()
+
+    def kill(self):
+        self.stop()
+
+
+class Instrumentation(DependencyProvider):
+    """Times every worker of the service, and binds its request id to the logs."""
+
+    server = MetricsServer()
+
+    def worker_setup(self, worker_ctx):
+        worker_ctx.data_started = time.perf_counter()
+        logs.bind_request_id(worker_ctx.context_data.get("request_id"))
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        elapsed = time.perf_counter() - getattr(worker_ctx, "data_started", time.perf_counter())
+        entrypoint = worker_ctx.entrypoint
+        name = entrypoint.method_name
+        if isinstance(entrypoint, Rpc):
+            outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
+            RPC_REQUESTS.labels(worker_ctx.service_name, name, outcome).inc()
+            RPC_LATENCY.labels(worker_ctx.service_name, name).observe(elapsed)
+        elif isinstance(entrypoint, HttpRequestHandler):
+            pass  # the gateway's ApiRoute records the response it actually sent
+        else:
+            handler = f"{worker_ctx.service_name}.{name}"
+            EVENTS_HANDLED.labels(handler, "ok" if exc_info is None else "error").inc()
+            EVENT_LATENCY.labels(handler).observe(elapsed)
+
+    def worker_teardown(self, worker_ctx):
+        logs.bind_request_id(None)

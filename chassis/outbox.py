@@ -1,0 +1,97 @@
+"""The outbox relay: publishes committed events, marks them sent, retries the rest.
+
+It runs as a green thread inside each service process. A commit that wrote
+events wakes it at once; otherwise it polls, so rows left by a crash, by a
+broker outage or by another process are still published.
+"""
+
+import logging
+from datetime import UTC, datetime
+
+import eventlet
+from eventlet.event import Event
+from sqlalchemy import func, select
+
+from chassis import metrics
+from chassis.broker import Publisher, PublishFailed
+from chassis.db import pending_outbox
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 10.0
+
+
+class OutboxRelay:
+    def __init__(self, sessionmaker, outbox_model, settings, service_name: str):
+        self.sessionmaker = sessionmaker
+        self.outbox = outbox_model
+        self.poll_seconds = settings.outbox_poll_seconds
+        self.service_name = service_name
+        self.publisher = Publisher(settings.amqp_uri, settings.amqp_heartbeat)
+        self._wakeup = Event()
+        self._running = True
+
+    def wake(self):
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def stop(self):
+        self._running = False
+        self.wake()
+        self.publisher.close()
+
+    def run(self):
+        backoff = 0.0
+        while self._running:
+            try:
+                published = self.relay_once()
+                backoff = 0.0
+                if published:
+                    continue  # there may be more waiting
+            except PublishFailed as exc:
+                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.2)
+                log.warning("outbox relay could not publish; retrying",
+                            extra={"error": str(exc), "retry_in": backoff})
+            except Exception:  # noqa: BLE001 - the relay must outlive any one failure
+                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.2)
+                log.exception("outbox relay failed; retrying")
+            self._sleep(backoff or self.poll_seconds)
+
+    def _sleep(self, seconds: float):
+        with eventlet.Timeout(seconds, False):
+            self._wakeup.wait()
+        self._wakeup = Event()
+
+    def relay_once(self, batch: int = 100) -> int:
+        """Publish up to `batch` pending events; return how many were sent."""
+        sent = 0
+        failure = None
+        with self.sessionmaker.begin() as session:
+            for row in pending_outbox(session, self.outbox, batch):
+                try:
+                    self.publisher.publish(
+                        row.body, exchange=row.exchange, routing_key=row.routing_key,
+                        message_id=row.event_id,
+                        headers={"nameko.request_id": row.correlation_id or ""},
+                    )
+                except PublishFailed as exc:
+                    row.attempts += 1
+                    row.last_error = str(exc)[:500]
+                    metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service_name).inc()
+                    # Stop this batch: what follows would fail the same way, and
+                    # publishing later rows first would reorder events.
+                    failure = exc
+                    break
+                row.sent_at = datetime.now(UTC)
+                sent += 1
+            session.flush()
+            self._report_pending(session)
+        # The rows already sent are committed as sent before the failure is raised.
+        if failure is not None:
+            raise failure
+        return sent
+
+    def _report_pending(self, session):
+        count = session.scalar(select(func.count()).select_from(self.outbox)
+                               .where(self.outbox.sent_at.is_(None)))
+        metrics.OUTBOX_PENDING.labels(self.service_name).set(count)

@@ -1,0 +1,95 @@
+"""One typed settings object, read from the environment when asked for.
+
+Nothing here connects to anything: callers build clients from these values when
+their extension starts, never at import time.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("identity", "payments", "appointments", "notify")
+# Every deployable, in start order, with the port its /metrics listens on.
+METRICS_PORTS = {"gateway": 9100, "identity": 9101, "payments": 9102,
+                 "appointments": 9103, "notify": 9104}
+DEV_SANDBOX_SECRET = "sandbox-secret"
+# A fixed development key so that `make up` works with no setup. Production
+# refuses to start with it (see `check_production`).
+DEV_DATA_KEY = "dev1:Y2l0eWh1Yi1kZXZlbG9wbWVudC1rZXktMzJieXRlcyE="
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITYHUB_", extra="ignore")
+
+    env: str = "development"
+    var_dir: Path = Path("var")
+
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+    # One database per deployable; empty means a SQLite file under var_dir.
+    identity_database_url: str = ""
+    payments_database_url: str = ""
+    appointments_database_url: str = ""
+    notify_database_url: str = ""
+    gateway_database_url: str = ""
+
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    metrics_host: str = "127.0.0.1"
+    # Added to every metrics port, so that test runs do not clash with `make up`.
+    metrics_port_offset: int = 0
+
+    # Prefetch equals max_workers in Nameko, so this sets both on purpose.
+    max_workers: int = 10
+    # Short heartbeats let the broker notice a dead consumer (and redeliver its
+    # unacked messages) within seconds rather than minutes.
+    amqp_heartbeat: int = 10
+    rpc_timeout_seconds: float = 5.0
+
+    sandbox_secret: str = DEV_SANDBOX_SECRET
+    # "kid:base64(32 bytes)" pairs, comma separated; the first encrypts.
+    data_keys: str = DEV_DATA_KEY
+    blind_index_key: str = "dev-blind-index-key"
+
+    signature_window_seconds: int = 300
+    max_body_bytes: int = 64 * 1024
+
+    outbox_poll_seconds: float = 0.5
+    handler_max_attempts: int = 5
+    handler_backoff_seconds: list[float] = Field(default=[0.2, 1.0, 5.0, 15.0])
+
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def check_production(self):
+        if self.env == "production":
+            if self.sandbox_secret == DEV_SANDBOX_SECRET:
+                raise ValueError("CITYHUB_SANDBOX_SECRET must be changed in production")
+            if self.data_keys == DEV_DATA_KEY:
+                raise ValueError("CITYHUB_DATA_KEYS must be set in production")
+        return self
+
+    def database_url(self, deployable: str) -> str:
+        url = getattr(self, f"{deployable}_database_url")
+        return url or f"sqlite:///{self.var_dir / (deployable + '.db')}"
+
+    def metrics_port(self, deployable: str) -> int:
+        return METRICS_PORTS[deployable] + self.metrics_port_offset
+
+    def nameko_config(self) -> dict:
+        return {
+            "AMQP_URI": self.amqp_uri,
+            "HEARTBEAT": self.amqp_heartbeat,
+            "max_workers": self.max_workers,
+            "parent_calls_tracked": 10,
+            "serializer": "json",
+            "WEB_SERVER_ADDRESS": f"{self.gateway_host}:{self.gateway_port}",
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,66 @@
+"""Typed errors that cross service boundaries.
+
+A service raises one of these; Nameko serialises it, and the caller gets the
+same class back (not a bare RemoteError) because each is registered with
+`deserialize_to_instance`. The gateway turns any of them into the one JSON
+error shape with the status given here.
+"""
+
+from nameko.exceptions import deserialize_to_instance
+
+
+class CityHubError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None):
+        super().__init__(message, field, code)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def __str__(self):
+        return self.message
+
+
+@deserialize_to_instance
+class InvalidInput(CityHubError):
+    status = 422
+    code = "validation_error"
+
+
+@deserialize_to_instance
+class BadRequestBody(CityHubError):
+    status = 400
+    code = "bad_request"
+
+
+@deserialize_to_instance
+class NotFound(CityHubError):
+    status = 404
+    code = "not_found"
+
+
+@deserialize_to_instance
+class Conflict(CityHubError):
+    status = 409
+    code = "conflict"
+
+
+@deserialize_to_instance
+class Unauthorized(CityHubError):
+    status = 401
+    code = "unauthorized"
+
+
+@deserialize_to_instance
+class ServiceUnavailable(CityHubError):
+    status = 503
+    code = "service_unavailable"
+
+
+@deserialize_to_instance
+class UpstreamTimeout(CityHubError):
+    status = 504
+    code = "upstream_timeout"

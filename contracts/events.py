@@ -1,0 +1,40 @@
+"""Events: facts that happened, named in the past tense.
+
+Every event crosses the broker inside the same envelope. Payloads carry ids and
+non-personal values only: never names, phones, ID numbers or face results.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventEnvelope(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    type: str
+    version: int = 1
+    source: str
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    correlation_id: str | None = None
+    citizen_id: str | None = None
+    payload: dict
+
+
+class CitizenRegistered(BaseModel):
+    """identity -> anyone: a partner registered a new citizen."""
+
+    TYPE: ClassVar[str] = "citizen.registered"
+    SOURCE: ClassVar[str] = "identity"
+
+    citizen_id: str
+    partner_id: str
+    locale: str
+
+
+def events_exchange(source: str) -> str:
+    """The topic exchange a service publishes its events to."""
+    return f"{source}.events"

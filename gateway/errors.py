@@ -1,0 +1,56 @@
+"""The one JSON error shape: {"error": {"code", "message", "field", "request_id"}}."""
+
+import json
+import logging
+
+from nameko.exceptions import RemoteError
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from contracts.errors import BadRequestBody, CityHubError, InvalidInput
+
+log = logging.getLogger(__name__)
+
+
+def json_response(status: int, payload, headers: dict | None = None) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False), status=status,
+                    headers=headers, mimetype="application/json")
+
+
+def error_response(status: int, code: str, message: str, request_id: str,
+                   field: str | None = None, headers: dict | None = None) -> Response:
+    body = {"error": {"code": code, "message": message, "field": field,
+                      "request_id": request_id}}
+    return json_response(status, body, headers)
+
+
+def invalid_input(exc: ValidationError) -> InvalidInput:
+    """Pydantic's first complaint as a typed error. Pydantic's own text would
+    carry the rejected value (maybe a phone number) into logs: it is dropped."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    if first["type"] == "extra_forbidden":
+        return InvalidInput("this field is not part of the request", field, "unknown_field")
+    if first["type"] == "json_invalid":
+        return BadRequestBody("the body is not valid JSON", None, "invalid_json")
+    if first["type"] == "missing":
+        return InvalidInput("this field is required", field, "missing_field")
+    return InvalidInput(first["msg"], field)
+
+
+def response_for(exc: Exception, request_id: str) -> Response:
+    """Map any exception a route raised to the error shape."""
+    if isinstance(exc, CityHubError):
+        return error_response(exc.status, exc.code, exc.message, request_id, exc.field)
+    if isinstance(exc, HTTPException):
+        code = {404: "route_not_found", 405: "method_not_allowed",
+                413: "body_too_large"}.get(exc.code, "bad_request")
+        return error_response(exc.code, code, exc.description or exc.name, request_id)
+    if isinstance(exc, RemoteError):
+        log.error("a service failed: %s", exc.exc_type)
+        return error_response(502, "upstream_error", "a service behind the gateway failed",
+                              request_id)
+    log.exception("unhandled error in the gateway")
+    return error_response(500, "internal_error", "something went wrong on our side",
+                          request_id)

@@ -1,0 +1,22 @@
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.messaging_tables import utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Partner(Base):
+    """A super-app that calls the API on behalf of its users."""
+
+    __tablename__ = "partners"
+
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # HMAC needs the secret itself, so it is sealed (AES-GCM), not hashed.
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

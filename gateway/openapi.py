@@ -1,0 +1,72 @@
+"""The OpenAPI 3.1 document, generated from the models that validate requests."""
+
+from pydantic.json_schema import models_json_schema
+
+from gateway import schemas
+
+SIGNED = [{"X-App-Id": [], "X-Timestamp": [], "X-Nonce": [], "X-Signature": []}]
+ERRORS = {
+    "400": "Malformed JSON", "401": "Missing or bad partner credentials",
+    "404": "Unknown resource, or another partner's citizen", "413": "Body too large",
+    "422": "A field is missing, unknown or of the wrong type",
+    "502": "A service failed", "504": "A service did not answer in time",
+}
+
+# (method, path, summary, request model, success status, response model)
+ROUTES = [
+    ("post", "/v1/citizens", "Register a partner's user as a citizen (200 if already known)",
+     schemas.RegisterCitizen, "201", schemas.Citizen),
+    ("get", "/v1/citizens/{citizen_id}", "A citizen's profile, personal data masked",
+     None, "200", schemas.Citizen),
+    ("get", "/v1/citizens/{citizen_id}/notifications", "The citizen's inbox, newest first",
+     None, "200", schemas.NotificationList),
+    ("get", "/v1/fees/catalogue", "Government fees payable through the hub",
+     None, "200", schemas.FeeList),
+    ("get", "/v1/institutions", "Hospitals and service halls that take appointments",
+     None, "200", schemas.InstitutionList),
+]
+
+
+def _ref(model) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model) -> dict:
+    return {"content": {"application/json": {"schema": _ref(model)}}}
+
+
+def document() -> dict:
+    models = {schemas.Error, schemas.Health}
+    for _, _, _, request, _, response in ROUTES:
+        models.update(m for m in (request, response) if m is not None)
+    _, top = models_json_schema([(m, "validation") for m in models],
+                                ref_template="#/components/schemas/{model}")
+    paths: dict = {}
+    for method, path, summary, request, status, response in ROUTES:
+        operation = {
+            "summary": summary,
+            "security": SIGNED,
+            "parameters": [{"name": name.strip("{}"), "in": "path", "required": True,
+                            "schema": {"type": "string"}}
+                           for name in path.split("/") if name.startswith("{")],
+            "responses": {status: {"description": "OK", **_json(response)},
+                          **{code: {"description": text, **_json(schemas.Error)}
+                             for code, text in ERRORS.items()}},
+        }
+        if request is not None:
+            operation["requestBody"] = {"required": True, **_json(request)}
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "CityHub partner API", "version": "1",
+                 "description": "Signed calls from super-app partners. See docs/api.md."},
+        "servers": [{"url": "http://127.0.0.1:8000"}],
+        "paths": paths,
+        "components": {
+            "schemas": top["$defs"],
+            "securitySchemes": {
+                name: {"type": "apiKey", "in": "header", "name": name}
+                for name in ("X-App-Id", "X-Timestamp", "X-Nonce", "X-Signature")
+            },
+        },
+    }

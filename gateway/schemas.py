@@ -1,0 +1,88 @@
+"""The HTTP API's bodies. The same models validate requests and generate OpenAPI."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    # Unknown fields are an error, not silently ignored: a typo must not pass.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RegisterCitizen(Strict):
+    partner_user_id: str = Field(min_length=1, max_length=128,
+                                 pattern=r"^[A-Za-z0-9_.:@-]+$",
+                                 description="The partner's own id for this user.")
+    phone: str = Field(pattern=r"^\+[1-9]\d{7,14}$", description="E.164, e.g. +8613812345678")
+    locale: Literal["zh-CN", "en"] = Field(description="Language of messages to the citizen.")
+
+
+class Citizen(BaseModel):
+    citizen_id: str
+    partner_user_id: str
+    phone: str = Field(description="Masked: +86138****5678")
+    locale: str
+    assurance_level: int
+    created_at: str
+
+
+class Notification(BaseModel):
+    notification_id: str
+    kind: str
+    locale: str
+    title: str
+    body: str
+    created_at: str
+
+
+class NotificationList(BaseModel):
+    items: list[Notification]
+
+
+class LocalisedName(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    zh_CN: str = Field(alias="zh-CN")
+    en: str
+
+
+class Fee(BaseModel):
+    code: str
+    category: str
+    name: LocalisedName
+    amount_cents: int | None = Field(description="null: the amount comes from the bill")
+    currency: str
+    required_assurance_level: int
+
+
+class FeeList(BaseModel):
+    items: list[Fee]
+
+
+class Institution(BaseModel):
+    id: str
+    kind: Literal["hospital", "service_hall"]
+    name: LocalisedName
+    district: str
+    address: str
+
+
+class InstitutionList(BaseModel):
+    items: list[Institution]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. signature_invalid")
+    message: str
+    field: str | None
+    request_id: str
+
+
+class Error(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}

@@ -1,0 +1,102 @@
+from kombu import Connection
+from pydantic import ValidationError
+
+from chassis.db import SettingsProvider
+from chassis.metrics import Instrumentation
+from chassis.redis_client import Redis
+from chassis.rpc import ServiceRpc
+from chassis.settings import SERVICES
+from gateway import openapi, schemas
+from gateway.directory import CitizenDirectory
+from gateway.entrypoint import api
+from gateway.errors import invalid_input
+
+READY_TIMEOUT = 1.0
+
+
+def body_of(request, model):
+    """The validated body, or InvalidInput naming the field (never echoing the value)."""
+    try:
+        return model.model_validate_json(request.get_data(cache=True) or b"{}")
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+
+
+class GatewayService:
+    name = "gateway"
+
+    identity = ServiceRpc("identity")
+    payments = ServiceRpc("payments")
+    appointments = ServiceRpc("appointments")
+    notify = ServiceRpc("notify")
+    settings = SettingsProvider()
+    redis = Redis()
+    directory = CitizenDirectory()
+    instrumentation = Instrumentation()
+
+    @api("GET", "/healthz", signed=False)
+    def healthz(self, request):
+        return 200, {"status": "ok"}
+
+    @api("GET", "/readyz", signed=False)
+    def readyz(self, request):
+        checks = {"broker": self._check(self._broker_answers),
+                  "redis": self._check(self.redis.ping)}
+        for service in SERVICES:
+            checks[service] = self._check(getattr(self, service).with_timeout(READY_TIMEOUT).ping)
+        down = sorted(name for name, state in checks.items() if state != "ok")
+        if down:
+            return 503, {"status": "unavailable", "down": down, "checks": checks}
+        return 200, {"status": "ready", "checks": checks}
+
+    @api("GET", "/v1/openapi.json", signed=False)
+    def openapi_document(self, request):
+        return 200, openapi.document()
+
+    @api("POST", "/v1/citizens")
+    def register_citizen(self, request, partner_id):
+        body = body_of(request, schemas.RegisterCitizen)
+        citizen = self.identity.register_citizen(partner_id, body.partner_user_id, body.phone,
+                                                 body.locale)
+        self.directory.remember(citizen["citizen_id"], partner_id)
+        created = citizen.pop("created")
+        return (201 if created else 200), citizen
+
+    @api("GET", "/v1/citizens/<citizen_id>")
+    def get_citizen(self, request, partner_id, citizen_id):
+        citizen = self.identity.get_citizen(partner_id, citizen_id)
+        self.directory.remember(citizen_id, partner_id)
+        return 200, citizen
+
+    @api("GET", "/v1/citizens/<citizen_id>/notifications")
+    def list_notifications(self, request, partner_id, citizen_id):
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.notify.list_notifications(citizen_id)}
+
+    @api("GET", "/v1/fees/catalogue")
+    def fee_catalogue(self, request, partner_id):
+        return 200, {"items": self.payments.list_fees()}
+
+    @api("GET", "/v1/institutions")
+    def institutions(self, request, partner_id):
+        kind = request.args.get("kind")
+        return 200, {"items": self.appointments.list_institutions(kind)}
+
+    def _check_owner(self, partner_id, citizen_id):
+        """Another partner's citizen is a 404, exactly like one that does not exist."""
+        if self.directory.owner_of(citizen_id) != partner_id:
+            self.identity.get_citizen(partner_id, citizen_id)  # raises NotFound
+            self.directory.remember(citizen_id, partner_id)
+
+    def _broker_answers(self):
+        with Connection(self.settings.amqp_uri,
+                        connect_timeout=READY_TIMEOUT) as connection:
+            connection.ensure_connection(max_retries=1)
+
+    @staticmethod
+    def _check(probe) -> str:
+        try:
+            probe()
+            return "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+            return f"down: {type(exc).__name__}"

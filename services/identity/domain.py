@@ -1,0 +1,34 @@
+"""Identity's rules, in plain Python: what a valid registration is."""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+from contracts.errors import InvalidInput
+
+LOCALES = ("zh-CN", "en")
+E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+PARTNER_USER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class Registration:
+    partner_id: str
+    partner_user_id: str
+    phone: str
+    locale: str
+
+    def __post_init__(self):
+        if not PARTNER_USER_ID.match(self.partner_user_id):
+            raise InvalidInput("partner_user_id must be 1-128 characters of letters, digits "
+                               "and _ . : @ -", field="partner_user_id")
+        if not E164.match(self.phone):
+            # The value itself is personal data: the message never repeats it.
+            raise InvalidInput("phone must be in E.164 form, such as +8613812345678",
+                               field="phone")
+        if self.locale not in LOCALES:
+            raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+
+
+def new_citizen_id() -> str:
+    return str(uuid.uuid4())

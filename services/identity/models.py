@@ -1,0 +1,34 @@
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxRecord, Base):
+    pass
+
+
+class Inbox(InboxRecord, Base):
+    pass
+
+
+class Citizen(Base):
+    __tablename__ = "citizens"
+    __table_args__ = (UniqueConstraint("partner_id", "partner_user_id",
+                                       name="uq_citizens_partner_user"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    # The partner's own opaque user id: not personal data by itself.
+    partner_user_id: Mapped[str] = mapped_column(String(128))
+    phone_sealed: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    locale: Mapped[str] = mapped_column(String(8))
+    assurance_level: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

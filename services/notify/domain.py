@@ -1,0 +1,45 @@
+"""Notify's rules: which message a citizen gets for which event, in their language."""
+
+import uuid
+from dataclasses import dataclass
+
+DEFAULT_LOCALE = "zh-CN"
+
+# (title, body) per message kind and locale.
+TEMPLATES = {
+    "welcome": {
+        "zh-CN": ("欢迎使用城市服务", "您已成功注册城市服务。完成实名认证后即可缴费和预约。"),
+        "en": ("Welcome to City Services",
+               "You are registered with City Services. Verify your identity to pay fees "
+               "and book appointments."),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    id: str
+    citizen_id: str
+    kind: str
+    locale: str
+    title: str
+    body: str
+    event_id: str
+
+
+def render(kind: str, citizen_id: str, locale: str, event_id: str) -> Message:
+    variants = TEMPLATES[kind]
+    locale = locale if locale in variants else DEFAULT_LOCALE
+    title, body = variants[locale]
+    return Message(str(uuid.uuid4()), citizen_id, kind, locale, title, body, event_id)
+
+
+def notification_view(notification) -> dict:
+    return {
+        "notification_id": notification.id,
+        "kind": notification.kind,
+        "locale": notification.locale,
+        "title": notification.title,
+        "body": notification.body,
+        "created_at": notification.created_at.isoformat(),
+    }

@@ -1,0 +1,17 @@
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.notify.domain import Message
+from services.notify.models import Notification
+
+
+def add(session: Session, message: Message) -> None:
+    session.add(Notification(id=message.id, citizen_id=message.citizen_id, kind=message.kind,
+                             locale=message.locale, title=message.title, body=message.body,
+                             event_id=message.event_id))
+
+
+def inbox(session: Session, citizen_id: str, limit: int) -> list[Notification]:
+    return list(session.scalars(
+        select(Notification).where(Notification.citizen_id == citizen_id)
+        .order_by(Notification.seq.desc()).limit(limit)))
