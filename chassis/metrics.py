@@ -57,13 +57,14 @@ class MetricsServer(SharedExtension):
 
         settings = settings_of(self.container)
         port = settings.metrics_port(self.container.service_name)
-        sock = eventlet.listen((settings.metrics_host, port))
+        self._sock = eventlet.listen((settings.metrics_host, port))
         self._server = self.container.spawn_managed_thread(
-            lambda: eventlet.wsgi.server(sock, make_wsgi_app(), log_output=False),
+            lambda: eventlet.wsgi.server(self._sock, make_wsgi_app(), log_output=False),
             identifier="metrics-server")
 
     def stop(self):
         self._server.kill()
+        self._sock.close()
 
     def kill(self):
         self.stop()

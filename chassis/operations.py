@@ -98,22 +98,23 @@ def replay(settings, queue: str, limit: int | None = None) -> dict:
     Each message is republished (confirmed) before it is acked off the DLQ: a
     crash in between leaves a copy in both, which the handler's inbox dedupes.
     """
-    handlers = {h.name: h for h in all_handler_queues()}
-    if queue not in handlers:
-        raise OperationFailed(f"no handler queue named {queue}; see `cityhub dlq list`")
-    handler = handlers[queue]
+    dlq = f"{queue}.dlq"
     publisher = Publisher(settings.amqp_uri)
     moved = 0
     with Connection(settings.amqp_uri) as connection:
+        for name in (queue, dlq):
+            try:
+                queue_depth(connection, name)
+            except Exception as exc:  # noqa: BLE001 - amqp's NotFound closes the channel
+                raise OperationFailed(f"no queue named {name}; see `cityhub dlq list`") from exc
         channel = connection.channel()
         while limit is None or moved < limit:
-            message = channel.basic_get(handler.dlq_name, no_ack=False)
+            message = channel.basic_get(dlq, no_ack=False)
             if message is None:
                 break
             headers = {k: v for k, v in (message.headers or {}).items()
                        if k not in (ATTEMPT_HEADER, ERROR_HEADER)}
-            publisher.publish(message.body, exchange="", routing_key=handler.name,
-                              headers=headers,
+            publisher.publish(message.body, exchange="", routing_key=queue, headers=headers,
                               message_id=message.properties.get("message_id"))
             channel.basic_ack(message.delivery_tag)
             moved += 1
