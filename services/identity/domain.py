@@ -24,7 +24,7 @@ class Registration:
                                "and _ . : @ -", field="partner_user_id")
         if not E164.match(self.phone):
             # The value itself is personal data: the message never repeats it.
-            raise InvalidInput("phone must be in E.164 form, such as +8613812345678",
+            raise InvalidInput("phone must be in E.164 form, such as +8613900001111",
                                field="phone")
         if self.locale not in LOCALES:
             raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}", field="locale")

@@ -1,0 +1,95 @@
+"""docker-compose.yml, Prometheus and the Procfile must describe the code as it is.
+
+No Docker engine runs here, so the compose file is checked structurally (the
+keys the Compose specification allows) and against the code: every service,
+command, port and scrape target must exist.
+"""
+
+from pathlib import Path
+
+import yaml
+
+from chassis.deployables import SERVICE_CLASSES
+from chassis.settings import METRICS_PORTS, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICE_KEYS = {"build", "image", "command", "environment", "depends_on", "ports", "expose",
+                "volumes", "healthcheck", "restart", "entrypoint", "working_dir", "user"}
+DEPENDENCY_CONDITIONS = {"service_started", "service_healthy",
+                         "service_completed_successfully"}
+RESTART_POLICIES = {"no", "always", "on-failure", "unless-stopped"}
+
+
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def app_services(spec):
+    return {name: service for name, service in spec["services"].items()
+            if service.get("command", [None])[:2] == ["cityhub", "run"]}
+
+
+def test_the_compose_file_uses_only_keys_the_compose_specification_defines():
+    spec = compose()
+    assert set(spec) <= {"services", "volumes", "networks", "configs", "secrets", "name"} | {
+        key for key in spec if key.startswith("x-")}
+    for name, service in spec["services"].items():
+        unknown = set(service) - SERVICE_KEYS
+        assert not unknown, f"{name} has unknown keys {unknown}"
+        assert "image" in service or "build" in service, name
+        restart = service.get("restart", "no")
+        assert restart in RESTART_POLICIES, name
+
+
+def test_every_dependency_names_a_real_service_with_a_valid_condition():
+    spec = compose()
+    for name, service in spec["services"].items():
+        depends = service.get("depends_on", {})
+        targets = depends if isinstance(depends, list) else list(depends)
+        for target in targets:
+            assert target in spec["services"], f"{name} depends on unknown {target}"
+            if isinstance(depends, dict):
+                assert depends[target]["condition"] in DEPENDENCY_CONDITIONS
+
+
+def test_every_file_mounted_into_a_container_exists_in_the_repository():
+    spec = compose()
+    for service in spec["services"].values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("."):
+                assert (ROOT / source).exists(), source
+            else:
+                assert source in spec.get("volumes", {}), source
+    assert (ROOT / spec["x-cityhub"]["build"]["dockerfile"]).exists()
+
+
+def test_compose_runs_every_deployable_the_code_has_and_no_other():
+    assert {service["command"][2] for service in app_services(compose()).values()} == set(
+        SERVICE_CLASSES)
+
+
+def test_every_deployable_exposes_the_metrics_port_the_code_serves_on():
+    for name, service in app_services(compose()).items():
+        assert str(METRICS_PORTS[name]) in service["expose"], name
+        assert service.get("healthcheck"), f"{name} has no healthcheck"
+
+
+def test_prometheus_scrapes_exactly_the_metrics_ports_of_the_deployables():
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    cityhub = next(job for job in config["scrape_configs"] if job["job_name"] == "cityhub")
+    targets = set(cityhub["static_configs"][0]["targets"])
+    assert targets == {f"{name}:{port}" for name, port in METRICS_PORTS.items()}
+
+
+def test_every_cityhub_setting_in_compose_is_one_the_settings_object_reads():
+    fields = {f"CITYHUB_{name.upper()}" for name in Settings.model_fields}
+    for service in app_services(compose()).values():
+        for key in service["environment"]:
+            assert not key.startswith("CITYHUB_") or key in fields, key
+
+
+def test_the_procfile_starts_every_deployable():
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    started = {line.split(":")[0] for line in lines if line.strip()}
+    assert started == set(SERVICE_CLASSES)

@@ -1,0 +1,112 @@
+"""The gateway's handlers and error shape, with the services behind it replaced."""
+
+import json
+from unittest.mock import Mock
+
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.testing.services import worker_factory
+from openapi_spec_validator import validate
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from contracts.errors import InvalidInput, NotFound, UpstreamTimeout
+from gateway import openapi
+from gateway.directory import CitizenDirectory
+from gateway.errors import response_for
+from gateway.service import GatewayService
+
+
+def request_with(body: dict | bytes) -> Request:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Request(EnvironBuilder(method="POST", path="/v1/citizens", data=data).get_environ())
+
+
+def error_of(response):
+    return response.status_code, json.loads(response.get_data())["error"]
+
+
+@pytest.fixture
+def gateway():
+    directory = CitizenDirectory()
+    directory.setup()
+    return worker_factory(GatewayService, directory=directory)
+
+
+def test_registering_a_new_citizen_answers_201_and_an_existing_one_200(gateway):
+    citizen = {"citizen_id": "c-1", "assurance_level": 0}
+    gateway.identity.register_citizen.side_effect = [citizen | {"created": True},
+                                                     citizen | {"created": False}]
+    body = {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"}
+    assert gateway.register_citizen(request_with(body), "acme") == (201, citizen)
+    assert gateway.register_citizen(request_with(body), "acme") == (200, citizen)
+    gateway.identity.register_citizen.assert_called_with("acme", "u1", "+8613812345678", "en")
+
+
+@pytest.mark.parametrize("body, code, field", [
+    ({"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en", "admin": True},
+     "unknown_field", "admin"),
+    ({"partner_user_id": 7, "phone": "+8613812345678", "locale": "en"},
+     "validation_error", "partner_user_id"),
+    ({"phone": "+8613812345678", "locale": "en"}, "missing_field", "partner_user_id"),
+    ({"partner_user_id": "u1", "phone": "+8613812345678", "locale": "de"},
+     "validation_error", "locale"),
+    (b"{not json", "invalid_json", None),
+])
+def test_a_bad_body_is_refused_with_a_code_and_field_and_reaches_no_service(
+        gateway, body, code, field):
+    with pytest.raises(Exception) as raised:
+        gateway.register_citizen(request_with(body), "acme")
+    assert (raised.value.code, raised.value.field) == (code, field)
+    gateway.identity.register_citizen.assert_not_called()
+
+
+def test_a_bad_phone_is_refused_without_the_number_appearing_in_the_error(gateway):
+    body = {"partner_user_id": "u1", "phone": "13812345678", "locale": "en"}
+    with pytest.raises(InvalidInput) as raised:
+        gateway.register_citizen(request_with(body), "acme")
+    assert "13812345678" not in str(raised.value)
+
+
+def test_another_partners_citizen_is_not_found_when_reading_the_inbox(gateway):
+    gateway.identity.get_citizen.side_effect = NotFound("no such citizen", "citizen_id",
+                                                        "citizen_not_found")
+    with pytest.raises(NotFound):
+        gateway.list_notifications(Mock(), "other-partner", "c-1")
+    gateway.notify.list_notifications.assert_not_called()
+
+
+def test_the_inbox_of_a_citizen_the_partner_registered_needs_no_identity_call(gateway):
+    gateway.identity.register_citizen.return_value = {"citizen_id": "c-1", "created": True}
+    gateway.register_citizen(request_with(
+        {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"}), "acme")
+    gateway.notify.list_notifications.return_value = []
+    assert gateway.list_notifications(Mock(), "acme", "c-1") == (200, {"items": []})
+    gateway.identity.get_citizen.assert_not_called()
+
+
+@pytest.mark.parametrize("exc, status, code", [
+    (NotFound("no such citizen", "citizen_id", "citizen_not_found"), 404, "citizen_not_found"),
+    (UpstreamTimeout("identity did not answer"), 504, "upstream_timeout"),
+    (RouteNotFound(), 404, "route_not_found"),
+    (MethodNotAllowed(), 405, "method_not_allowed"),
+    (RemoteError("KeyError", "secret internals"), 502, "upstream_error"),
+    (RuntimeError("secret internals"), 500, "internal_error"),
+])
+def test_every_failure_becomes_the_one_error_shape(exc, status, code):
+    got_status, error = error_of(response_for(exc, "req-1"))
+    assert (got_status, error["code"], error["request_id"]) == (status, code, "req-1")
+    assert set(error) == {"code", "message", "field", "request_id"}
+    assert "secret internals" not in error["message"]
+
+
+def test_the_openapi_document_is_valid_openapi_3_1():
+    validate(openapi.document())
+
+
+def test_the_openapi_request_schema_is_the_one_that_validates_requests():
+    schema = openapi.document()["components"]["schemas"]["RegisterCitizen"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"partner_user_id", "phone", "locale"}

@@ -1,0 +1,29 @@
+import pytest
+from pydantic import ValidationError
+
+from chassis.settings import Settings
+
+
+def test_each_deployable_defaults_to_its_own_sqlite_file_under_var(tmp_path):
+    settings = Settings(var_dir=tmp_path)
+    assert settings.database_url("notify") == f"sqlite:///{tmp_path}/notify.db"
+
+
+def test_a_database_url_from_the_environment_wins(monkeypatch):
+    monkeypatch.setenv("CITYHUB_NOTIFY_DATABASE_URL", "postgresql+psycopg2://db/notify")
+    assert Settings().database_url("notify") == "postgresql+psycopg2://db/notify"
+
+
+def test_production_refuses_the_development_sandbox_secret():
+    with pytest.raises(ValidationError, match="CITYHUB_SANDBOX_SECRET"):
+        Settings(env="production")
+
+
+def test_production_refuses_the_development_data_key():
+    with pytest.raises(ValidationError, match="CITYHUB_DATA_KEYS"):
+        Settings(env="production", sandbox_secret="a-real-secret")
+
+
+def test_prefetch_and_heartbeat_are_set_deliberately_in_the_nameko_config():
+    config = Settings(max_workers=20, amqp_heartbeat=5).nameko_config()
+    assert config["max_workers"] == 20 and config["HEARTBEAT"] == 5
