@@ -14,11 +14,12 @@ class CityHubError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, field: str | None = None, code: str | None = None):
-        super().__init__(message, field, code)
         self.message = message
-        self.field = field
-        if code:
-            self.code = code
+        self.field = field or None
+        self.code = code or type(self).code
+        # Nameko carries exception args across as strings (None would arrive as
+        # "None"), so the args are always strings; "" stands for "no field".
+        super().__init__(message, self.field or "", self.code)
 
     def __str__(self):
         return self.message

@@ -12,4 +12,4 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
-pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services"]
+pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services", "tests.fixtures.platform"]
