@@ -1,0 +1,77 @@
+"""Faults lose nothing and apply nothing twice."""
+
+import signal
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+REGISTRATIONS = 200
+
+
+def wait_for(probe, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if probe():
+            return True
+        time.sleep(0.2)
+    return probe()
+
+
+def test_killing_notify_mid_stream_still_ends_with_exactly_one_welcome_per_citizen(platform):
+    welcomes_before = platform.count("notify", "notifications")
+    run = uuid.uuid4().hex[:8]
+    sent = []
+
+    def register(n):
+        citizen = platform.register(f"kill-{run}-{n}")
+        sent.append(citizen["citizen_id"])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(register, n) for n in range(REGISTRATIONS)]
+        while len(sent) < REGISTRATIONS // 4:
+            time.sleep(0.01)
+        platform.kill("notify", signal.SIGKILL)  # mid-stream, no chance to clean up
+        while len(sent) < REGISTRATIONS * 3 // 4:
+            time.sleep(0.01)
+        platform.start("notify")
+        for future in futures:
+            future.result()
+
+    assert len(set(sent)) == REGISTRATIONS
+    expected = welcomes_before + REGISTRATIONS
+    assert wait_for(lambda: platform.count("notify", "notifications") >= expected, 60)
+    time.sleep(1)  # any duplicate would land now
+    assert platform.count("notify", "notifications") == expected
+    for citizen_id in sent[:: REGISTRATIONS // 10]:
+        assert len(platform.inbox(citizen_id)) == 1
+
+
+def test_readiness_names_a_service_that_is_down_and_recovers_when_it_is_back(platform):
+    platform.kill("payments", signal.SIGKILL)
+    try:
+        response = requests.get(f"{platform.url}/readyz", timeout=10)
+        assert response.status_code == 503
+        assert response.json()["down"] == ["payments"]
+        catalogue = platform.call("GET", "/v1/fees/catalogue")
+        assert catalogue.status_code == 504
+        assert catalogue.json()["error"]["code"] == "upstream_timeout"
+    finally:
+        platform.start("payments")
+    platform.wait_ready()
+    assert platform.call("GET", "/v1/fees/catalogue").status_code == 200
+
+
+def test_personal_data_never_reaches_the_logs(platform):
+    canary_phone = "+8613987654321"
+    citizen = platform.register(f"canary-{uuid.uuid4().hex[:8]}", phone=canary_phone)
+    platform.call("POST", "/v1/citizens", {"partner_user_id": "bad phone",
+                                           "phone": "+86139876543210000", "locale": "en"})
+    wait_for(lambda: platform.inbox(citizen["citizen_id"]), 5)
+    logs = platform.logs()
+    assert logs, "the platform wrote no logs at all"
+    assert "13987654321" not in logs
