@@ -29,23 +29,21 @@ class IdentityService:
         """Register a partner's user; the same partner_user_id again returns the same citizen."""
         registration = Registration(partner_id, partner_user_id, phone, locale)
         try:
+            # Insert first: a new user is the common case, and the unique
+            # constraint (not a read before the write) decides who was first.
             with self.db.transaction() as session:
-                existing = repository.citizen_by_partner_user(session, partner_id,
-                                                              partner_user_id)
-                if existing:
-                    return self._view(existing, created=False)
                 citizen = self._new_citizen(registration)
                 session.add(citizen)
                 self.db.publish(CitizenRegistered.TYPE, CitizenRegistered(
                     citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale,
                 ).model_dump(), citizen_id=citizen.id)
-                session.flush()
-                return self._view(citizen, created=True)
+            return self._view(citizen, created=True)
         except IntegrityError:
-            # A concurrent request registered the same partner user first.
             with self.db.read() as session:
                 existing = repository.citizen_by_partner_user(session, partner_id,
                                                               partner_user_id)
+                if existing is None:
+                    raise  # some other constraint failed: not a repeat registration
                 return self._view(existing, created=False)
 
     @rpc

@@ -1,0 +1,114 @@
+"""An open-loop load generator: requests leave on a fixed schedule.
+
+A closed loop (send, wait, send) slows down when the server does and hides the
+queueing a real crowd of users would see. Here request i is due at
+start + i / rate whatever happened before it, and its latency is measured from
+that due time, so a stall shows up in the percentiles instead of vanishing.
+"""
+
+import http.client
+import queue
+import resource
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass
+class Outcome:
+    due: float
+    latency: float
+    ok: bool
+    status: int
+    extra: dict = field(default_factory=dict)
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+class Connections:
+    """One keep-alive HTTP connection per worker thread."""
+
+    def __init__(self, base_url: str):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.local = threading.local()
+
+    def request(self, method: str, path: str, body: bytes, headers: dict):
+        for attempt in (1, 2):
+            connection = getattr(self.local, "connection", None)
+            if connection is None:
+                connection = self.local.connection = http.client.HTTPConnection(
+                    self.host, self.port, timeout=30)
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read()
+            except (ConnectionError, http.client.HTTPException):
+                connection.close()
+                self.local.connection = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def run_open_loop(task, rate: float, duration: float, workers: int = 64) -> dict:
+    """Call task(i) -> Outcome-ish dict at `rate` per second for `duration` seconds."""
+    total = int(rate * duration)
+    due_queue: queue.Queue = queue.Queue()
+    outcomes: list[Outcome] = []
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            item = due_queue.get()
+            if item is None:
+                return
+            index, due = item
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                status, ok, extra = task(index)
+            except Exception as exc:  # noqa: BLE001 - an error is a measured outcome
+                status, ok, extra = 0, False, {"error": type(exc).__name__}
+            outcome = Outcome(due, time.perf_counter() - due, ok, status, extra)
+            with lock:
+                outcomes.append(outcome)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter() + 0.2
+    for index in range(total):
+        due_queue.put((index, start + index / rate))
+    for _ in threads:
+        due_queue.put(None)
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+
+    latencies = [o.latency for o in outcomes if o.ok]
+    errors = [o for o in outcomes if not o.ok]
+    finished_by = max((o.due + o.latency for o in outcomes), default=start) - start
+    return {
+        "offered_rate": rate,
+        "duration_s": duration,
+        "requests": len(outcomes),
+        "errors": len(errors),
+        "error_statuses": sorted({o.status for o in errors}),
+        "throughput_per_s": round(len(latencies) / max(finished_by, duration), 1),
+        "latency_ms": {name: round(percentile(latencies, p) * 1000, 1) if latencies else None
+                       for name, p in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))},
+        "generator_cpu_percent_of_one_core": round(100 * cpu / elapsed, 1),
+        "outcomes": outcomes,
+    }
