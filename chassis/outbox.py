@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import eventlet
 from eventlet.event import Event
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from chassis import metrics
 from chassis.broker import Publisher, PublishFailed
@@ -19,6 +19,7 @@ from chassis.db import pending_outbox
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 10.0
+BATCH = 100
 
 
 class OutboxRelay:
@@ -44,10 +45,9 @@ class OutboxRelay:
         backoff = 0.0
         while self._running:
             try:
-                published = self.relay_once()
                 backoff = 0.0
-                if published:
-                    continue  # there may be more waiting
+                if self.relay_once() == BATCH:
+                    continue  # a full batch: there may be more waiting
             except PublishFailed as exc:
                 backoff = min(MAX_BACKOFF_SECONDS, backoff * 2 or 0.2)
                 log.warning("outbox relay could not publish; retrying",
@@ -62,12 +62,14 @@ class OutboxRelay:
             self._wakeup.wait()
         self._wakeup = Event()
 
-    def relay_once(self, batch: int = 100) -> int:
+    def relay_once(self, batch: int = BATCH) -> int:
         """Publish up to `batch` pending events; return how many were sent."""
-        sent = 0
+        sent_ids = []
         failure = None
+        outbox = self.outbox
         with self.sessionmaker.begin() as session:
-            for row in pending_outbox(session, self.outbox, batch):
+            rows = pending_outbox(session, outbox, batch)
+            for row in rows:
                 try:
                     self.publisher.publish(
                         row.body, exchange=row.exchange, routing_key=row.routing_key,
@@ -75,21 +77,24 @@ class OutboxRelay:
                         headers={"nameko.request_id": row.correlation_id or ""},
                     )
                 except PublishFailed as exc:
-                    row.attempts += 1
-                    row.last_error = str(exc)[:500]
+                    session.execute(update(outbox).where(outbox.id == row.id).values(
+                        attempts=outbox.attempts + 1, last_error=str(exc)[:500]))
                     metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service_name).inc()
                     # Stop this batch: what follows would fail the same way, and
                     # publishing later rows first would reorder events.
                     failure = exc
                     break
-                row.sent_at = datetime.now(UTC)
-                sent += 1
-            session.flush()
-            self._report_pending(session)
+                sent_ids.append(row.id)
+            if sent_ids:
+                session.execute(update(outbox).where(outbox.id.in_(sent_ids))
+                                .values(sent_at=datetime.now(UTC)))
+            if len(rows) < batch or failure is not None:
+                # Only when the backlog is drained (or stuck) is the count worth a query.
+                self._report_pending(session)
         # The rows already sent are committed as sent before the failure is raised.
         if failure is not None:
             raise failure
-        return sent
+        return len(sent_ids)
 
     def _report_pending(self, session):
         count = session.scalar(select(func.count()).select_from(self.outbox)

@@ -2,6 +2,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis.crypto import Cipher, mask_phone
 from chassis.db import Database
+from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from contracts.errors import NotFound
@@ -33,7 +34,7 @@ class IdentityService:
             # constraint (not a read before the write) decides who was first.
             with self.db.transaction() as session:
                 citizen = self._new_citizen(registration)
-                session.add(citizen)
+                repository.add_citizen(session, citizen)
                 self.db.publish(CitizenRegistered.TYPE, CitizenRegistered(
                     citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale,
                 ).model_dump(), citizen_id=citizen.id)
@@ -63,6 +64,7 @@ class IdentityService:
             phone_index=self.cipher.blind_index(registration.phone, PHONE),
             locale=registration.locale,
             assurance_level=0,
+            created_at=utcnow(),
         )
 
     def _view(self, citizen: Citizen, created: bool | None = None) -> dict:
