@@ -88,9 +88,11 @@ class OutboxRelay:
             if sent_ids:
                 session.execute(update(outbox).where(outbox.id.in_(sent_ids))
                                 .values(sent_at=datetime.now(UTC)))
-            if len(rows) < batch or failure is not None:
-                # Only when the backlog is drained (or stuck) is the count worth a query.
+            if failure is not None:
                 self._report_pending(session)
+            elif len(rows) < batch:
+                # Every pending row was in this batch, so no count query is needed.
+                metrics.OUTBOX_PENDING.labels(self.service_name).set(len(rows) - len(sent_ids))
         # The rows already sent are committed as sent before the failure is raised.
         if failure is not None:
             raise failure
