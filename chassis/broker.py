@@ -18,17 +18,23 @@ class PublishFailed(Exception):
     pass
 
 
-def connect(amqp_uri: str, heartbeat: int = 10) -> Connection:
+def connect(amqp_uri: str, heartbeat: int = 10, confirms: bool = True) -> Connection:
     return Connection(amqp_uri, heartbeat=heartbeat,
-                      transport_options={"confirm_publish": True})
+                      transport_options={"confirm_publish": confirms})
 
 
 class Publisher:
-    """One confirmed channel, shared by the green threads of one process."""
+    """One channel, shared by the green threads of one process.
 
-    def __init__(self, amqp_uri: str, heartbeat: int = 10):
+    With `confirms` (the default) every publish waits for the broker's confirm
+    and is `mandatory`. Without, it is a plain fire-and-forget publish: only for
+    messages whose loss the receiver notices anyway (RPC replies).
+    """
+
+    def __init__(self, amqp_uri: str, heartbeat: int = 10, confirms: bool = True):
         self.amqp_uri = amqp_uri
         self.heartbeat = heartbeat
+        self.confirms = confirms
         self._connection = None
         self._producer = None
         # A kombu channel is not safe for concurrent green threads.
@@ -37,12 +43,13 @@ class Publisher:
     def _ensure(self):
         if self._connection is None or not self._connection.connected:
             self.close()
-            self._connection = connect(self.amqp_uri, self.heartbeat)
+            self._connection = connect(self.amqp_uri, self.heartbeat, self.confirms)
             self._connection.ensure_connection(max_retries=1)
             self._producer = Producer(self._connection.channel())
 
     def publish(self, body, *, exchange: str, routing_key: str, headers: dict | None = None,
-                message_id: str | None = None, expiration: float | None = None) -> None:
+                message_id: str | None = None, expiration: float | None = None,
+                correlation_id: str | None = None, reply_to: str | None = None) -> None:
         payload = body if isinstance(body, str | bytes) else json.dumps(body)
         with self._lock:
             try:
@@ -50,8 +57,9 @@ class Publisher:
                 self._producer.publish(
                     payload, exchange=exchange, routing_key=routing_key,
                     content_type="application/json", content_encoding="utf-8",
-                    delivery_mode=2, mandatory=True, headers=headers or {},
-                    message_id=message_id, expiration=expiration,
+                    delivery_mode=2 if self.confirms else 1, mandatory=self.confirms,
+                    headers=headers or {}, message_id=message_id, expiration=expiration,
+                    correlation_id=correlation_id, reply_to=reply_to,
                     retry=False,
                 )
             except Exception as exc:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from chassis.messaging_tables import utcnow
 from chassis.settings import Settings, get_settings
 from contracts.events import EventEnvelope, events_exchange
 
@@ -73,8 +74,9 @@ def claim_event(session: Session, inbox_model, consumer: str, event_id: str) -> 
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - we only run on these two
         dialect_insert = insert
-    statement = dialect_insert(inbox_model).values(consumer=consumer, event_id=event_id)
-    result = session.execute(statement.on_conflict_do_nothing())
+    statement = dialect_insert(inbox_model.__table__).on_conflict_do_nothing()
+    result = session.connection().execute(statement, {"consumer": consumer, "event_id": event_id,
+                                         "handled_at": utcnow()})
     return result.rowcount == 1
 
 
@@ -123,8 +125,8 @@ class UnitOfWork:
     def _flush_events(self, session: Session):
         if self._events:
             # A Core insert: the ORM's unit of work costs more than the write.
-            session.execute(insert(self._provider.base_outbox),
-                            [outbox_row(envelope) for envelope in self._events])
+            session.connection().execute(insert(self._provider.base_outbox.__table__),
+                                         [outbox_row(envelope) for envelope in self._events])
 
 
 class Database(DependencyProvider):

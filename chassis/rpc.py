@@ -6,35 +6,54 @@ errors from contracts.errors arrive as themselves (they are registered with
 Nameko); anything else arrives as a RemoteError and is the callee's bug.
 """
 
-import eventlet
-from nameko.amqp.publish import Publisher
-from nameko.rpc import Responder, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
+import json
+import sys
+import uuid
 
+import eventlet
+from kombu.utils import json as kombu_json
+from nameko.exceptions import UnserializableValueError, serialize
+from nameko.extensions import SharedExtension
+from nameko.rpc import Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
+
+from chassis.broker import Publisher as ChannelPublisher
 from chassis.db import settings_of
 from contracts.errors import CityHubError, UpstreamTimeout
 
 
-class UnconfirmedPublisher(Publisher):
-    use_confirms = False
+class QuickRpcConsumer(RpcConsumer):
+    """Sends RPC replies on one long-lived channel, without publisher confirms.
 
-
-class QuickResponder(Responder):
-    """Replies without waiting for a publisher confirm.
-
-    A reply goes to the caller's own reply queue; if it were lost the caller's
-    timeout (ServiceRpc) reports it. Waiting for the confirm cost the replying
-    service about a fifth of its CPU on the registration path (bench/README.md).
+    Nameko builds a publisher, takes a pooled connection and waits for a
+    confirm for every reply: about a sixth of the replying service's CPU on the
+    registration path (bench/README.md). A reply goes to the caller's own
+    reply queue; were it lost, the caller's timeout (ServiceRpc) reports it.
     """
 
-    publisher_cls = UnconfirmedPublisher
+    def setup(self):
+        super().setup()
+        settings = settings_of(self.container)
+        self.replies = ChannelPublisher(settings.amqp_uri, settings.amqp_heartbeat,
+                                        confirms=False)
+        self.exchange_name = get_rpc_exchange(self.container.config).name
 
+    def stop(self):
+        super().stop()
+        self.replies.close()
 
-class QuickRpcConsumer(RpcConsumer):
     def handle_result(self, message, result, exc_info):
-        config = self.container.config
-        responder = QuickResponder(config["AMQP_URI"], get_rpc_exchange(config),
-                                   config.get("serializer", "json"), message)
-        result, exc_info = responder.send_response(result, exc_info)
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        try:
+            body = json.dumps({"result": result, "error": error})
+        except (TypeError, ValueError):
+            # The same answer Nameko gives: the caller learns the result could
+            # not be sent, rather than waiting for its timeout.
+            exc_info = sys.exc_info()
+            body = json.dumps({"result": None,
+                               "error": serialize(UnserializableValueError(result))})
+        self.replies.publish(body, exchange=self.exchange_name,
+                             routing_key=message.properties["reply_to"],
+                             correlation_id=message.properties.get("correlation_id"))
         self.queue_consumer.ack_message(message)
         return result, exc_info
 
@@ -44,7 +63,7 @@ class TypedRpc(Rpc):
 
     CityHub's typed errors are expected outcomes: Nameko logs them as one
     warning line instead of an error with a traceback. Replies are sent
-    without confirms (QuickResponder). Do not mix with nameko.rpc.rpc in one
+    without confirms (QuickRpcConsumer). Do not mix with nameko.rpc.rpc in one
     service: the two would consume the same queue.
     """
 
@@ -81,18 +100,65 @@ class _TimedService:
         return call
 
 
-class ServiceRpc(RpcProxy):
-    """RpcProxy with a timeout.
+class RequestPublisher(SharedExtension):
+    """One channel per process for RPC requests, without publisher confirms."""
 
-    Requests go without publisher confirms: Nameko uses the confirm only to
-    raise UnknownService at once, and here the timeout covers that case.
+    def setup(self):
+        settings = settings_of(self.container)
+        self.publisher = ChannelPublisher(settings.amqp_uri, settings.amqp_heartbeat,
+                                          confirms=False)
+        self.exchange_name = get_rpc_exchange(self.container.config).name
+
+    def stop(self):
+        self.publisher.close()
+
+
+def context_headers(worker_ctx) -> dict:
+    """Nameko context data (request id, call stack) as the headers Nameko reads back."""
+    return {f"nameko.{key}": value for key, value in worker_ctx.context_data.items()
+            if value is not None}
+
+
+class _Requests:
+    """Sends one service's RPC requests and waits for the replies.
+
+    Nameko's MethodProxy builds a publisher, takes a pooled connection and waits
+    for a confirm on every call; the confirm only serves to raise UnknownService
+    at once, which the timeout covers here. This sends on one shared channel.
     """
+
+    def __init__(self, worker_ctx, service_name, reply_listener, requests: RequestPublisher):
+        self.worker_ctx = worker_ctx
+        self.service_name = service_name
+        self.reply_listener = reply_listener
+        self.requests = requests
+
+    def __getattr__(self, method_name):
+        def call(*args, **kwargs):
+            correlation_id = str(uuid.uuid4())
+            reply_event = self.reply_listener.get_reply_event(correlation_id)
+            self.requests.publisher.publish(
+                kombu_json.dumps({"args": args, "kwargs": kwargs}),
+                exchange=self.requests.exchange_name,
+                routing_key=f"{self.service_name}.{method_name}",
+                headers=context_headers(self.worker_ctx),
+                reply_to=self.reply_listener.routing_key, correlation_id=correlation_id)
+            return RpcReply(reply_event).result()
+
+        return call
+
+
+class ServiceRpc(RpcProxy):
+    """Calls another service, bounded by a timeout (UpstreamTimeout when it passes)."""
+
+    requests = RequestPublisher()
 
     def __init__(self, target_service: str, timeout: float | None = None, **options):
         self.timeout = timeout
-        options.setdefault("use_confirms", False)
         super().__init__(target_service, **options)
 
     def get_dependency(self, worker_ctx):
         timeout = self.timeout or settings_of(self.container).rpc_timeout_seconds
-        return _TimedService(super().get_dependency(worker_ctx), self.target_service, timeout)
+        requests = _Requests(worker_ctx, self.target_service, self.rpc_reply_listener,
+                             self.requests)
+        return _TimedService(requests, self.target_service, timeout)

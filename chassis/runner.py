@@ -6,8 +6,6 @@ import warnings
 def prepare_process() -> None:
     """Green the standard library and psycopg2 before anything opens a socket."""
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
-    # ServiceRpc sends requests without confirms on purpose (see chassis/rpc.py).
-    warnings.filterwarnings("ignore", message="Mandatory delivery was requested")
     import eventlet
 
     eventlet.monkey_patch()
