@@ -7,6 +7,7 @@ cannot route raises instead of being dropped silently.
 import json
 import logging
 
+import amqp.exceptions
 import eventlet
 from eventlet.semaphore import Semaphore
 from kombu import Connection, Producer
@@ -31,9 +32,8 @@ class Publisher:
     messages whose loss the receiver notices anyway (RPC replies).
     """
 
-    def __init__(self, amqp_uri: str, heartbeat: int = 10, confirms: bool = True):
+    def __init__(self, amqp_uri: str, confirms: bool = True):
         self.amqp_uri = amqp_uri
-        self.heartbeat = heartbeat
         self.confirms = confirms
         self._connection = None
         self._producer = None
@@ -43,30 +43,44 @@ class Publisher:
     def _ensure(self):
         if self._connection is None or not self._connection.connected:
             self.close()
-            self._connection = connect(self.amqp_uri, self.heartbeat, self.confirms)
+            # No heartbeats: a publish-only connection has no loop to send them,
+            # so the broker would close it when idle. A dead connection shows
+            # itself on the next publish, which reconnects.
+            self._connection = connect(self.amqp_uri, 0, self.confirms)
             self._connection.ensure_connection(max_retries=1)
             self._producer = Producer(self._connection.channel())
 
     def publish(self, body, *, exchange: str, routing_key: str, headers: dict | None = None,
                 message_id: str | None = None, expiration: float | None = None,
                 correlation_id: str | None = None, reply_to: str | None = None) -> None:
+        """Publish once; on a broken connection, reconnect and try once more.
+
+        A second try may duplicate a message whose confirm was lost: consumers
+        are idempotent, and a duplicate RPC reply is ignored by the caller.
+        """
         payload = body if isinstance(body, str | bytes) else json.dumps(body)
         with self._lock:
-            try:
-                self._ensure()
-                self._producer.publish(
-                    payload, exchange=exchange, routing_key=routing_key,
-                    content_type="application/json", content_encoding="utf-8",
-                    delivery_mode=2 if self.confirms else 1, mandatory=self.confirms,
-                    headers=headers or {}, message_id=message_id, expiration=expiration,
-                    correlation_id=correlation_id, reply_to=reply_to,
-                    retry=False,
-                )
-            except Exception as exc:
-                # Drop the channel: after a return or a broken connection it is
-                # in an unknown state, and the next publish starts clean.
-                self.close()
-                raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+            for attempt in (1, 2):
+                try:
+                    self._ensure()
+                    self._producer.publish(
+                        payload, exchange=exchange, routing_key=routing_key,
+                        content_type="application/json", content_encoding="utf-8",
+                        delivery_mode=2 if self.confirms else 1, mandatory=self.confirms,
+                        headers=headers or {}, message_id=message_id,
+                        expiration=expiration, correlation_id=correlation_id,
+                        reply_to=reply_to, retry=False,
+                    )
+                    return
+                except (ConnectionError, OSError, amqp.exceptions.ConnectionError) as exc:
+                    # Drop the broken connection; the next attempt starts clean.
+                    self.close()
+                    if attempt == 2:
+                        raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+                except Exception as exc:
+                    # A return (no route) or a channel error: not worth a retry.
+                    self.close()
+                    raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
 
     def close(self):
         if self._connection is not None:

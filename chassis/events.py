@@ -49,7 +49,7 @@ class ReliableEventHandler(Consumer):
         self.queue = self.queues.main()
         with Connection(self.amqp_uri) as connection:
             topology.declare(connection, self.queues.all())
-        self.publisher = Publisher(settings.amqp_uri, settings.amqp_heartbeat)
+        self.publisher = Publisher(settings.amqp_uri)
         super().setup()
 
     def start(self):

@@ -29,7 +29,7 @@ class OutboxRelay:
         self.outbox = outbox_model
         self.poll_seconds = settings.outbox_poll_seconds
         self.service_name = service_name
-        self.publisher = Publisher(settings.amqp_uri, settings.amqp_heartbeat)
+        self.publisher = Publisher(settings.amqp_uri)
         self._wakeup = Event()
         self._running = True
 

@@ -7,6 +7,7 @@ Nameko); anything else arrives as a RemoteError and is the callee's bug.
 """
 
 import json
+import logging
 import sys
 import uuid
 
@@ -17,8 +18,11 @@ from nameko.extensions import SharedExtension
 from nameko.rpc import Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
 
 from chassis.broker import Publisher as ChannelPublisher
+from chassis.broker import PublishFailed
 from chassis.db import settings_of
 from contracts.errors import CityHubError, UpstreamTimeout
+
+log = logging.getLogger(__name__)
 
 
 class QuickRpcConsumer(RpcConsumer):
@@ -33,8 +37,7 @@ class QuickRpcConsumer(RpcConsumer):
     def setup(self):
         super().setup()
         settings = settings_of(self.container)
-        self.replies = ChannelPublisher(settings.amqp_uri, settings.amqp_heartbeat,
-                                        confirms=False)
+        self.replies = ChannelPublisher(settings.amqp_uri, confirms=False)
         self.exchange_name = get_rpc_exchange(self.container.config).name
 
     def stop(self):
@@ -51,9 +54,14 @@ class QuickRpcConsumer(RpcConsumer):
             exc_info = sys.exc_info()
             body = json.dumps({"result": None,
                                "error": serialize(UnserializableValueError(result))})
-        self.replies.publish(body, exchange=self.exchange_name,
-                             routing_key=message.properties["reply_to"],
-                             correlation_id=message.properties.get("correlation_id"))
+        try:
+            self.replies.publish(body, exchange=self.exchange_name,
+                                 routing_key=message.properties["reply_to"],
+                                 correlation_id=message.properties.get("correlation_id"))
+        except PublishFailed:
+            # The work is done; redelivering the request would do it twice. The
+            # caller's timeout tells it the answer did not arrive.
+            log.warning("could not send an RPC reply", exc_info=True)
         self.queue_consumer.ack_message(message)
         return result, exc_info
 
@@ -105,8 +113,7 @@ class RequestPublisher(SharedExtension):
 
     def setup(self):
         settings = settings_of(self.container)
-        self.publisher = ChannelPublisher(settings.amqp_uri, settings.amqp_heartbeat,
-                                          confirms=False)
+        self.publisher = ChannelPublisher(settings.amqp_uri, confirms=False)
         self.exchange_name = get_rpc_exchange(self.container.config).name
 
     def stop(self):
