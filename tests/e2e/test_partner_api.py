@@ -120,3 +120,14 @@ def test_every_process_serves_prometheus_metrics(platform):
     assert 'cityhub_outbox_pending{service="identity"}' in identity
     notify = requests.get(platform.metrics_url("notify")).text
     assert 'cityhub_dead_letter_depth{queue="notify.on_citizen_registered.dlq"}' in notify
+
+
+def test_the_request_id_travels_with_the_event_the_request_caused(platform):
+    response = platform.call("POST", "/v1/citizens", {"partner_user_id": new_user(),
+                                                      "phone": "+8613812345678",
+                                                      "locale": "en"},
+                             headers={"X-Request-Id": "partner-trace-0042"})
+    assert response.status_code == 201
+    assert platform.scalar(
+        "identity", "SELECT count(*) FROM outbox WHERE correlation_id = 'partner-trace-0042' "
+        "AND routing_key = 'citizen.registered'") == 1

@@ -1,5 +1,11 @@
 """A handler that raises must not lose the event: retried, dead-lettered, replayed."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from kombu import Connection
 
@@ -74,7 +80,7 @@ def test_a_handler_that_keeps_failing_sends_the_event_to_its_dead_letter_queue(
         channel.close()
 
 
-def test_replaying_the_dead_letter_queue_delivers_the_event_again_once_fixed(
+def test_cityhub_dlq_replay_delivers_a_dead_lettered_event_again_once_fixed(
         run_services, settings):
     run_services(FlakyService)
     behaviour["failures_left"] = 1000
@@ -82,8 +88,11 @@ def test_replaying_the_dead_letter_queue_delivers_the_event_again_once_fixed(
     assert eventually(lambda: dlq_depth(settings) == 1)
 
     behaviour["failures_left"] = 0  # the downstream system is back
-    result = operations.replay(settings, "flaky.on_thing")
-    assert result == {"queue": "flaky.on_thing", "replayed": 1}
+    replayed = subprocess.run(
+        [Path(sys.executable).parent / "cityhub", "dlq", "replay", "flaky.on_thing"],
+        env=os.environ | {"CITYHUB_AMQP_URI": settings.amqp_uri},
+        capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(replayed.stdout) == {"queue": "flaky.on_thing", "replayed": 1}
     assert eventually(lambda: behaviour["handled"]) == [event_id]
     assert dlq_depth(settings) == 0
 
