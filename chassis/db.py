@@ -154,7 +154,7 @@ class Database(DependencyProvider):
             from chassis.outbox import OutboxRelay
 
             settings = settings_of(self.container)
-            self.relay = OutboxRelay(self.sessionmaker, self.base_outbox, settings,
+            self.relay = OutboxRelay(self.engine, self.base_outbox, settings,
                                      self.service_name)
             self.container.spawn_managed_thread(self.relay.run, identifier="outbox-relay")
 
@@ -175,15 +175,15 @@ class Database(DependencyProvider):
         return UnitOfWork(self, worker_ctx)
 
 
-def pending_outbox(session: Session, outbox_model, limit: int = 100):
+def pending_outbox(connection, outbox_model, limit: int = 100):
     """Unsent events, oldest first, as plain rows (no ORM identity-map cost)."""
     o = outbox_model
     query = (select(o.id, o.event_id, o.exchange, o.routing_key, o.body, o.correlation_id)
              .where(o.sent_at.is_(None)).order_by(o.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         # Two relays (two replicas of a service) never take the same rows.
         query = query.with_for_update(skip_locked=True)
-    return list(session.execute(query))
+    return list(connection.execute(query))
 
 
 class SettingsProvider(DependencyProvider):

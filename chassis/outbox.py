@@ -24,8 +24,10 @@ COALESCE_SECONDS = 0.02
 
 
 class OutboxRelay:
-    def __init__(self, sessionmaker, outbox_model, settings, service_name: str):
-        self.sessionmaker = sessionmaker
+    def __init__(self, engine, outbox_model, settings, service_name: str):
+        # Core connections, not ORM sessions: the relay runs once per batch of
+        # events and only needs a select and an update.
+        self.engine = engine
         self.outbox = outbox_model
         self.poll_seconds = settings.outbox_poll_seconds
         self.service_name = service_name
@@ -79,8 +81,8 @@ class OutboxRelay:
         sent_ids = []
         failure = None
         outbox = self.outbox
-        with self.sessionmaker.begin() as session:
-            rows = pending_outbox(session, outbox, batch)
+        with self.engine.begin() as connection:
+            rows = pending_outbox(connection, outbox, batch)
             for row in rows:
                 try:
                     self.publisher.publish(
@@ -89,7 +91,7 @@ class OutboxRelay:
                         headers={"nameko.request_id": row.correlation_id or ""},
                     )
                 except PublishFailed as exc:
-                    session.execute(update(outbox).where(outbox.id == row.id).values(
+                    connection.execute(update(outbox).where(outbox.id == row.id).values(
                         attempts=outbox.attempts + 1, last_error=str(exc)[:500]))
                     metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service_name).inc()
                     # Stop this batch: what follows would fail the same way, and
@@ -98,10 +100,10 @@ class OutboxRelay:
                     break
                 sent_ids.append(row.id)
             if sent_ids:
-                session.execute(update(outbox).where(outbox.id.in_(sent_ids))
+                connection.execute(update(outbox).where(outbox.id.in_(sent_ids))
                                 .values(sent_at=datetime.now(UTC)))
             if failure is not None:
-                self._report_pending(session)
+                self._report_pending(connection)
             elif len(rows) < batch:
                 # Every pending row was in this batch, so no count query is needed.
                 metrics.OUTBOX_PENDING.labels(self.service_name).set(len(rows) - len(sent_ids))
@@ -110,7 +112,7 @@ class OutboxRelay:
             raise failure
         return len(sent_ids)
 
-    def _report_pending(self, session):
-        count = session.scalar(select(func.count()).select_from(self.outbox)
+    def _report_pending(self, connection):
+        count = connection.scalar(select(func.count()).select_from(self.outbox)
                                .where(self.outbox.sent_at.is_(None)))
         metrics.OUTBOX_PENDING.labels(self.service_name).set(count)

@@ -113,7 +113,7 @@ def test_an_event_the_broker_refuses_stays_in_the_outbox_until_it_can_be_publish
     with sessions.begin() as session:
         session.add(Outbox(event_id=envelope.event_id, exchange="cityhub.test.missing",
                            routing_key="test.happened", body=envelope.model_dump_json()))
-    relay = OutboxRelay(sessions, Outbox, settings, "identity")
+    relay = OutboxRelay(engine, Outbox, settings, "identity")
     with pytest.raises(PublishFailed):
         relay.relay_once()
     with sessions() as session:
