@@ -75,6 +75,17 @@ class Instrumentation(DependencyProvider):
 
     server = MetricsServer()
 
+    def setup(self):
+        # Labelled children, looked up once per label set instead of per worker.
+        self._children: dict[tuple, object] = {}
+
+    def _child(self, metric, *labels):
+        key = (metric, labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def worker_setup(self, worker_ctx):
         worker_ctx.data_started = time.perf_counter()
         logs.bind_request_id(worker_ctx.context_data.get("request_id"))
@@ -85,14 +96,14 @@ class Instrumentation(DependencyProvider):
         name = entrypoint.method_name
         if isinstance(entrypoint, Rpc):
             outcome = "ok" if exc_info is None else type(exc_info[1]).__name__
-            RPC_REQUESTS.labels(worker_ctx.service_name, name, outcome).inc()
-            RPC_LATENCY.labels(worker_ctx.service_name, name).observe(elapsed)
+            self._child(RPC_REQUESTS, worker_ctx.service_name, name, outcome).inc()
+            self._child(RPC_LATENCY, worker_ctx.service_name, name).observe(elapsed)
         elif isinstance(entrypoint, HttpRequestHandler):
             pass  # the gateway's ApiRoute records the response it actually sent
         else:
             handler = f"{worker_ctx.service_name}.{name}"
-            EVENTS_HANDLED.labels(handler, "ok" if exc_info is None else "error").inc()
-            EVENT_LATENCY.labels(handler).observe(elapsed)
+            self._child(EVENTS_HANDLED, handler, "ok" if exc_info is None else "error").inc()
+            self._child(EVENT_LATENCY, handler).observe(elapsed)
 
     def worker_teardown(self, worker_ctx):
         logs.bind_request_id(None)

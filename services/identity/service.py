@@ -38,7 +38,7 @@ class IdentityService:
                 self.db.publish(CitizenRegistered.TYPE, CitizenRegistered(
                     citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale,
                 ).model_dump(), citizen_id=citizen.id)
-            return self._view(citizen, created=True)
+            return self._view(citizen, created=True, phone=registration.phone)
         except IntegrityError:
             with self.db.read() as session:
                 existing = repository.citizen_by_partner_user(session, partner_id,
@@ -67,11 +67,13 @@ class IdentityService:
             created_at=utcnow(),
         )
 
-    def _view(self, citizen: Citizen, created: bool | None = None) -> dict:
+    def _view(self, citizen: Citizen, created: bool | None = None,
+              phone: str | None = None) -> dict:
+        """The masked profile; `phone` saves a decryption when the caller has it."""
         view = {
             "citizen_id": citizen.id,
             "partner_user_id": citizen.partner_user_id,
-            "phone": mask_phone(self.cipher.open(citizen.phone_sealed, PHONE)),
+            "phone": mask_phone(phone or self.cipher.open(citizen.phone_sealed, PHONE)),
             "locale": citizen.locale,
             "assurance_level": citizen.assurance_level,
             "created_at": citizen.created_at.isoformat(),

@@ -35,6 +35,7 @@ def render(kind: str, citizen_id: str, locale: str, event_id: str) -> Message:
 
 
 def notification_view(notification) -> dict:
+    """The API view of a stored notification (a row or an object with these fields)."""
     return {
         "notification_id": notification.id,
         "kind": notification.kind,

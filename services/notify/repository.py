@@ -15,7 +15,9 @@ def add(session: Session, message: Message) -> None:
         "event_id": message.event_id, "created_at": utcnow()}])
 
 
-def inbox(session: Session, citizen_id: str, limit: int) -> list[Notification]:
-    return list(session.scalars(
-        select(Notification).where(Notification.citizen_id == citizen_id)
-        .order_by(Notification.seq.desc()).limit(limit)))
+def inbox(session: Session, citizen_id: str, limit: int) -> list:
+    """Newest first, as plain rows: partners poll this, so it skips the ORM."""
+    n = Notification
+    return list(session.connection().execute(
+        select(n.id, n.kind, n.locale, n.title, n.body, n.created_at)
+        .where(n.citizen_id == citizen_id).order_by(n.seq.desc()).limit(limit)))
