@@ -44,6 +44,27 @@ class NotFound(CityHubError):
 
 
 @deserialize_to_instance
+class Forbidden(CityHubError):
+    status = 403
+    code = "forbidden"
+
+
+@deserialize_to_instance
+class TooManyAttempts(CityHubError):
+    """429; `retry_after` (whole seconds) becomes the Retry-After header."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None,
+                 retry_after: int | str = 0):
+        super().__init__(message, field, code)
+        self.retry_after = int(retry_after)
+        # Kept in args so that the value survives the trip across RPC.
+        self.args = (*self.args, str(self.retry_after))
+
+
+@deserialize_to_instance
 class Conflict(CityHubError):
     status = 409
     code = "conflict"

@@ -42,7 +42,10 @@ def invalid_input(exc: ValidationError) -> InvalidInput:
 def response_for(exc: Exception, request_id: str) -> Response:
     """Map any exception a route raised to the error shape."""
     if isinstance(exc, CityHubError):
-        return error_response(exc.status, exc.code, exc.message, request_id, exc.field)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        return error_response(exc.status, exc.code, exc.message, request_id, exc.field,
+                              headers)
     if isinstance(exc, HTTPException):
         code = {404: "route_not_found", 405: "method_not_allowed",
                 413: "body_too_large"}.get(exc.code, "bad_request")

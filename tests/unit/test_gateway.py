@@ -110,3 +110,12 @@ def test_the_openapi_request_schema_is_the_one_that_validates_requests():
     schema = openapi.document()["components"]["schemas"]["RegisterCitizen"]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"partner_user_id", "phone", "locale"}
+
+
+def test_a_lockout_tells_the_partner_when_to_retry():
+    from contracts.errors import TooManyAttempts
+
+    response = response_for(TooManyAttempts("locked", retry_after=120), "req-1")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "120"
+    assert json.loads(response.get_data())["error"]["code"] == "too_many_attempts"
