@@ -7,6 +7,7 @@
   cityhub partner create APP_ID  add a partner; prints {"app_id", "secret"}
   cityhub dlq list               dead-letter depth of every handler
   cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
+  cityhub sandbox registry       run the population-registry sandbox (development only)
 """
 
 import argparse
@@ -36,6 +37,9 @@ def main(argv=None) -> int:
     replay = dlq_commands.add_parser("replay", help="move dead letters back to their queue")
     replay.add_argument("queue", help="the handler queue, e.g. notify.on_citizen_registered")
     replay.add_argument("--limit", type=int, default=None)
+    sandbox = commands.add_parser("sandbox", help="stand-ins for outside systems")
+    sandbox_commands = sandbox.add_subparsers(dest="action", required=True)
+    sandbox_commands.add_parser("registry", help="the population registry, over HTTP")
     args = parser.parse_args(argv)
     # eventlet announces its own deprecation on import; hide that message only.
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
@@ -44,6 +48,21 @@ def main(argv=None) -> int:
         from chassis.runner import run as run_deployable
 
         run_deployable(args.name)
+        return 0
+
+    if args.command == "sandbox":
+        from chassis.runner import prepare_process
+
+        prepare_process()
+        from chassis.settings import get_settings
+        from sandboxes import registry
+
+        settings = get_settings()
+        if settings.env == "production":
+            print("cityhub: sandboxes do not run in production", file=sys.stderr)
+            return 1
+        registry.serve(settings.var_dir / "sandbox" / "registry.json",
+                       port=settings.registry_sandbox_port)
         return 0
 
     from chassis import operations

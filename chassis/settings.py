@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     handler_max_attempts: int = 5
     handler_backoff_seconds: list[float] = Field(default=[0.2, 1.0, 5.0, 15.0])
 
+    # The population registry (sandboxes/registry.py in development).
+    registry_url: str = "http://127.0.0.1:8101"
+    registry_sandbox_port: int = 8101
+    registry_timeout_seconds: float = 3.0
+
     log_level: str = "INFO"
 
     @model_validator(mode="after")
