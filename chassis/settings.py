@@ -64,7 +64,6 @@ class Settings(BaseSettings):
     # The population registry (sandboxes/registry.py in development).
     registry_url: str = "http://127.0.0.1:8101"
     registry_sandbox_port: int = 8101
-    registry_timeout_seconds: float = 3.0
 
     log_level: str = "INFO"
 
