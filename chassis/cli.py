@@ -7,7 +7,8 @@
   cityhub partner create APP_ID  add a partner; prints {"app_id", "secret"}
   cityhub dlq list               dead-letter depth of every handler
   cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
-  cityhub sandbox registry       run the population-registry sandbox (development only)
+  cityhub sandbox serve          run the sandboxes of outside systems (development only)
+  cityhub sandbox sms PHONE      what the SMS sandbox was asked to send to PHONE
 """
 
 import argparse
@@ -39,7 +40,9 @@ def main(argv=None) -> int:
     replay.add_argument("--limit", type=int, default=None)
     sandbox = commands.add_parser("sandbox", help="stand-ins for outside systems")
     sandbox_commands = sandbox.add_subparsers(dest="action", required=True)
-    sandbox_commands.add_parser("registry", help="the population registry, over HTTP")
+    sandbox_commands.add_parser("serve", help="population registry and SMS gateway, HTTP")
+    sms = sandbox_commands.add_parser("sms", help="messages the SMS sandbox was asked to send")
+    sms.add_argument("phone")
     args = parser.parse_args(argv)
     # eventlet announces its own deprecation on import; hide that message only.
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
@@ -51,19 +54,7 @@ def main(argv=None) -> int:
         return 0
 
     if args.command == "sandbox":
-        from chassis.runner import prepare_process
-
-        prepare_process()
-        from chassis.settings import get_settings
-        from sandboxes import registry
-
-        settings = get_settings()
-        if settings.env == "production":
-            print("cityhub: sandboxes do not run in production", file=sys.stderr)
-            return 1
-        registry.serve(settings.var_dir / "sandbox" / "registry.json",
-                       port=settings.registry_sandbox_port)
-        return 0
+        return run_sandbox(args)
 
     from chassis import operations
     from chassis.settings import get_settings
@@ -86,6 +77,26 @@ def main(argv=None) -> int:
     except operations.OperationFailed as exc:
         print(f"cityhub: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def run_sandbox(args) -> int:
+    from chassis.runner import prepare_process
+
+    prepare_process()
+    from chassis.settings import get_settings
+    from sandboxes import server, sms
+
+    settings = get_settings()
+    if settings.env == "production":
+        print("cityhub: sandboxes do not run in production", file=sys.stderr)
+        return 1
+    data_dir = settings.var_dir / "sandbox"
+    if args.action == "sms":
+        for message in sms.messages_to(data_dir, args.phone):
+            print(json.dumps(message, ensure_ascii=False))
+        return 0
+    server.serve(data_dir, host=settings.sandbox_host, port=settings.sandbox_port)
     return 0
 
 

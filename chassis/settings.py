@@ -61,9 +61,11 @@ class Settings(BaseSettings):
     handler_max_attempts: int = 5
     handler_backoff_seconds: list[float] = Field(default=[0.2, 1.0, 5.0, 15.0])
 
-    # The population registry (sandboxes/registry.py in development).
+    # Outside systems; in development all are the sandboxes on one port.
     registry_url: str = "http://127.0.0.1:8101"
-    registry_sandbox_port: int = 8101
+    sms_url: str = "http://127.0.0.1:8101"
+    sandbox_host: str = "127.0.0.1"
+    sandbox_port: int = 8101
 
     log_level: str = "INFO"
 

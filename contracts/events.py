@@ -38,3 +38,25 @@ class CitizenRegistered(BaseModel):
 def events_exchange(source: str) -> str:
     """The topic exchange a service publishes its events to."""
     return f"{source}.events"
+
+
+class CitizenPhoneVerified(BaseModel):
+    """identity -> anyone: the citizen confirmed their phone with a one-time code."""
+
+    TYPE: ClassVar[str] = "citizen.phone_verified"
+    SOURCE: ClassVar[str] = "identity"
+
+    citizen_id: str
+    partner_id: str
+
+
+class CitizenVerified(BaseModel):
+    """identity -> anyone: the citizen reached a new assurance level."""
+
+    TYPE: ClassVar[str] = "citizen.verified"
+    SOURCE: ClassVar[str] = "identity"
+
+    citizen_id: str
+    partner_id: str
+    level: int
+    locale: str

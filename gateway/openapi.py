@@ -7,9 +7,12 @@ from gateway import schemas
 SIGNED = [{"X-App-Id": [], "X-Timestamp": [], "X-Nonce": [], "X-Signature": []}]
 ERRORS = {
     "400": "Malformed JSON", "401": "Missing or bad partner credentials",
-    "404": "Unknown resource, or another partner's citizen", "413": "Body too large",
+    "403": "The citizen's assurance level does not allow this yet",
+    "404": "Unknown resource, or another partner's citizen",
+    "409": "Already done (for example a phone already confirmed)", "413": "Body too large",
     "422": "A field is missing, unknown or of the wrong type",
-    "502": "A service failed", "504": "A service did not answer in time",
+    "502": "A service failed", "503": "An outside system (SMS, registry) is unavailable",
+    "504": "A service did not answer in time",
 }
 
 # (method, path, summary, request model, success status, response model)
@@ -18,6 +21,11 @@ ROUTES = [
      schemas.RegisterCitizen, "201", schemas.Citizen),
     ("get", "/v1/citizens/{citizen_id}", "A citizen's profile, personal data masked",
      None, "200", schemas.Citizen),
+    ("post", "/v1/citizens/{citizen_id}/phone-verifications",
+     "Text the citizen a six-digit code (valid 5 minutes)", None, "202", schemas.CodeSent),
+    ("post", "/v1/citizens/{citizen_id}/phone-verifications/confirm",
+     "Confirm the phone with the code: assurance level 1", schemas.ConfirmPhone, "200",
+     schemas.Citizen),
     ("get", "/v1/citizens/{citizen_id}/notifications", "The citizen's inbox, newest first",
      None, "200", schemas.NotificationList),
     ("get", "/v1/fees/catalogue", "Government fees payable through the hub",

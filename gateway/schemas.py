@@ -18,6 +18,15 @@ class RegisterCitizen(Strict):
     locale: Literal["zh-CN", "en"] = Field(description="Language of messages to the citizen.")
 
 
+class ConfirmPhone(Strict):
+    code: str = Field(pattern=r"^\d{6}$", description="The six digits the citizen received")
+
+
+class CodeSent(BaseModel):
+    status: Literal["sent"]
+    expires_in: int = Field(description="Seconds the code stays valid")
+
+
 class Citizen(BaseModel):
     citizen_id: str
     partner_user_id: str

@@ -68,6 +68,15 @@ class GatewayService:
         self.directory.remember(citizen_id, partner_id)
         return 200, citizen
 
+    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications")
+    def start_phone_verification(self, request, partner_id, citizen_id):
+        return 202, self.identity.start_phone_verification(partner_id, citizen_id)
+
+    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications/confirm")
+    def confirm_phone(self, request, partner_id, citizen_id):
+        body = body_of(request, schemas.ConfirmPhone)
+        return 200, self.identity.confirm_phone(partner_id, citizen_id, body.code)
+
     @api("GET", "/v1/citizens/<citizen_id>/notifications")
     def list_notifications(self, request, partner_id, citizen_id):
         self._check_owner(partner_id, citizen_id)

@@ -1,7 +1,13 @@
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from services.identity.models import Citizen
+from services.identity.phone_codes import LIFETIME_SECONDS, PendingCode
+
+
+def set_level(session: Session, citizen_id: str, level: int) -> None:
+    session.execute(update(Citizen).where(Citizen.id == citizen_id)
+                    .values(assurance_level=level))
 
 
 def citizen_of_partner(session: Session, partner_id: str, citizen_id: str) -> Citizen | None:
@@ -25,3 +31,38 @@ def add_citizen(session: Session, citizen: Citizen) -> None:
         "partner_user_id": citizen.partner_user_id, "phone_sealed": citizen.phone_sealed,
         "phone_index": citizen.phone_index, "locale": citizen.locale,
         "assurance_level": citizen.assurance_level, "created_at": citizen.created_at}])
+
+
+class PhoneCodes:
+    """Pending phone codes in Redis: one per citizen, gone after five minutes."""
+
+    def __init__(self, redis):
+        self.redis = redis
+
+    @staticmethod
+    def _key(citizen_id: str) -> str:
+        return f"phone-code:{citizen_id}"
+
+    def put(self, citizen_id: str, code: PendingCode) -> None:
+        key = self._key(citizen_id)
+        with self.redis.pipeline() as pipe:
+            pipe.delete(key)
+            pipe.hset(key, mapping={"digest": code.digest, "expires_at": code.expires_at,
+                                    "tries": code.tries_left})
+            pipe.expire(key, LIFETIME_SECONDS)
+            pipe.execute()
+
+    def take_attempt(self, citizen_id: str) -> PendingCode | None:
+        """The pending code as it stood before this attempt, which costs one try.
+
+        The try is taken atomically first, so concurrent guesses cannot share one.
+        """
+        key = self._key(citizen_id)
+        stored = self.redis.hgetall(key)
+        if not stored:
+            return None
+        left = self.redis.hincrby(key, "tries", -1)
+        return PendingCode(stored["digest"], float(stored["expires_at"]), left + 1)
+
+    def discard(self, citizen_id: str) -> None:
+        self.redis.delete(self._key(citizen_id))

@@ -1,15 +1,26 @@
+import time
+
 from sqlalchemy.exc import IntegrityError
 
 from chassis.crypto import Cipher, mask_phone
-from chassis.db import Database
+from chassis.db import Database, SettingsProvider
 from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
-from chassis.rpc import rpc
-from contracts.errors import NotFound
-from contracts.events import CitizenRegistered
+from chassis.redis_client import Redis
+from chassis.rpc import ServiceRpc, rpc
+from contracts.errors import InvalidInput, NotFound
+from contracts.events import CitizenPhoneVerified, CitizenRegistered, CitizenVerified
 from services.identity import repository
+from services.identity.assurance import raise_to
 from services.identity.domain import Registration, new_citizen_id
 from services.identity.models import Citizen, Inbox, Outbox
+from services.identity.phone_codes import (
+    LIFETIME_SECONDS,
+    PendingCode,
+    check_format,
+    code_hash,
+    new_code,
+)
 
 PHONE = "citizen.phone"  # the encryption context of the phone column
 
@@ -19,6 +30,9 @@ class IdentityService:
 
     db = Database(Outbox, Inbox)
     cipher = Cipher()
+    redis = Redis()
+    notify = ServiceRpc("notify")
+    settings = SettingsProvider()
     instrumentation = Instrumentation()
 
     @rpc
@@ -48,12 +62,63 @@ class IdentityService:
                 return self._view(existing, created=False)
 
     @rpc
+    def start_phone_verification(self, partner_id, citizen_id):
+        """Text the citizen a fresh one-time code (any earlier code stops working)."""
+        citizen = self._citizen(partner_id, citizen_id)
+        raise_to(citizen.assurance_level, 1)  # refuses a phone already confirmed
+        code = new_code()
+        self.codes.put(citizen_id, PendingCode(self._digest(citizen_id, code),
+                                               time.time() + LIFETIME_SECONDS))
+        self.notify.send_sms(self.cipher.open(citizen.phone_sealed, PHONE), "phone_code",
+                             citizen.locale, {"code": code})
+        return {"status": "sent", "expires_in": LIFETIME_SECONDS}
+
+    @rpc
+    def confirm_phone(self, partner_id, citizen_id, code):
+        check_format(code)
+        citizen = self._citizen(partner_id, citizen_id)
+        level = raise_to(citizen.assurance_level, 1)
+        pending = self.codes.take_attempt(citizen_id)
+        if pending is None:
+            raise InvalidInput("no code is pending: ask for a new one", field="code",
+                               code="code_expired")
+        try:
+            wrong = pending.attempt(self._digest(citizen_id, code), time.time())
+        except InvalidInput:
+            self.codes.discard(citizen_id)  # expired or burned
+            raise
+        if wrong is not None:
+            raise InvalidInput(f"the code is wrong; {wrong.tries_left} tries left",
+                               field="code", code="code_invalid")
+        self.codes.discard(citizen_id)
+        with self.db.transaction() as session:
+            repository.set_level(session, citizen_id, level)
+            self.db.publish(CitizenPhoneVerified.TYPE, CitizenPhoneVerified(
+                citizen_id=citizen_id, partner_id=partner_id).model_dump(),
+                citizen_id=citizen_id)
+            self.db.publish(CitizenVerified.TYPE, CitizenVerified(
+                citizen_id=citizen_id, partner_id=partner_id, level=level,
+                locale=citizen.locale).model_dump(), citizen_id=citizen_id)
+        citizen.assurance_level = level
+        return self._view(citizen)
+
+    @rpc
     def get_citizen(self, partner_id, citizen_id):
+        return self._view(self._citizen(partner_id, citizen_id))
+
+    @property
+    def codes(self) -> repository.PhoneCodes:
+        return repository.PhoneCodes(self.redis)
+
+    def _digest(self, citizen_id: str, code: str) -> str:
+        return code_hash(self.settings.blind_index_key, citizen_id, code)
+
+    def _citizen(self, partner_id: str, citizen_id: str) -> Citizen:
         with self.db.read() as session:
             citizen = repository.citizen_of_partner(session, partner_id, citizen_id)
-            if citizen is None:
-                raise NotFound("no such citizen", field="citizen_id", code="citizen_not_found")
-            return self._view(citizen)
+        if citizen is None:
+            raise NotFound("no such citizen", field="citizen_id", code="citizen_not_found")
+        return citizen
 
     def _new_citizen(self, registration: Registration) -> Citizen:
         return Citizen(

@@ -13,7 +13,25 @@ TEMPLATES = {
                "You are registered with City Services. Verify your identity to pay fees "
                "and book appointments."),
     },
+    "level_reached": {
+        "zh-CN": ("身份认证等级已提升", "您的身份认证已达到第 {level} 级。"),
+        "en": ("Identity check passed", "Your identity is now verified to level {level}."),
+    },
 }
+
+# Text messages, rendered with the values given (never stored by notify).
+SMS_TEMPLATES = {
+    "phone_code": {
+        "zh-CN": "【城市服务】您的验证码是 {code}，5 分钟内有效。请勿告诉他人。",
+        "en": "[City Services] Your code is {code}. It expires in 5 minutes. "
+              "Do not share it.",
+    },
+}
+
+
+def render_sms(kind: str, locale: str, values: dict) -> str:
+    variants = SMS_TEMPLATES[kind]
+    return variants.get(locale, variants[DEFAULT_LOCALE]).format(**values)
 
 
 @dataclass(frozen=True)
@@ -27,10 +45,12 @@ class Message:
     event_id: str
 
 
-def render(kind: str, citizen_id: str, locale: str, event_id: str) -> Message:
+def render(kind: str, citizen_id: str, locale: str, event_id: str,
+           values: dict | None = None) -> Message:
     variants = TEMPLATES[kind]
     locale = locale if locale in variants else DEFAULT_LOCALE
     title, body = variants[locale]
+    body = body.format(**(values or {}))
     return Message(str(uuid.uuid4()), citizen_id, kind, locale, title, body, event_id)
 
 

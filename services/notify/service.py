@@ -4,9 +4,10 @@ from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from contracts.errors import InvalidInput
-from contracts.events import CitizenRegistered, EventEnvelope
+from contracts.events import CitizenRegistered, CitizenVerified, EventEnvelope
 from services.notify import repository
-from services.notify.domain import notification_view, render
+from services.notify.adapters import Sms
+from services.notify.domain import notification_view, render, render_sms
 from services.notify.models import Inbox, Outbox
 
 MAX_PAGE = 100
@@ -17,6 +18,7 @@ class NotifyService:
 
     db = Database(Outbox, Inbox)
     instrumentation = Instrumentation()
+    sms = Sms()
 
     @rpc
     def ping(self):
@@ -31,6 +33,21 @@ class NotifyService:
                 return  # a duplicate delivery: already applied
             repository.add(session, render("welcome", event.citizen_id, event.locale,
                                            envelope.event_id))
+
+    @reliable_handler(CitizenVerified.SOURCE, CitizenVerified.TYPE)
+    def on_citizen_verified(self, body):
+        envelope = EventEnvelope.model_validate(body)
+        event = CitizenVerified.model_validate(envelope.payload)
+        with self.db.transaction() as session:
+            if not self.db.claim(session, envelope.event_id):
+                return
+            repository.add(session, render("level_reached", event.citizen_id, event.locale,
+                                           envelope.event_id, {"level": event.level}))
+
+    @rpc
+    def send_sms(self, phone, kind, locale, values):
+        """Send a text message now (a command, so RPC): the caller needs to know it went."""
+        return {"message_id": self.sms.send(phone, render_sms(kind, locale, values))}
 
     @rpc
     def list_notifications(self, citizen_id, limit=50):

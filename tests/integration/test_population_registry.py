@@ -5,6 +5,7 @@ import eventlet.wsgi
 import pytest
 
 from sandboxes.registry import make_app
+from sandboxes.server import make_app as make_sandboxes
 from services.identity.adapters import HttpRegistry, RegistryAnswer, RegistryUnavailable
 
 pytestmark = pytest.mark.integration
@@ -13,8 +14,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def registry(tmp_path):
     sock = eventlet.listen(("127.0.0.1", 0))
-    server = eventlet.spawn(eventlet.wsgi.server, sock,
-                            make_app(tmp_path / "sandbox" / "registry.json"), log_output=False)
+    server = eventlet.spawn(eventlet.wsgi.server, sock, make_sandboxes(tmp_path / "sandbox"),
+                            log_output=False)
     yield HttpRegistry(f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=2)
     server.kill()
     sock.close()

@@ -89,7 +89,14 @@ def test_every_cityhub_setting_in_compose_is_one_the_settings_object_reads():
             assert not key.startswith("CITYHUB_") or key in fields, key
 
 
-def test_the_procfile_starts_every_deployable():
+def test_the_procfile_starts_every_deployable_and_the_sandboxes():
     lines = (ROOT / "Procfile").read_text().splitlines()
     started = {line.split(":")[0] for line in lines if line.strip()}
-    assert started == set(SERVICE_CLASSES)
+    assert started == set(SERVICE_CLASSES) | {"sandbox"}
+
+
+def test_compose_runs_the_sandboxes_and_points_the_services_at_them():
+    spec = compose()
+    assert spec["services"]["sandbox"]["command"] == ["cityhub", "sandbox", "serve"]
+    env = spec["x-cityhub"]["environment"]
+    assert env["CITYHUB_REGISTRY_URL"] == env["CITYHUB_SMS_URL"] == "http://sandbox:8101"
