@@ -60,3 +60,17 @@ class CitizenVerified(BaseModel):
     partner_id: str
     level: int
     locale: str
+
+
+class CitizenVerificationFailed(BaseModel):
+    """identity -> anyone: a check failed; `locked` when that failure locked the check."""
+
+    TYPE: ClassVar[str] = "citizen.verification_failed"
+    SOURCE: ClassVar[str] = "identity"
+
+    citizen_id: str
+    partner_id: str
+    check: str
+    reason: str
+    locked: bool
+    locale: str

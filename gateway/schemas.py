@@ -22,6 +22,12 @@ class ConfirmPhone(Strict):
     code: str = Field(pattern=r"^\d{6}$", description="The six digits the citizen received")
 
 
+class RealName(Strict):
+    name: str = Field(min_length=1, max_length=64, description="As on the identity card")
+    id_number: str = Field(min_length=15, max_length=18,
+                           description="18-character resident identity card number")
+
+
 class CodeSent(BaseModel):
     status: Literal["sent"]
     expires_in: int = Field(description="Seconds the code stays valid")
@@ -31,6 +37,9 @@ class Citizen(BaseModel):
     citizen_id: str
     partner_user_id: str
     phone: str = Field(description="Masked: +86138****5678")
+    name: str | None = Field(default=None, description="Masked (张*); null before level 2")
+    id_number: str | None = Field(default=None,
+                                  description="Masked (1101**********002X); null before level 2")
     locale: str
     assurance_level: int
     created_at: str

@@ -77,6 +77,12 @@ class GatewayService:
         body = body_of(request, schemas.ConfirmPhone)
         return 200, self.identity.confirm_phone(partner_id, citizen_id, body.code)
 
+    @api("POST", "/v1/citizens/<citizen_id>/real-name")
+    def verify_real_name(self, request, partner_id, citizen_id):
+        body = body_of(request, schemas.RealName)
+        return 200, self.identity.verify_real_name(partner_id, citizen_id, body.name,
+                                                   body.id_number)
+
     @api("GET", "/v1/citizens/<citizen_id>/notifications")
     def list_notifications(self, request, partner_id, citizen_id):
         self._check_owner(partner_id, citizen_id)

@@ -11,6 +11,8 @@ import urllib.request
 from enum import StrEnum
 from typing import Protocol
 
+from nameko.extensions import DependencyProvider
+
 
 class RegistryAnswer(StrEnum):
     MATCH = "match"
@@ -44,3 +46,13 @@ class HttpRegistry:
         except (OSError, ValueError, KeyError) as exc:
             raise RegistryUnavailable(f"no answer from the registry: "
                                       f"{type(exc).__name__}") from None
+
+
+class RegistryProvider(DependencyProvider):
+    def setup(self):
+        from chassis.db import settings_of
+
+        self.registry = HttpRegistry(settings_of(self.container).registry_url)
+
+    def get_dependency(self, worker_ctx):
+        return self.registry

@@ -32,3 +32,16 @@ class Registration:
 
 def new_citizen_id() -> str:
     return str(uuid.uuid4())
+
+
+def check_name(name: str) -> str:
+    """A person's name as the registry holds it: 1-64 letters, no digits."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 64 or any(ch.isdigit() or not ch.isprintable() for ch in name):
+        raise InvalidInput("name must be 1-64 characters with no digits", field="name")
+    return name
+
+
+def mask_name(name: str) -> str:
+    """张三 -> 张*, Zhang San -> Z********"""
+    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"

@@ -20,8 +20,10 @@ class Inbox(InboxRecord, Base):
 
 class Citizen(Base):
     __tablename__ = "citizens"
-    __table_args__ = (UniqueConstraint("partner_id", "partner_user_id",
-                                       name="uq_citizens_partner_user"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "partner_user_id", name="uq_citizens_partner_user"),
+        UniqueConstraint("partner_id", "id_number_index", name="uq_citizens_partner_id_number"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(64))
@@ -32,3 +34,18 @@ class Citizen(Base):
     locale: Mapped[str] = mapped_column(String(8))
     assurance_level: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set by the real-name check (level 2); sealed like the phone.
+    name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    id_number_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    id_number_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RealNameFailure(Base):
+    """A failed real-name check, counted for the lockout."""
+
+    __tablename__ = "real_name_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(String(32))
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,13 +1,36 @@
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from services.identity.models import Citizen
+from services.identity.models import Citizen, RealNameFailure
 from services.identity.phone_codes import LIFETIME_SECONDS, PendingCode
 
 
 def set_level(session: Session, citizen_id: str, level: int) -> None:
     session.execute(update(Citizen).where(Citizen.id == citizen_id)
                     .values(assurance_level=level))
+
+
+def failures_since(session: Session, citizen_id: str, since) -> list:
+    return list(session.scalars(
+        select(RealNameFailure.failed_at).where(RealNameFailure.citizen_id == citizen_id,
+                                                RealNameFailure.failed_at >= since)))
+
+
+def add_failure(session: Session, citizen_id: str, reason: str, failed_at) -> None:
+    session.add(RealNameFailure(citizen_id=citizen_id, reason=reason, failed_at=failed_at))
+
+
+def id_number_taken(session: Session, partner_id: str, index: str, citizen_id: str) -> bool:
+    return session.scalar(select(Citizen.id).where(
+        Citizen.partner_id == partner_id, Citizen.id_number_index == index,
+        Citizen.id != citizen_id)) is not None
+
+
+def set_real_name(session: Session, citizen_id: str, level: int, name_sealed: str,
+                  id_number_sealed: str, id_number_index: str) -> None:
+    session.execute(update(Citizen).where(Citizen.id == citizen_id).values(
+        assurance_level=level, name_sealed=name_sealed, id_number_sealed=id_number_sealed,
+        id_number_index=id_number_index))
 
 
 def citizen_of_partner(session: Session, partner_id: str, citizen_id: str) -> Citizen | None:

@@ -1,4 +1,5 @@
 import time
+from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -8,11 +9,24 @@ from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc, rpc
-from contracts.errors import InvalidInput, NotFound
-from contracts.events import CitizenPhoneVerified, CitizenRegistered, CitizenVerified
+from contracts.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from contracts.events import (
+    CitizenPhoneVerified,
+    CitizenRegistered,
+    CitizenVerificationFailed,
+    CitizenVerified,
+)
 from services.identity import repository
-from services.identity.assurance import raise_to
-from services.identity.domain import Registration, new_citizen_id
+from services.identity.adapters import RegistryAnswer, RegistryProvider, RegistryUnavailable
+from services.identity.assurance import (
+    MAX_FAILED_REAL_NAME_ATTEMPTS,
+    REAL_NAME_WINDOW,
+    check_not_locked_out,
+    raise_to,
+)
+from services.identity.domain import Registration, check_name, mask_name, new_citizen_id
+from services.identity.id_numbers import mask as mask_id_number
+from services.identity.id_numbers import normalise
 from services.identity.models import Citizen, Inbox, Outbox
 from services.identity.phone_codes import (
     LIFETIME_SECONDS,
@@ -22,7 +36,10 @@ from services.identity.phone_codes import (
     new_code,
 )
 
-PHONE = "citizen.phone"  # the encryption context of the phone column
+# Encryption contexts: a value sealed for one column does not open as another.
+PHONE = "citizen.phone"
+NAME = "citizen.name"
+ID_NUMBER = "citizen.id_number"
 
 
 class IdentityService:
@@ -31,6 +48,7 @@ class IdentityService:
     db = Database(Outbox, Inbox)
     cipher = Cipher()
     redis = Redis()
+    registry = RegistryProvider()
     notify = ServiceRpc("notify")
     settings = SettingsProvider()
     instrumentation = Instrumentation()
@@ -103,6 +121,56 @@ class IdentityService:
         return self._view(citizen)
 
     @rpc
+    def verify_real_name(self, partner_id, citizen_id, name, id_number):
+        """Match name and ID number against the population registry: level 2."""
+        name, id_number = check_name(name), normalise(id_number)
+        citizen = self._citizen(partner_id, citizen_id)
+        level = raise_to(citizen.assurance_level, 2)
+        now = datetime.now(UTC)
+        with self.db.read() as session:
+            failures = repository.failures_since(session, citizen_id, now - REAL_NAME_WINDOW)
+            check_not_locked_out(failures, now)
+            index = self.cipher.blind_index(id_number, ID_NUMBER)
+            if repository.id_number_taken(session, partner_id, index, citizen_id):
+                raise Conflict("this ID number already backs another of your citizens",
+                               field="id_number", code="identity_in_use")
+        try:
+            answer = self.registry.check(name, id_number)
+        except RegistryUnavailable:
+            raise ServiceUnavailable("the population registry is unavailable; try later",
+                                     code="registry_unavailable") from None
+        if answer is not RegistryAnswer.MATCH:
+            self._record_failure(citizen, answer, len(failures) + 1, now)
+        try:
+            with self.db.transaction() as session:
+                repository.set_real_name(
+                    session, citizen_id, level, self.cipher.seal(name, NAME),
+                    self.cipher.seal(id_number, ID_NUMBER), index)
+                self.db.publish(CitizenVerified.TYPE, CitizenVerified(
+                    citizen_id=citizen_id, partner_id=partner_id, level=level,
+                    locale=citizen.locale).model_dump(), citizen_id=citizen_id)
+        except IntegrityError:
+            raise Conflict("this ID number already backs another of your citizens",
+                           field="id_number", code="identity_in_use") from None
+        return self._view(self._citizen(partner_id, citizen_id))
+
+    def _record_failure(self, citizen, answer, failures_now: int, now) -> None:
+        reason = "identity_not_found" if answer is RegistryAnswer.NOT_FOUND \
+            else "identity_mismatch"
+        locked = failures_now >= MAX_FAILED_REAL_NAME_ATTEMPTS
+        with self.db.transaction() as session:
+            repository.add_failure(session, citizen.id, reason, now)
+            self.db.publish(CitizenVerificationFailed.TYPE, CitizenVerificationFailed(
+                citizen_id=citizen.id, partner_id=citizen.partner_id, check="real_name",
+                reason=reason, locked=locked, locale=citizen.locale,
+            ).model_dump(), citizen_id=citizen.id)
+        message = ("the registry holds no person with this ID number"
+                   if reason == "identity_not_found"
+                   else "the name does not match the registry's record for this ID number")
+        raise InvalidInput(message, field="id_number" if reason == "identity_not_found"
+                           else "name", code=reason)
+
+    @rpc
     def get_citizen(self, partner_id, citizen_id):
         return self._view(self._citizen(partner_id, citizen_id))
 
@@ -139,6 +207,10 @@ class IdentityService:
             "citizen_id": citizen.id,
             "partner_user_id": citizen.partner_user_id,
             "phone": mask_phone(phone or self.cipher.open(citizen.phone_sealed, PHONE)),
+            "name": (mask_name(self.cipher.open(citizen.name_sealed, NAME))
+                     if citizen.name_sealed else None),
+            "id_number": (mask_id_number(self.cipher.open(citizen.id_number_sealed, ID_NUMBER))
+                          if citizen.id_number_sealed else None),
             "locale": citizen.locale,
             "assurance_level": citizen.assurance_level,
             "created_at": citizen.created_at.isoformat(),

@@ -13,6 +13,11 @@ TEMPLATES = {
                "You are registered with City Services. Verify your identity to pay fees "
                "and book appointments."),
     },
+    "real_name_locked": {
+        "zh-CN": ("实名认证已暂停", "24 小时内实名认证失败次数过多，请稍后再试。"),
+        "en": ("Identity check paused",
+               "Too many failed identity checks in 24 hours. Please try again later."),
+    },
     "level_reached": {
         "zh-CN": ("身份认证等级已提升", "您的身份认证已达到第 {level} 级。"),
         "en": ("Identity check passed", "Your identity is now verified to level {level}."),

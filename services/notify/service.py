@@ -4,7 +4,12 @@ from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from contracts.errors import InvalidInput
-from contracts.events import CitizenRegistered, CitizenVerified, EventEnvelope
+from contracts.events import (
+    CitizenRegistered,
+    CitizenVerificationFailed,
+    CitizenVerified,
+    EventEnvelope,
+)
 from services.notify import repository
 from services.notify.adapters import Sms
 from services.notify.domain import notification_view, render, render_sms
@@ -43,6 +48,16 @@ class NotifyService:
                 return
             repository.add(session, render("level_reached", event.citizen_id, event.locale,
                                            envelope.event_id, {"level": event.level}))
+
+    @reliable_handler(CitizenVerificationFailed.SOURCE, CitizenVerificationFailed.TYPE)
+    def on_verification_failed(self, body):
+        envelope = EventEnvelope.model_validate(body)
+        event = CitizenVerificationFailed.model_validate(envelope.payload)
+        with self.db.transaction() as session:
+            if not self.db.claim(session, envelope.event_id) or not event.locked:
+                return  # only a lockout is worth telling the citizen about
+            repository.add(session, render(f"{event.check}_locked", event.citizen_id,
+                                           event.locale, envelope.event_id))
 
     @rpc
     def send_sms(self, phone, kind, locale, values):

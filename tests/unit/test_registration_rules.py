@@ -35,3 +35,20 @@ def test_a_partner_user_id_must_be_short_and_plain(partner_user_id):
     with pytest.raises(InvalidInput) as raised:
         registration(partner_user_id=partner_user_id)
     assert raised.value.field == "partner_user_id"
+
+
+def test_a_name_is_masked_but_its_first_character():
+    from services.identity.domain import mask_name
+
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_name("李") == "*"
+
+
+@pytest.mark.parametrize("name", ["", "   ", "张3", "x" * 65, "张\x00三"])
+def test_a_name_must_be_short_letters_without_digits(name):
+    from services.identity.domain import check_name
+
+    with pytest.raises(InvalidInput) as raised:
+        check_name(name)
+    assert raised.value.field == "name"
