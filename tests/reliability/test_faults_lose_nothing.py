@@ -75,3 +75,7 @@ def test_personal_data_never_reaches_the_logs(platform):
     logs = platform.logs()
     assert logs, "the platform wrote no logs at all"
     assert "13987654321" not in logs
+    # The real-name tests in this session sent these to identity and the registry.
+    for personal in ("11010519491231002X", "440524188001010014", "310115198001011238",
+                     "张三", "李四"):
+        assert personal not in logs
