@@ -18,6 +18,7 @@ DEV_SANDBOX_SECRET = "sandbox-secret"
 # A fixed development key so that `make up` works with no setup. Production
 # refuses to start with it (see `check_production`).
 DEV_DATA_KEY = "dev1:Y2l0eWh1Yi1kZXZlbG9wbWVudC1rZXktMzJieXRlcyE="
+DEV_ASSERTION_KEY = "dev-ed1:Y2l0eWh1Yi1kZXYtYXNzZXJ0aW9uLWtleS0zMmJ5dGU="
 
 
 class Settings(BaseSettings):
@@ -53,6 +54,9 @@ class Settings(BaseSettings):
     # "kid:base64(32 bytes)" pairs, comma separated; the first encrypts.
     data_keys: str = DEV_DATA_KEY
     blind_index_key: str = "dev-blind-index-key"
+    # "kid:base64(32-byte Ed25519 seed)" pairs; the first signs assertions.
+    assertion_keys: str = DEV_ASSERTION_KEY
+    assertion_lifetime_seconds: int = 300
 
     signature_window_seconds: int = 300
     max_body_bytes: int = 64 * 1024
@@ -76,6 +80,8 @@ class Settings(BaseSettings):
                 raise ValueError("CITYHUB_SANDBOX_SECRET must be changed in production")
             if self.data_keys == DEV_DATA_KEY:
                 raise ValueError("CITYHUB_DATA_KEYS must be set in production")
+            if self.assertion_keys == DEV_ASSERTION_KEY:
+                raise ValueError("CITYHUB_ASSERTION_KEYS must be set in production")
         return self
 
     def database_url(self, deployable: str) -> str:

@@ -28,6 +28,18 @@ class RealName(Strict):
                            description="18-character resident identity card number")
 
 
+class AssertionRequest(Strict):
+    audience: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,63}$",
+                          description="Who will check the token, e.g. payments")
+
+
+class Assertion(BaseModel):
+    token: str = Field(description="JWT, EdDSA (Ed25519); verify with the JWKS")
+    token_type: Literal["JWT"]
+    assurance_level: int
+    expires_in: int
+
+
 class CodeSent(BaseModel):
     status: Literal["sent"]
     expires_in: int = Field(description="Seconds the code stays valid")

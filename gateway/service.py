@@ -1,6 +1,7 @@
 from kombu import Connection
 from pydantic import ValidationError
 
+from chassis.assertions import AssertionKeys, jwks
 from chassis.db import SettingsProvider
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
@@ -32,6 +33,7 @@ class GatewayService:
     settings = SettingsProvider()
     redis = Redis()
     directory = CitizenDirectory()
+    assertion_keys = AssertionKeys()
     instrumentation = Instrumentation()
 
     @api("GET", "/healthz", signed=False)
@@ -82,6 +84,15 @@ class GatewayService:
         body = body_of(request, schemas.RealName)
         return 200, self.identity.verify_real_name(partner_id, citizen_id, body.name,
                                                    body.id_number)
+
+    @api("POST", "/v1/citizens/<citizen_id>/assertions")
+    def issue_assertion(self, request, partner_id, citizen_id):
+        body = body_of(request, schemas.AssertionRequest)
+        return 201, self.identity.issue_assertion(partner_id, citizen_id, body.audience)
+
+    @api("GET", "/v1/.well-known/jwks.json", signed=False)
+    def jwks(self, request):
+        return 200, jwks(self.assertion_keys.keys)
 
     @api("GET", "/v1/citizens/<citizen_id>/notifications")
     def list_notifications(self, request, partner_id, citizen_id):

@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from chassis.assertions import AssertionKeys, sign
 from chassis.crypto import Cipher, mask_phone
 from chassis.db import Database, SettingsProvider
 from chassis.messaging_tables import utcnow
@@ -49,6 +50,7 @@ class IdentityService:
     cipher = Cipher()
     redis = Redis()
     registry = RegistryProvider()
+    assertion_keys = AssertionKeys()
     notify = ServiceRpc("notify")
     settings = SettingsProvider()
     instrumentation = Instrumentation()
@@ -169,6 +171,15 @@ class IdentityService:
                    else "the name does not match the registry's record for this ID number")
         raise InvalidInput(message, field="id_number" if reason == "identity_not_found"
                            else "name", code=reason)
+
+    @rpc
+    def issue_assertion(self, partner_id, citizen_id, audience):
+        """A short-lived signed statement of who the citizen is and how well proven."""
+        citizen = self._citizen(partner_id, citizen_id)
+        token = sign(self.assertion_keys.keys, citizen.id, citizen.assurance_level, audience,
+                     self.assertion_keys.lifetime)
+        return {"token": token, "token_type": "JWT", "assurance_level": citizen.assurance_level,
+                "expires_in": self.assertion_keys.lifetime}
 
     @rpc
     def get_citizen(self, partner_id, citizen_id):

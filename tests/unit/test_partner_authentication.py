@@ -9,7 +9,8 @@ from gateway.auth import SANDBOX_APP_ID, PartnerAuthenticator, path_with_query
 def authenticator(env: str) -> PartnerAuthenticator:
     extension = PartnerAuthenticator()
     extension.settings = Settings(env=env, sandbox_secret="a-real-secret",
-                                  data_keys="k:" + "A" * 43 + "=")
+                                  data_keys="k:" + "A" * 43 + "=",
+                                  assertion_keys="s:" + "B" * 43 + "=")
     extension._secrets = {SANDBOX_APP_ID: ("a-real-secret", float("inf"))}
     return extension
 

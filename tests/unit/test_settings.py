@@ -24,6 +24,12 @@ def test_production_refuses_the_development_data_key():
         Settings(env="production", sandbox_secret="a-real-secret")
 
 
+def test_production_refuses_the_development_assertion_key():
+    with pytest.raises(ValidationError, match="CITYHUB_ASSERTION_KEYS"):
+        Settings(env="production", sandbox_secret="a-real-secret",
+                 data_keys="k:" + "A" * 43 + "=")
+
+
 def test_prefetch_and_heartbeat_are_set_deliberately_in_the_nameko_config():
     config = Settings(max_workers=20, amqp_heartbeat=5).nameko_config()
     assert config["max_workers"] == 20 and config["HEARTBEAT"] == 5
