@@ -2,6 +2,7 @@ from kombu import Connection
 from pydantic import ValidationError
 
 from chassis.assertions import AssertionKeys, jwks
+from chassis.crypto import Cipher, transit
 from chassis.db import SettingsProvider
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
@@ -34,6 +35,7 @@ class GatewayService:
     redis = Redis()
     directory = CitizenDirectory()
     assertion_keys = AssertionKeys()
+    cipher = Cipher()
     instrumentation = Instrumentation()
 
     @api("GET", "/healthz", signed=False)
@@ -58,8 +60,9 @@ class GatewayService:
     @api("POST", "/v1/citizens")
     def register_citizen(self, request, partner_id):
         body = body_of(request, schemas.RegisterCitizen)
-        citizen = self.identity.register_citizen(partner_id, body.partner_user_id, body.phone,
-                                                 body.locale)
+        citizen = self.identity.register_citizen(
+            partner_id, body.partner_user_id, self.cipher.seal(body.phone, transit("phone")),
+            body.locale)
         self.directory.remember(citizen["citizen_id"], partner_id)
         created = citizen.pop("created")
         return (201 if created else 200), citizen
@@ -82,8 +85,9 @@ class GatewayService:
     @api("POST", "/v1/citizens/<citizen_id>/real-name")
     def verify_real_name(self, request, partner_id, citizen_id):
         body = body_of(request, schemas.RealName)
-        return 200, self.identity.verify_real_name(partner_id, citizen_id, body.name,
-                                                   body.id_number)
+        return 200, self.identity.verify_real_name(
+            partner_id, citizen_id, self.cipher.seal(body.name, transit("name")),
+            self.cipher.seal(body.id_number, transit("id_number")))
 
     @api("POST", "/v1/citizens/<citizen_id>/assertions")
     def issue_assertion(self, request, partner_id, citizen_id):

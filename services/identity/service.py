@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 
 from chassis.assertions import AssertionKeys, sign
-from chassis.crypto import Cipher, mask_phone
+from chassis.crypto import Cipher, mask_phone, transit
 from chassis.db import Database, SettingsProvider
 from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
@@ -60,8 +60,9 @@ class IdentityService:
         return "pong"
 
     @rpc
-    def register_citizen(self, partner_id, partner_user_id, phone, locale):
+    def register_citizen(self, partner_id, partner_user_id, sealed_phone, locale):
         """Register a partner's user; the same partner_user_id again returns the same citizen."""
+        phone = self._unseal(sealed_phone, "phone")
         registration = Registration(partner_id, partner_user_id, phone, locale)
         try:
             # Insert first: a new user is the common case, and the unique
@@ -89,7 +90,8 @@ class IdentityService:
         code = new_code()
         self.codes.put(citizen_id, PendingCode(self._digest(citizen_id, code),
                                                time.time() + LIFETIME_SECONDS))
-        self.notify.send_sms(self.cipher.open(citizen.phone_sealed, PHONE), "phone_code",
+        phone = self.cipher.open(citizen.phone_sealed, PHONE)
+        self.notify.send_sms(self.cipher.seal(phone, transit("phone")), "phone_code",
                              citizen.locale, {"code": code})
         return {"status": "sent", "expires_in": LIFETIME_SECONDS}
 
@@ -123,9 +125,10 @@ class IdentityService:
         return self._view(citizen)
 
     @rpc
-    def verify_real_name(self, partner_id, citizen_id, name, id_number):
+    def verify_real_name(self, partner_id, citizen_id, sealed_name, sealed_id_number):
         """Match name and ID number against the population registry: level 2."""
-        name, id_number = check_name(name), normalise(id_number)
+        name = check_name(self._unseal(sealed_name, "name"))
+        id_number = normalise(self._unseal(sealed_id_number, "id_number"))
         citizen = self._citizen(partner_id, citizen_id)
         level = raise_to(citizen.assurance_level, 2)
         now = datetime.now(UTC)
@@ -188,6 +191,13 @@ class IdentityService:
     @property
     def codes(self) -> repository.PhoneCodes:
         return repository.PhoneCodes(self.redis)
+
+    def _unseal(self, sealed: str, field: str) -> str:
+        """A personal value another service sealed for the trip (chassis.crypto.transit)."""
+        try:
+            return self.cipher.open(sealed, transit(field))
+        except Exception:  # noqa: BLE001 - any failure: the caller broke the contract
+            raise InvalidInput(f"{field} must be sealed for transit", field=field) from None
 
     def _digest(self, citizen_id: str, code: str) -> str:
         return code_hash(self.settings.blind_index_key, citizen_id, code)

@@ -1,4 +1,5 @@
 
+from chassis.crypto import Cipher, transit
 from chassis.db import Database
 from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
@@ -24,6 +25,7 @@ class NotifyService:
     db = Database(Outbox, Inbox)
     instrumentation = Instrumentation()
     sms = Sms()
+    cipher = Cipher()
 
     @rpc
     def ping(self):
@@ -60,8 +62,12 @@ class NotifyService:
                                            event.locale, envelope.event_id))
 
     @rpc
-    def send_sms(self, phone, kind, locale, values):
-        """Send a text message now (a command, so RPC): the caller needs to know it went."""
+    def send_sms(self, sealed_phone, kind, locale, values):
+        """Send a text message now (a command, so RPC): the caller needs to know it went.
+
+        The phone arrives sealed for transit (chassis.crypto.transit).
+        """
+        phone = self.cipher.open(sealed_phone, transit("phone"))
         return {"message_id": self.sms.send(phone, render_sms(kind, locale, values))}
 
     @rpc

@@ -7,6 +7,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from chassis.broker import Publisher, PublishFailed
+from chassis.crypto import FieldCipher, transit
 from chassis.db import make_engine, new_event
 from contracts.events import CitizenRegistered
 from services.identity.service import IdentityService
@@ -26,8 +27,11 @@ def eventually(probe, timeout=10.0, interval=0.05):
 
 
 def register(runner, partner_user_id="u-1", locale="en"):
-    with entrypoint_hook(container_of(runner, "identity"), "register_citizen") as call:
-        return call("acme", partner_user_id, "+8613812345678", locale)
+    container = container_of(runner, "identity")
+    cipher = FieldCipher(container.config["CITYHUB_SETTINGS"].data_keys, "unused")
+    with entrypoint_hook(container, "register_citizen") as call:
+        return call("acme", partner_user_id, cipher.seal("+8613812345678", transit("phone")),
+                    locale)
 
 
 def inbox(runner, citizen_id):

@@ -12,6 +12,8 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from chassis.crypto import FieldCipher, transit
+from chassis.settings import DEV_DATA_KEY
 from contracts.errors import InvalidInput, NotFound, UpstreamTimeout
 from gateway import openapi
 from gateway.directory import CitizenDirectory
@@ -28,11 +30,14 @@ def error_of(response):
     return response.status_code, json.loads(response.get_data())["error"]
 
 
+CIPHER = FieldCipher(DEV_DATA_KEY, "unused")
+
+
 @pytest.fixture
 def gateway():
     directory = CitizenDirectory()
     directory.setup()
-    return worker_factory(GatewayService, directory=directory)
+    return worker_factory(GatewayService, directory=directory, cipher=CIPHER)
 
 
 def test_registering_a_new_citizen_answers_201_and_an_existing_one_200(gateway):
@@ -42,7 +47,10 @@ def test_registering_a_new_citizen_answers_201_and_an_existing_one_200(gateway):
     body = {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"}
     assert gateway.register_citizen(request_with(body), "acme") == (201, citizen)
     assert gateway.register_citizen(request_with(body), "acme") == (200, citizen)
-    gateway.identity.register_citizen.assert_called_with("acme", "u1", "+8613812345678", "en")
+    partner, user, sealed_phone, locale = gateway.identity.register_citizen.call_args.args
+    assert (partner, user, locale) == ("acme", "u1", "en")
+    assert "8613812345678" not in sealed_phone  # it crosses the broker sealed
+    assert CIPHER.open(sealed_phone, transit("phone")) == "+8613812345678"
 
 
 @pytest.mark.parametrize("body, code, field", [
