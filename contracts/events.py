@@ -74,3 +74,27 @@ class CitizenVerificationFailed(BaseModel):
     reason: str
     locked: bool
     locale: str
+
+
+class ConsentGranted(BaseModel):
+    """identity -> anyone: a citizen let a partner read attributes for a purpose."""
+
+    TYPE: ClassVar[str] = "consent.granted"
+    SOURCE: ClassVar[str] = "identity"
+
+    consent_id: str
+    citizen_id: str
+    partner_id: str
+    attributes: list[str]
+    purpose: str
+
+
+class ConsentRevoked(BaseModel):
+    """identity -> anyone: a citizen withdrew a consent."""
+
+    TYPE: ClassVar[str] = "consent.revoked"
+    SOURCE: ClassVar[str] = "identity"
+
+    consent_id: str
+    citizen_id: str
+    partner_id: str

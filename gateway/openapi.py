@@ -33,6 +33,19 @@ ROUTES = [
     ("post", "/v1/citizens/{citizen_id}/assertions",
      "A signed, short-lived statement of the citizen's id and assurance level",
      schemas.AssertionRequest, "201", schemas.Assertion),
+    ("post", "/v1/citizens/{citizen_id}/consents",
+     "The citizen lets this partner read attributes for a purpose", schemas.GrantConsent,
+     "201", schemas.Consent),
+    ("get", "/v1/citizens/{citizen_id}/consents", "This partner's active consents", None,
+     "200", schemas.ConsentList),
+    ("delete", "/v1/citizens/{citizen_id}/consents/{consent_id}",
+     "Revoke a consent (revoking twice is fine)", None, "204", None),
+    ("get", "/v1/citizens/{citizen_id}/attributes",
+     "Verified attributes in the clear, for a consented purpose (?purpose=&attributes=)",
+     None, "200", schemas.Attributes),
+    ("get", "/v1/citizens/{citizen_id}/access-log",
+     "Who read the citizen's personal data, when and why; hash-chained", None, "200",
+     schemas.AccessLog),
     ("get", "/v1/citizens/{citizen_id}/notifications", "The citizen's inbox, newest first",
      None, "200", schemas.NotificationList),
     ("get", "/v1/fees/catalogue", "Government fees payable through the hub",
@@ -64,7 +77,8 @@ def document() -> dict:
             "parameters": [{"name": name.strip("{}"), "in": "path", "required": True,
                             "schema": {"type": "string"}}
                            for name in path.split("/") if name.startswith("{")],
-            "responses": {status: {"description": "OK", **_json(response)},
+            "responses": {status: ({"description": "OK", **_json(response)} if response
+                                   else {"description": "Done, no content"}),
                           **{code: {"description": text, **_json(schemas.Error)}
                              for code, text in ERRORS.items()}},
         }

@@ -40,6 +40,42 @@ class Assertion(BaseModel):
     expires_in: int
 
 
+class GrantConsent(Strict):
+    attributes: list[Literal["name", "id_number", "phone"]] = Field(min_length=1)
+    purpose: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$",
+                         description="Why the partner reads them, e.g. fine-payment")
+
+
+class Consent(BaseModel):
+    consent_id: str
+    attributes: list[str]
+    purpose: str
+    granted_at: str
+    revoked_at: str | None
+
+
+class ConsentList(BaseModel):
+    items: list[Consent]
+
+
+class Attributes(BaseModel):
+    purpose: str
+    attributes: dict[str, str | None] = Field(description="In the clear; every read is logged")
+
+
+class AccessLogItem(BaseModel):
+    reader: str
+    attributes: list[str]
+    purpose: str
+    read_at: str
+    hash: str
+
+
+class AccessLog(BaseModel):
+    items: list[AccessLogItem]
+    chain_intact: bool
+
+
 class CodeSent(BaseModel):
     status: Literal["sent"]
     expires_in: int = Field(description="Seconds the code stays valid")

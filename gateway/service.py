@@ -1,5 +1,6 @@
 from kombu import Connection
 from pydantic import ValidationError
+from werkzeug.wrappers import Response
 
 from chassis.assertions import AssertionKeys, jwks
 from chassis.crypto import Cipher, transit
@@ -97,6 +98,35 @@ class GatewayService:
     @api("GET", "/v1/.well-known/jwks.json", signed=False)
     def jwks(self, request):
         return 200, jwks(self.assertion_keys.keys)
+
+    @api("POST", "/v1/citizens/<citizen_id>/consents")
+    def grant_consent(self, request, partner_id, citizen_id):
+        body = body_of(request, schemas.GrantConsent)
+        return 201, self.identity.grant_consent(partner_id, citizen_id, body.attributes,
+                                                body.purpose)
+
+    @api("GET", "/v1/citizens/<citizen_id>/consents")
+    def list_consents(self, request, partner_id, citizen_id):
+        return 200, {"items": self.identity.list_consents(partner_id, citizen_id)}
+
+    @api("DELETE", "/v1/citizens/<citizen_id>/consents/<consent_id>")
+    def revoke_consent(self, request, partner_id, citizen_id, consent_id):
+        self.identity.revoke_consent(partner_id, citizen_id, consent_id)
+        return Response(status=204)
+
+    @api("GET", "/v1/citizens/<citizen_id>/attributes")
+    def read_attributes(self, request, partner_id, citizen_id):
+        wanted = [a for a in request.args.get("attributes", "").split(",") if a]
+        result = self.identity.read_attributes(partner_id, citizen_id, wanted,
+                                               request.args.get("purpose", ""))
+        result["attributes"] = {
+            name: self.cipher.open(value, transit(name)) if value else None
+            for name, value in result["attributes"].items()}
+        return 200, result
+
+    @api("GET", "/v1/citizens/<citizen_id>/access-log")
+    def access_log(self, request, partner_id, citizen_id):
+        return 200, self.identity.access_log(partner_id, citizen_id)
 
     @api("GET", "/v1/citizens/<citizen_id>/notifications")
     def list_notifications(self, request, partner_id, citizen_id):

@@ -49,3 +49,33 @@ class RealNameFailure(Base):
     citizen_id: Mapped[str] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(32))
     failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Consent(Base):
+    """A citizen let a partner read some verified attributes for one purpose."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
+    partner_id: Mapped[str] = mapped_column(String(64))
+    attributes: Mapped[str] = mapped_column(String(200))  # comma separated, sorted
+    purpose: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AccessLogEntry(Base):
+    """Who read which of a citizen's personal data, when and why. Append-only."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (UniqueConstraint("citizen_id", "prev_hash", name="uq_access_log_chain"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
+    reader: Mapped[str] = mapped_column(String(64))
+    attributes: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(200))
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,7 +1,7 @@
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from services.identity.models import Citizen, RealNameFailure
+from services.identity.models import AccessLogEntry, Citizen, Consent, RealNameFailure
 from services.identity.phone_codes import LIFETIME_SECONDS, PendingCode
 
 
@@ -89,3 +89,31 @@ class PhoneCodes:
 
     def discard(self, citizen_id: str) -> None:
         self.redis.delete(self._key(citizen_id))
+
+
+def active_consents(session: Session, citizen_id: str, partner_id: str,
+                    purpose: str | None = None) -> list[Consent]:
+    query = select(Consent).where(Consent.citizen_id == citizen_id,
+                                  Consent.partner_id == partner_id,
+                                  Consent.revoked_at.is_(None))
+    if purpose is not None:
+        query = query.where(Consent.purpose == purpose)
+    return list(session.scalars(query))
+
+
+def consent_of(session: Session, citizen_id: str, partner_id: str,
+               consent_id: str) -> Consent | None:
+    consent = session.get(Consent, consent_id)
+    if consent is None or (consent.citizen_id, consent.partner_id) != (citizen_id, partner_id):
+        return None
+    return consent
+
+
+def last_access_hash(session: Session, citizen_id: str) -> str | None:
+    return session.scalar(select(AccessLogEntry.hash).where(
+        AccessLogEntry.citizen_id == citizen_id).order_by(AccessLogEntry.seq.desc()).limit(1))
+
+
+def access_log(session: Session, citizen_id: str) -> list[AccessLogEntry]:
+    return list(session.scalars(select(AccessLogEntry).where(
+        AccessLogEntry.citizen_id == citizen_id).order_by(AccessLogEntry.seq)))

@@ -17,7 +17,7 @@ from contracts.events import (
     CitizenVerificationFailed,
     CitizenVerified,
 )
-from services.identity import repository
+from services.identity import access, repository
 from services.identity.adapters import RegistryAnswer, RegistryProvider, RegistryUnavailable
 from services.identity.assurance import (
     MAX_FAILED_REAL_NAME_ATTEMPTS,
@@ -25,6 +25,7 @@ from services.identity.assurance import (
     check_not_locked_out,
     raise_to,
 )
+from services.identity.consent import check_request
 from services.identity.domain import Registration, check_name, mask_name, new_citizen_id
 from services.identity.id_numbers import mask as mask_id_number
 from services.identity.id_numbers import normalise
@@ -183,6 +184,45 @@ class IdentityService:
                      self.assertion_keys.lifetime)
         return {"token": token, "token_type": "JWT", "assurance_level": citizen.assurance_level,
                 "expires_in": self.assertion_keys.lifetime}
+
+    @rpc
+    def grant_consent(self, partner_id, citizen_id, attributes, purpose):
+        attributes, purpose = check_request(attributes, purpose)
+        return access.grant(self.db, self._citizen(partner_id, citizen_id), partner_id,
+                            attributes, purpose)
+
+    @rpc
+    def revoke_consent(self, partner_id, citizen_id, consent_id):
+        access.revoke(self.db, self._citizen(partner_id, citizen_id), partner_id, consent_id)
+
+    @rpc
+    def list_consents(self, partner_id, citizen_id):
+        citizen = self._citizen(partner_id, citizen_id)
+        with self.db.read() as session:
+            return [access.consent_view(c)
+                    for c in repository.active_consents(session, citizen.id, partner_id)]
+
+    @rpc
+    def read_attributes(self, partner_id, citizen_id, attributes, purpose):
+        """Verified attributes in the clear, for a consented purpose; sealed for the trip.
+
+        The read is in the access log before any value leaves.
+        """
+        attributes, purpose = check_request(attributes, purpose)
+        citizen = self._citizen(partner_id, citizen_id)
+        access.record_read(self.db, citizen, partner_id, attributes, purpose)
+        stored = {"name": (citizen.name_sealed, NAME), "phone": (citizen.phone_sealed, PHONE),
+                  "id_number": (citizen.id_number_sealed, ID_NUMBER)}
+        values = {}
+        for attribute in attributes:
+            sealed, context = stored[attribute]
+            values[attribute] = (self.cipher.seal(self.cipher.open(sealed, context),
+                                                  transit(attribute)) if sealed else None)
+        return {"purpose": purpose, "attributes": values}
+
+    @rpc
+    def access_log(self, partner_id, citizen_id):
+        return access.log_view(self.db, self._citizen(partner_id, citizen_id))
 
     @rpc
     def get_citizen(self, partner_id, citizen_id):

@@ -1,0 +1,89 @@
+"""Partners read verified attributes only with consent, and every read is logged."""
+
+import json
+import random
+
+import psycopg2
+import pytest
+
+from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_1, real_name
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def verified(platform):
+    """A fresh partner (so 张三 is free to verify) and its citizen at level 2."""
+    created = json.loads(platform.cli("partner", "create", f"c-{random.randrange(10**9)}"))
+    partner = (created["app_id"], created["secret"])
+    citizen_id = citizen_at_level_1(platform, partner)
+    assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
+    return partner, citizen_id
+
+
+def read(platform, partner, citizen_id, attributes="name,id_number", purpose="fine-payment"):
+    return platform.call(
+        "GET", f"/v1/citizens/{citizen_id}/attributes?attributes={attributes}&purpose={purpose}",
+        partner=partner)
+
+
+def grant(platform, partner, citizen_id, attributes=("name", "id_number"),
+          purpose="fine-payment"):
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/consents",
+                             {"attributes": list(attributes), "purpose": purpose},
+                             partner=partner)
+    assert response.status_code == 201, response.text
+    return response.json()["consent_id"]
+
+
+def test_with_consent_a_partner_reads_the_verified_name_and_the_read_is_logged(
+        platform, verified):
+    partner, citizen_id = verified
+    assert read(platform, partner, citizen_id).json()["error"]["code"] == "consent_required"
+    grant(platform, partner, citizen_id)
+    response = read(platform, partner, citizen_id)
+    assert response.status_code == 200
+    assert response.json()["attributes"] == {"name": ZHANG_SAN[0], "id_number": ZHANG_SAN[1]}
+
+    log = platform.call("GET", f"/v1/citizens/{citizen_id}/access-log",
+                        partner=partner).json()
+    assert log["chain_intact"] is True
+    assert [(e["reader"], e["purpose"], e["attributes"]) for e in log["items"]] == [
+        (partner[0], "fine-payment", ["id_number", "name"])]
+
+
+def test_consent_for_one_purpose_does_not_cover_another(platform, verified):
+    partner, citizen_id = verified
+    grant(platform, partner, citizen_id, purpose="fine-payment")
+    assert read(platform, partner, citizen_id, purpose="marketing").status_code == 403
+
+
+def test_after_revoking_consent_reads_are_refused_and_the_revocation_is_announced(
+        platform, verified):
+    partner, citizen_id = verified
+    consent_id = grant(platform, partner, citizen_id)
+    path = f"/v1/citizens/{citizen_id}/consents/{consent_id}"
+    assert platform.call("DELETE", path, partner=partner).status_code == 204
+    assert platform.call("DELETE", path, partner=partner).status_code == 204
+    assert read(platform, partner, citizen_id).status_code == 403
+    events = platform.scalar("identity", "SELECT string_agg(routing_key, ',') FROM outbox "
+                                         f"WHERE body LIKE '%{consent_id}%'")
+    assert sorted(events.split(",")) == ["consent.granted", "consent.revoked"]
+
+
+def test_revoking_an_unknown_consent_is_a_404(platform, verified):
+    partner, citizen_id = verified
+    response = platform.call("DELETE", f"/v1/citizens/{citizen_id}/consents/nope",
+                             partner=partner)
+    assert response.status_code == 404
+
+
+def test_the_access_log_cannot_be_edited_or_deleted_in_the_database(platform, verified):
+    partner, citizen_id = verified
+    grant(platform, partner, citizen_id)
+    read(platform, partner, citizen_id)
+    url = platform.database_urls["identity"].replace("postgresql+psycopg2", "postgresql")
+    for statement in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
+        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+            with pytest.raises(psycopg2.Error, match="append-only"):
+                cursor.execute(statement)
