@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     # Outside systems; in development all are the sandboxes on one port.
     registry_url: str = "http://127.0.0.1:8101"
     sms_url: str = "http://127.0.0.1:8101"
+    face_url: str = "http://127.0.0.1:8101"
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8101
 

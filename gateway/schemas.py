@@ -76,6 +76,15 @@ class AccessLog(BaseModel):
     chain_intact: bool
 
 
+class FaceVerification(BaseModel):
+    verification_id: str
+    status: Literal["pending", "passed", "failed", "expired"]
+    expires_at: str
+    sandbox_complete_url: str | None = Field(
+        default=None, description="Sandbox only: POST {\"outcome\": \"pass\"} here to "
+                                  "play the citizen's phone")
+
+
 class CodeSent(BaseModel):
     status: Literal["sent"]
     expires_in: int = Field(description="Seconds the code stays valid")

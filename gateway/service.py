@@ -128,6 +128,15 @@ class GatewayService:
     def access_log(self, request, partner_id, citizen_id):
         return 200, self.identity.access_log(partner_id, citizen_id)
 
+    @api("POST", "/v1/citizens/<citizen_id>/face-verifications")
+    def start_face_verification(self, request, partner_id, citizen_id):
+        return 201, self.identity.start_face_verification(partner_id, citizen_id)
+
+    @api("GET", "/v1/citizens/<citizen_id>/face-verifications/<verification_id>")
+    def get_face_verification(self, request, partner_id, citizen_id, verification_id):
+        return 200, self.identity.get_face_verification(partner_id, citizen_id,
+                                                        verification_id)
+
     @api("GET", "/v1/citizens/<citizen_id>/notifications")
     def list_notifications(self, request, partner_id, citizen_id):
         self._check_owner(partner_id, citizen_id)

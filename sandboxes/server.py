@@ -4,19 +4,23 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from sandboxes import registry, sms
+from sandboxes import face, registry, sms
 
 DEFAULT_PORT = 8101
 
 
-def make_app(data_dir: Path):
+def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"):
     routes = {
         "/v1/identity-checks": registry.make_app(data_dir / "registry.json"),
         "/v1/sms": sms.make_app(data_dir),
     }
+    face_app = face.make_app(base_url)
 
     def app(environ, start_response):
-        route = routes.get(environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(face.PREFIX):
+            return face_app(environ, start_response)
+        route = routes.get(path)
         if route is None or environ.get("REQUEST_METHOD") != "POST":
             return Response(status=404)(environ, start_response)
         return route(environ, start_response)
@@ -28,4 +32,5 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> 
     import eventlet
     import eventlet.wsgi
 
-    eventlet.wsgi.server(eventlet.listen((host, port)), make_app(data_dir), log_output=False)
+    app = make_app(data_dir, f"http://127.0.0.1:{port}")
+    eventlet.wsgi.server(eventlet.listen((host, port)), app, log_output=False)

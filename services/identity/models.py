@@ -79,3 +79,19 @@ class AccessLogEntry(Base):
     read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class FaceVerification(Base):
+    """One face-and-liveness session with the provider."""
+
+    __tablename__ = "face_verifications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(String(36), index=True)
+    provider_session: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # pending, passed, failed, expired
+    result_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)

@@ -17,8 +17,13 @@ from contracts.events import (
     CitizenVerificationFailed,
     CitizenVerified,
 )
-from services.identity import access, repository
-from services.identity.adapters import RegistryAnswer, RegistryProvider, RegistryUnavailable
+from services.identity import access, faces, repository
+from services.identity.adapters import (
+    FaceProviderDependency,
+    RegistryAnswer,
+    RegistryProvider,
+    RegistryUnavailable,
+)
 from services.identity.assurance import (
     MAX_FAILED_REAL_NAME_ATTEMPTS,
     REAL_NAME_WINDOW,
@@ -52,6 +57,7 @@ class IdentityService:
     redis = Redis()
     registry = RegistryProvider()
     assertion_keys = AssertionKeys()
+    face = FaceProviderDependency()
     notify = ServiceRpc("notify")
     settings = SettingsProvider()
     instrumentation = Instrumentation()
@@ -223,6 +229,15 @@ class IdentityService:
     @rpc
     def access_log(self, partner_id, citizen_id):
         return access.log_view(self.db, self._citizen(partner_id, citizen_id))
+
+    @rpc
+    def start_face_verification(self, partner_id, citizen_id):
+        return faces.start(self.db, self.face, self._citizen(partner_id, citizen_id))
+
+    @rpc
+    def get_face_verification(self, partner_id, citizen_id, verification_id):
+        return faces.check(self.db, self.face, self.cipher,
+                           self._citizen(partner_id, citizen_id), verification_id)
 
     @rpc
     def get_citizen(self, partner_id, citizen_id):

@@ -1,0 +1,85 @@
+"""Face and liveness take a citizen from level 2 to 3; the whole journey from 0 to 3."""
+
+import json
+import random
+
+import pytest
+import requests
+
+from tests.e2e.test_phone_confirmation import eventually
+from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_1, real_name
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def at_level_2(platform):
+    created = json.loads(platform.cli("partner", "create", f"f-{random.randrange(10**9)}"))
+    partner = (created["app_id"], created["secret"])
+    citizen_id = citizen_at_level_1(platform, partner)
+    assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
+    return partner, citizen_id
+
+
+def start(platform, partner, citizen_id):
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/face-verifications",
+                             partner=partner)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def result(platform, partner, citizen_id, verification_id):
+    return platform.call(
+        "GET", f"/v1/citizens/{citizen_id}/face-verifications/{verification_id}",
+        partner=partner).json()
+
+
+def level(platform, partner, citizen_id):
+    return platform.call("GET", f"/v1/citizens/{citizen_id}",
+                         partner=partner).json()["assurance_level"]
+
+
+def test_a_citizen_goes_from_registered_to_face_verified_through_the_gateway(
+        platform, at_level_2):
+    partner, citizen_id = at_level_2
+    assert level(platform, partner, citizen_id) == 2
+    session = start(platform, partner, citizen_id)
+    assert session["status"] == "pending"
+    assert result(platform, partner, citizen_id, session["verification_id"])["status"] == \
+        "pending"
+
+    requests.post(session["sandbox_complete_url"], json={"outcome": "pass"}, timeout=5)
+    assert result(platform, partner, citizen_id, session["verification_id"])["status"] == \
+        "passed"
+    assert level(platform, partner, citizen_id) == 3
+    assert eventually(lambda: [m for m in platform.inbox(citizen_id, partner=partner)
+                               if m["kind"] == "level_reached" and "3" in m["body"]])
+
+
+@pytest.mark.parametrize("outcome", ["spoof", "no_match"])
+def test_a_failed_face_check_never_raises_the_level(platform, at_level_2, outcome):
+    partner, citizen_id = at_level_2
+    session = start(platform, partner, citizen_id)
+    requests.post(session["sandbox_complete_url"], json={"outcome": outcome}, timeout=5)
+    assert result(platform, partner, citizen_id, session["verification_id"])["status"] == \
+        "failed"
+    assert level(platform, partner, citizen_id) == 2
+    sealed = platform.scalar("identity", "SELECT result_sealed FROM face_verifications "
+                                         f"WHERE id = '{session['verification_id']}'")
+    assert sealed and outcome not in sealed  # recorded, with its risk score, sealed
+
+
+def test_face_verification_needs_the_real_name_first(platform):
+    citizen_id = citizen_at_level_1(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/face-verifications")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "assurance_level_too_low"
+
+
+def test_another_partner_cannot_read_a_face_verification(platform, at_level_2):
+    partner, citizen_id = at_level_2
+    session = start(platform, partner, citizen_id)
+    response = platform.call(
+        "GET", f"/v1/citizens/{citizen_id}/face-verifications/{session['verification_id']}",
+        partner=platform.other_partner)
+    assert response.status_code == 404
