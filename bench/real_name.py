@@ -1,0 +1,106 @@
+"""The real-name check under load: signed POST /v1/citizens/{id}/real-name at a
+constant rate, each for a different citizen already at level 1.
+
+    python -m bench.real_name --rate 50 --duration 30
+
+Setup (not measured): registers rate x duration citizens and confirms their phones,
+reading the codes from the SMS sandbox's log (var/sandbox/sms.jsonl, so run it on the
+machine that runs `make up`). Measured: one real-name check per citizen with a
+well-formed ID number the sandbox registry does not hold, so every request does the
+whole check (format, lockout count, uniqueness, a registry round trip over HTTP, the
+failure record and its event) and answers 422 identity_not_found. The sandbox has
+only two matching people, and each can back one citizen per partner, so a load of
+successful checks cannot be made from it.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.journey import RESULTS, environment
+from bench.load import Connections, run_open_loop
+from gateway.signing import signed_headers
+
+NOT_HELD = "310115198001011238"
+
+
+def post(connections, app_id, secret, path, body):
+    raw = json.dumps(body).encode()
+    headers = signed_headers(app_id, secret, "POST", path, raw)
+    headers["Content-Type"] = "application/json"
+    status, answer = connections.request("POST", path, raw, headers)
+    return status, json.loads(answer) if answer else None
+
+
+def prepare(connections, app_id, secret, count: int, sms_log: Path) -> list[str]:
+    run = uuid.uuid4().hex[:6]
+    prefix = f"+86137{random.randrange(100):02d}"
+    phones = [f"{prefix}{n:06d}" for n in range(count)]
+
+    def register(n):
+        status, citizen = post(connections, app_id, secret, "/v1/citizens",
+                               {"partner_user_id": f"rn-{run}-{n}", "phone": phones[n],
+                                "locale": "en"})
+        path = f"/v1/citizens/{citizen['citizen_id']}/phone-verifications"
+        post(connections, app_id, secret, path, {})
+        return citizen["citizen_id"]
+
+    with ThreadPoolExecutor(16) as pool:
+        citizens = list(pool.map(register, range(count)))
+    codes = {}
+    for line in sms_log.read_text(encoding="utf-8").splitlines():
+        message = json.loads(line)
+        codes[message["to"]] = re.search(r"\b(\d{6})\b", message["text"]).group(1)
+
+    def confirm(n):
+        path = f"/v1/citizens/{citizens[n]}/phone-verifications/confirm"
+        status, _ = post(connections, app_id, secret, path, {"code": codes[phones[n]]})
+        assert status == 200, status
+
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(confirm, range(count)))
+    return citizens
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--app-id", default="sandbox")
+    parser.add_argument("--secret", default=os.environ.get("CITYHUB_SANDBOX_SECRET",
+                                                           "sandbox-secret"))
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--sms-log", type=Path, default=Path("var/sandbox/sms.jsonl"))
+    args = parser.parse_args()
+
+    connections = Connections(args.url)
+    citizens = prepare(connections, args.app_id, args.secret, int(args.rate * args.duration),
+                       args.sms_log)
+
+    def task(index):
+        path = f"/v1/citizens/{citizens[index]}/real-name"
+        status, body = post(connections, args.app_id, args.secret, path,
+                            {"name": "赵六", "id_number": NOT_HELD})
+        ok = status == 422 and body["error"]["code"] == "identity_not_found"
+        return status, ok, {}
+
+    result = run_open_loop(task, args.rate, args.duration, workers=32)
+    result.pop("outcomes")
+    report = {"scenario": "real-name", **result, "environment": environment(),
+              "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    RESULTS.mkdir(exist_ok=True)
+    name = f"{report['measured_at'][:19].replace(':', '')}-real-name.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    print(f"stored bench/results/{name}")
+
+
+if __name__ == "__main__":
+    main()
