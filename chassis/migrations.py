@@ -5,7 +5,6 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import pool
 
 from chassis.db import make_engine
 
@@ -36,8 +35,7 @@ def upgrade(deployable: str, url: str) -> None:
 def run_env(target_metadata) -> None:
     """The body of every migrations/env.py."""
     url = context.config.get_main_option("sqlalchemy.url")
-    engine = make_engine(url)
-    engine.pool = pool.NullPool(engine.pool._creator)
+    engine = make_engine(url, pool_size=1)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=url.startswith("sqlite"))
