@@ -10,7 +10,6 @@ records how long the welcome took to become visible after the POST answered
 Results are printed and stored as JSON under bench/results/.
 """
 
-import argparse
 import json
 import os
 import platform
@@ -20,7 +19,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.load import Connections, percentile, run_open_loop
+from bench.load import Connections, percentile, run_open_loop, scenario_arguments
 from gateway.signing import signed_headers
 
 RESULTS = Path(__file__).parent / "results"
@@ -95,14 +94,7 @@ def environment() -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--app-id", default="sandbox")
-    parser.add_argument("--secret", default=os.environ.get("CITYHUB_SANDBOX_SECRET",
-                                                           "sandbox-secret"))
-    parser.add_argument("--rate", type=float, default=100)
-    parser.add_argument("--duration", type=float, default=60)
+    parser = scenario_arguments(__doc__, rate=100, duration=60)
     parser.add_argument("--sample-every", type=int, default=20,
                         help="follow every Nth registration to its welcome message")
     parser.add_argument("--find-max", action="store_true",

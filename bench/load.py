@@ -6,7 +6,9 @@ start + i / rate whatever happened before it, and its latency is measured from
 that due time, so a stall shows up in the percentiles instead of vanishing.
 """
 
+import argparse
 import http.client
+import os
 import queue
 import resource
 import threading
@@ -112,3 +114,16 @@ def run_open_loop(task, rate: float, duration: float, workers: int = 64) -> dict
         "generator_cpu_percent_of_one_core": round(100 * cpu / elapsed, 1),
         "outcomes": outcomes,
     }
+
+
+def scenario_arguments(doc: str, rate: float, duration: float) -> argparse.ArgumentParser:
+    """The options every scenario takes: where the gateway is, as whom, how hard."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--app-id", default="sandbox")
+    parser.add_argument("--secret", default=os.environ.get("CITYHUB_SANDBOX_SECRET",
+                                                           "sandbox-secret"))
+    parser.add_argument("--rate", type=float, default=rate)
+    parser.add_argument("--duration", type=float, default=duration)
+    return parser

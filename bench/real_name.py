@@ -13,9 +13,7 @@ only two matching people, and each can back one citizen per partner, so a load o
 successful checks cannot be made from it.
 """
 
-import argparse
 import json
-import os
 import random
 import re
 import uuid
@@ -24,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.journey import RESULTS, environment
-from bench.load import Connections, run_open_loop
+from bench.load import Connections, run_open_loop, scenario_arguments
 from gateway.signing import signed_headers
 
 NOT_HELD = "310115198001011238"
@@ -69,14 +67,7 @@ def prepare(connections, app_id, secret, count: int, sms_log: Path) -> list[str]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
-    parser.add_argument("--app-id", default="sandbox")
-    parser.add_argument("--secret", default=os.environ.get("CITYHUB_SANDBOX_SECRET",
-                                                           "sandbox-secret"))
-    parser.add_argument("--rate", type=float, default=50)
-    parser.add_argument("--duration", type=float, default=30)
+    parser = scenario_arguments(__doc__, rate=50, duration=30)
     parser.add_argument("--sms-log", type=Path, default=Path("var/sandbox/sms.jsonl"))
     args = parser.parse_args()
 

@@ -1,24 +1,17 @@
 """Partners read verified attributes only with consent, and every read is logged."""
 
-import json
-import random
 
 import psycopg2
 import pytest
 
-from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_1, real_name
+from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_2
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def verified(platform):
-    """A fresh partner (so 张三 is free to verify) and its citizen at level 2."""
-    created = json.loads(platform.cli("partner", "create", f"c-{random.randrange(10**9)}"))
-    partner = (created["app_id"], created["secret"])
-    citizen_id = citizen_at_level_1(platform, partner)
-    assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
-    return partner, citizen_id
+    return citizen_at_level_2(platform)
 
 
 def read(platform, partner, citizen_id, attributes="name,id_number", purpose="fine-payment"):

@@ -1,24 +1,18 @@
 """Face and liveness take a citizen from level 2 to 3; the whole journey from 0 to 3."""
 
-import json
-import random
 
 import pytest
 import requests
 
-from tests.e2e.test_phone_confirmation import eventually
-from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_1, real_name
+from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def at_level_2(platform):
-    created = json.loads(platform.cli("partner", "create", f"f-{random.randrange(10**9)}"))
-    partner = (created["app_id"], created["secret"])
-    citizen_id = citizen_at_level_1(platform, partner)
-    assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
-    return partner, citizen_id
+    return citizen_at_level_2(platform)
 
 
 def start(platform, partner, citizen_id):

@@ -1,21 +1,15 @@
 """A partner's view of CityHub: signed HTTP calls to the running platform."""
 
-import time
 import uuid
 
 import pytest
 import requests
 
+from tests.fixtures.waiting import eventually
+
 pytestmark = pytest.mark.e2e
 
 
-def eventually(probe, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def new_user():

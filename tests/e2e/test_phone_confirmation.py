@@ -2,9 +2,10 @@
 
 import random
 import re
-import time
 
 import pytest
+
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -13,13 +14,6 @@ def new_phone() -> str:
     return f"+86139{random.randrange(10**8):08d}"
 
 
-def eventually(probe, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
 
 
 def request_code(platform, citizen_id):

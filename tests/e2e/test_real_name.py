@@ -1,12 +1,12 @@
 """A citizen proves their real name against the population registry: level 1 -> 2."""
 
+import json
+import random
+
 import pytest
 
-from tests.e2e.test_phone_confirmation import (
-    eventually,
-    new_phone,
-    texted_code,
-)
+from tests.e2e.test_phone_confirmation import new_phone, texted_code
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +26,15 @@ def citizen_at_level_1(platform, partner=None):
                              {"code": texted_code(platform, phone)}, partner=partner)
     assert response.status_code == 200, response.text
     return citizen_id
+
+
+def citizen_at_level_2(platform):
+    """A citizen of a new partner (so 张三 is still free to back one), real name proven."""
+    created = json.loads(platform.cli("partner", "create", f"p-{random.randrange(10**9)}"))
+    partner = (created["app_id"], created["secret"])
+    citizen_id = citizen_at_level_1(platform, partner)
+    assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
+    return partner, citizen_id
 
 
 def real_name(platform, citizen_id, name, id_number, partner=None):

@@ -13,17 +13,11 @@ from contracts.events import CitizenRegistered
 from services.identity.service import IdentityService
 from services.notify.service import NotifyService
 from tests.fixtures.services import container_of
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
 
-def eventually(probe, timeout=10.0, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(interval)
 
 
 def register(runner, partner_user_id="u-1", locale="en"):

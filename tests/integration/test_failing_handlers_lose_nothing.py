@@ -13,7 +13,7 @@ from chassis import operations
 from chassis.broker import Publisher
 from chassis.db import new_event
 from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, queue_depth, reliable_handler
-from tests.integration.test_events_cross_the_broker import eventually
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
