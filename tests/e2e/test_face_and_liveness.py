@@ -1,6 +1,7 @@
 """Face and liveness take a citizen from level 2 to 3; the whole journey from 0 to 3."""
 
 
+import psycopg2
 import pytest
 import requests
 
@@ -77,3 +78,20 @@ def test_another_partner_cannot_read_a_face_verification(platform, at_level_2):
         "GET", f"/v1/citizens/{citizen_id}/face-verifications/{session['verification_id']}",
         partner=platform.other_partner)
     assert response.status_code == 404
+
+
+def test_a_face_session_left_for_ten_minutes_expires_and_raises_nothing(
+        platform, at_level_2):
+    partner, citizen_id = at_level_2
+    session = start(platform, partner, citizen_id)
+    url = platform.database_urls["identity"].replace("postgresql+psycopg2", "postgresql")
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        # Ten minutes pass (the provider's session is still pending).
+        cursor.execute("UPDATE face_verifications SET expires_at = now() - interval '1 second' "
+                       "WHERE id = %s", (session["verification_id"],))
+    assert result(platform, partner, citizen_id, session["verification_id"])["status"] == \
+        "expired"
+    requests.post(session["sandbox_complete_url"], json={"outcome": "pass"}, timeout=5)
+    assert result(platform, partner, citizen_id, session["verification_id"])["status"] == \
+        "expired"
+    assert level(platform, partner, citizen_id) == 2
