@@ -9,7 +9,6 @@ import logging
 
 import amqp
 import amqp.exceptions
-import eventlet
 from eventlet.semaphore import Semaphore
 from kombu import Connection
 
@@ -101,13 +100,3 @@ class Publisher:
         self._connection = None
         self._channel = None
 
-
-def wait_for_broker(amqp_uri: str, seconds: float = 30) -> None:
-    with eventlet.Timeout(seconds):
-        while True:
-            try:
-                with Connection(amqp_uri) as conn:
-                    conn.ensure_connection(max_retries=1)
-                    return
-            except Exception:  # noqa: BLE001 - keep trying until the deadline
-                eventlet.sleep(0.5)

@@ -195,3 +195,20 @@ class SettingsProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return settings_of(self.container)
+
+
+class FromSettings(DependencyProvider):
+    """One object per process, built from the Settings when the container starts.
+
+    `sms = FromSettings(lambda s: HttpSms(s.sms_url))` gives every worker the same
+    client, so no adapter needs a DependencyProvider of its own.
+    """
+
+    def __init__(self, build):
+        self.build = build
+
+    def setup(self):
+        self.instance = self.build(settings_of(self.container))
+
+    def get_dependency(self, worker_ctx):
+        return self.instance

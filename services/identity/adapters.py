@@ -1,17 +1,16 @@
 """Identity's outside systems, each behind a small Protocol.
 
 The population registry answers whether a name and an ID number belong
-together. Production points `CITYHUB_REGISTRY_URL` at the real service; in
-development it is the sandbox in sandboxes/registry.py, over the same HTTP.
+together; the face provider runs face-and-liveness sessions on the citizen's
+phone. Production points `CITYHUB_REGISTRY_URL` and `CITYHUB_FACE_URL` at the
+real services; in development they are the sandboxes in sandboxes/, over the
+same HTTP.
 """
 
-import json
-import urllib.error
-import urllib.request
 from enum import StrEnum
 from typing import NamedTuple, Protocol
 
-from nameko.extensions import DependencyProvider
+from chassis.outside_http import NoAnswer, call_json
 
 
 class RegistryAnswer(StrEnum):
@@ -34,28 +33,14 @@ class HttpRegistry:
         self.timeout = timeout
 
     def check(self, name: str, id_number: str) -> RegistryAnswer:
-        body = json.dumps({"name": name, "id_number": id_number}).encode()
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return RegistryAnswer(json.loads(response.read())["result"])
-        except urllib.error.HTTPError as exc:
-            # Only the status: the request carried personal data.
-            raise RegistryUnavailable(f"the registry answered {exc.code}") from None
-        except (OSError, ValueError, KeyError) as exc:
-            raise RegistryUnavailable(f"no answer from the registry: "
-                                      f"{type(exc).__name__}") from None
-
-
-class RegistryProvider(DependencyProvider):
-    def setup(self):
-        from chassis.db import settings_of
-
-        self.registry = HttpRegistry(settings_of(self.container).registry_url)
-
-    def get_dependency(self, worker_ctx):
-        return self.registry
+            answer = call_json("POST", self.url, {"name": name, "id_number": id_number},
+                               self.timeout)
+            return RegistryAnswer(answer["result"])
+        except NoAnswer as exc:
+            raise RegistryUnavailable(exc.describe("registry")) from None
+        except (KeyError, ValueError):
+            raise RegistryUnavailable("the registry's answer could not be read") from None
 
 
 class FaceSession(NamedTuple):
@@ -69,6 +54,10 @@ class FaceResult(NamedTuple):
     risk_score: float
 
 
+class FaceUnavailable(Exception):
+    """The face provider did not give an answer."""
+
+
 class FaceProvider(Protocol):
     def start(self) -> FaceSession: ...
 
@@ -76,24 +65,15 @@ class FaceProvider(Protocol):
 
 
 class HttpFaceProvider:
-    """Face and liveness over HTTP; FaceUnavailable when the provider gives no answer."""
-
     def __init__(self, base_url: str, timeout: float = 3.0):
         self.url = base_url.rstrip("/") + "/v1/face/sessions"
         self.timeout = timeout
 
     def _call(self, method: str, url: str, body: dict | None = None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            raise FaceUnavailable(f"the face provider answered {exc.code}") from None
-        except (OSError, ValueError) as exc:
-            raise FaceUnavailable(f"no answer from the face provider: "
-                                  f"{type(exc).__name__}") from None
+            return call_json(method, url, body, self.timeout)
+        except NoAnswer as exc:
+            raise FaceUnavailable(exc.describe("face provider")) from None
 
     def start(self) -> FaceSession:
         answer = self._call("POST", self.url, {})
@@ -104,17 +84,3 @@ class HttpFaceProvider:
         if answer["status"] != "completed":
             return None
         return FaceResult(answer["outcome"], answer["match_score"], answer["risk_score"])
-
-
-class FaceUnavailable(Exception):
-    pass
-
-
-class FaceProviderDependency(DependencyProvider):
-    def setup(self):
-        from chassis.db import settings_of
-
-        self.provider = HttpFaceProvider(settings_of(self.container).face_url)
-
-    def get_dependency(self, worker_ctx):
-        return self.provider

@@ -5,7 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis.assertions import AssertionKeys, sign
 from chassis.crypto import Cipher, mask_phone, transit
-from chassis.db import Database, SettingsProvider
+from chassis.db import Database, FromSettings, SettingsProvider
 from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
@@ -19,9 +19,9 @@ from contracts.events import (
 )
 from services.identity import access, faces, repository
 from services.identity.adapters import (
-    FaceProviderDependency,
+    HttpFaceProvider,
+    HttpRegistry,
     RegistryAnswer,
-    RegistryProvider,
     RegistryUnavailable,
 )
 from services.identity.assurance import (
@@ -55,9 +55,9 @@ class IdentityService:
     db = Database(Outbox, Inbox)
     cipher = Cipher()
     redis = Redis()
-    registry = RegistryProvider()
+    registry = FromSettings(lambda settings: HttpRegistry(settings.registry_url))
     assertion_keys = AssertionKeys()
-    face = FaceProviderDependency()
+    face = FromSettings(lambda settings: HttpFaceProvider(settings.face_url))
     notify = ServiceRpc("notify")
     settings = SettingsProvider()
     instrumentation = Instrumentation()

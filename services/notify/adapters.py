@@ -4,13 +4,9 @@ The SMS gateway belongs to a carrier; in development `CITYHUB_SMS_URL` points
 at the sandbox in sandboxes/sms.py, over the same HTTP.
 """
 
-import json
-import urllib.error
-import urllib.request
 from typing import Protocol
 
-from nameko.extensions import DependencyProvider
-
+from chassis.outside_http import NoAnswer, call_json
 from contracts.errors import ServiceUnavailable
 
 
@@ -25,26 +21,12 @@ class HttpSms:
 
     def send(self, phone: str, text: str) -> str:
         """The gateway's message id; ServiceUnavailable when it did not take the message."""
-        body = json.dumps({"to": phone, "text": text}).encode()
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())["message_id"]
-        except urllib.error.HTTPError as exc:
-            # Only the status: the request carried a phone number.
-            raise ServiceUnavailable(f"the SMS gateway answered {exc.code}",
+            answer = call_json("POST", self.url, {"to": phone, "text": text}, self.timeout)
+        except NoAnswer as exc:
+            raise ServiceUnavailable(exc.describe("SMS gateway"),
                                      code="sms_unavailable") from None
-        except (OSError, ValueError, KeyError) as exc:
-            raise ServiceUnavailable(f"no answer from the SMS gateway: {type(exc).__name__}",
-                                     code="sms_unavailable") from None
-
-
-class Sms(DependencyProvider):
-    def setup(self):
-        from chassis.db import settings_of
-
-        self.gateway = HttpSms(settings_of(self.container).sms_url)
-
-    def get_dependency(self, worker_ctx):
-        return self.gateway
+        if "message_id" not in answer:
+            raise ServiceUnavailable("the SMS gateway's answer could not be read",
+                                     code="sms_unavailable")
+        return answer["message_id"]

@@ -1,6 +1,6 @@
 
 from chassis.crypto import Cipher, transit
-from chassis.db import Database
+from chassis.db import Database, FromSettings
 from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
@@ -12,7 +12,7 @@ from contracts.events import (
     EventEnvelope,
 )
 from services.notify import repository
-from services.notify.adapters import Sms
+from services.notify.adapters import HttpSms
 from services.notify.domain import notification_view, render, render_sms
 from services.notify.models import Inbox, Outbox
 
@@ -24,7 +24,7 @@ class NotifyService:
 
     db = Database(Outbox, Inbox)
     instrumentation = Instrumentation()
-    sms = Sms()
+    sms = FromSettings(lambda settings: HttpSms(settings.sms_url))
     cipher = Cipher()
 
     @rpc

@@ -1,7 +1,5 @@
 """Payments' rules, in plain Python."""
 
-CATEGORIES = ("traffic_fine", "utility", "social_insurance", "medical", "registration")
-
 # The catalogue `cityhub seed` loads. Amounts are in fen (0.01 CNY).
 CATALOGUE = [
     {"code": "traffic-fine", "category": "traffic_fine", "name_zh": "交通违法罚款",

@@ -1,0 +1,35 @@
+"""JSON over HTTP to outside systems (registry, SMS gateway, face provider).
+
+One place decides what "the outside system did not answer" means, so each
+adapter only names its system. Errors carry the status or the error type and
+never the request, which usually holds personal data.
+"""
+
+import json
+import urllib.error
+import urllib.request
+
+
+class NoAnswer(Exception):
+    def __init__(self, status: int | None = None, reason: str = ""):
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
+
+    def describe(self, system: str) -> str:
+        if self.status is not None:
+            return f"the {system} answered {self.status}"
+        return f"no answer from the {system}: {self.reason}"
+
+
+def call_json(method: str, url: str, body: dict | None = None, timeout: float = 3.0) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise NoAnswer(status=exc.code) from None
+    except (OSError, ValueError) as exc:
+        raise NoAnswer(reason=type(exc).__name__) from None
