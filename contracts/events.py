@@ -35,6 +35,12 @@ class CitizenRegistered(BaseModel):
     locale: str
 
 
+def open_envelope(body: dict, payload_model):
+    """The envelope of a delivered event, and its payload as `payload_model`."""
+    envelope = EventEnvelope.model_validate(body)
+    return envelope, payload_model.model_validate(envelope.payload)
+
+
 def events_exchange(source: str) -> str:
     """The topic exchange a service publishes its events to."""
     return f"{source}.events"

@@ -9,7 +9,7 @@ from contracts.events import (
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
-    EventEnvelope,
+    open_envelope,
 )
 from services.notify import repository
 from services.notify.adapters import HttpSms
@@ -33,33 +33,19 @@ class NotifyService:
 
     @reliable_handler(CitizenRegistered.SOURCE, CitizenRegistered.TYPE)
     def on_citizen_registered(self, body):
-        envelope = EventEnvelope.model_validate(body)
-        event = CitizenRegistered.model_validate(envelope.payload)
-        with self.db.transaction() as session:
-            if not self.db.claim(session, envelope.event_id):
-                return  # a duplicate delivery: already applied
-            repository.add(session, render("welcome", event.citizen_id, event.locale,
-                                           envelope.event_id))
+        envelope, event = open_envelope(body, CitizenRegistered)
+        self._tell(envelope, event, "welcome")
 
     @reliable_handler(CitizenVerified.SOURCE, CitizenVerified.TYPE)
     def on_citizen_verified(self, body):
-        envelope = EventEnvelope.model_validate(body)
-        event = CitizenVerified.model_validate(envelope.payload)
-        with self.db.transaction() as session:
-            if not self.db.claim(session, envelope.event_id):
-                return
-            repository.add(session, render("level_reached", event.citizen_id, event.locale,
-                                           envelope.event_id, {"level": event.level}))
+        envelope, event = open_envelope(body, CitizenVerified)
+        self._tell(envelope, event, "level_reached", {"level": event.level})
 
     @reliable_handler(CitizenVerificationFailed.SOURCE, CitizenVerificationFailed.TYPE)
     def on_verification_failed(self, body):
-        envelope = EventEnvelope.model_validate(body)
-        event = CitizenVerificationFailed.model_validate(envelope.payload)
-        with self.db.transaction() as session:
-            if not self.db.claim(session, envelope.event_id) or not event.locked:
-                return  # only a lockout is worth telling the citizen about
-            repository.add(session, render(f"{event.check}_locked", event.citizen_id,
-                                           event.locale, envelope.event_id))
+        envelope, event = open_envelope(body, CitizenVerificationFailed)
+        # Only a lockout is worth telling the citizen about.
+        self._tell(envelope, event, f"{event.check}_locked" if event.locked else None)
 
     @rpc
     def send_sms(self, sealed_phone, kind, locale, values):
@@ -69,6 +55,14 @@ class NotifyService:
         """
         phone = self.cipher.open(sealed_phone, transit("phone"))
         return {"message_id": self.sms.send(phone, render_sms(kind, locale, values))}
+
+    def _tell(self, envelope, event, kind: str | None, values: dict | None = None):
+        """Put a message in the citizen's inbox, once per event, however often delivered."""
+        with self.db.transaction() as session:
+            if not self.db.claim(session, envelope.event_id) or kind is None:
+                return  # a duplicate delivery, or nothing to tell
+            repository.add(session, render(kind, event.citizen_id, event.locale,
+                                           envelope.event_id, values))
 
     @rpc
     def list_notifications(self, citizen_id, limit=50):
