@@ -100,3 +100,32 @@ class AssertionKeys(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self
+
+
+class AssertionVerifier(DependencyProvider):
+    """Checks assertions with the public keys alone, as any service but identity does.
+
+    Only the public half of each key is kept once the container has started.
+    """
+
+    def setup(self):
+        from chassis.db import settings_of
+
+        self.key_set = jwks(load_keys(settings_of(self.container).assertion_keys))
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def level_of(self, token: str, citizen_id: str, audience: str) -> int:
+        """The assurance level the token vouches for, for this citizen and audience."""
+        from contracts.errors import Forbidden
+
+        try:
+            claims = verify(token, self.key_set, audience)
+        except InvalidAssertion as exc:
+            raise Forbidden(f"the assertion of the citizen's level was refused: {exc}",
+                            field="assertion", code="assertion_invalid") from None
+        if claims["sub"] != citizen_id:
+            raise Forbidden("the assertion is about another citizen", field="assertion",
+                            code="assertion_invalid")
+        return int(claims["assurance_level"])

@@ -9,7 +9,8 @@ ERRORS = {
     "400": "Malformed JSON", "401": "Missing or bad partner credentials",
     "403": "The citizen's assurance level does not allow this yet",
     "404": "Unknown resource, or another partner's citizen",
-    "409": "Already done, or the ID number backs another citizen", "413": "Body too large",
+    "409": "Already done, already booked, fully booked, or the ID number backs "
+           "another citizen", "413": "Body too large",
     "429": "Too many failed attempts; see Retry-After",
     "422": "A field is missing, unknown or of the wrong type",
     "502": "A service failed", "503": "An outside system (SMS, registry) is unavailable",
@@ -58,6 +59,16 @@ ROUTES = [
      None, "200", schemas.FeeList),
     ("get", "/v1/institutions", "Hospitals and service halls that take appointments",
      None, "200", schemas.InstitutionList),
+    ("post", "/v1/citizens/{citizen_id}/payments",
+     "Order a fee payment (403 below the fee's required_assurance_level)",
+     schemas.CreatePayment, "201", schemas.Payment),
+    ("get", "/v1/citizens/{citizen_id}/payments", "The citizen's payment orders, newest first",
+     None, "200", schemas.PaymentList),
+    ("post", "/v1/citizens/{citizen_id}/appointments",
+     "Book a morning or afternoon visit (403 below the institution's required level)",
+     schemas.BookAppointment, "201", schemas.Appointment),
+    ("get", "/v1/citizens/{citizen_id}/appointments", "The citizen's visits, soonest first",
+     None, "200", schemas.AppointmentList),
 ]
 
 

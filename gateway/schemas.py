@@ -1,5 +1,6 @@
 """The HTTP API's bodies. The same models validate requests and generate OpenAPI."""
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -135,12 +136,56 @@ class FeeList(BaseModel):
     items: list[Fee]
 
 
+class CreatePayment(Strict):
+    fee_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$", description="From the fee catalogue")
+    amount_cents: int | None = Field(
+        default=None, ge=1, description="In fen; required when the fee has no fixed amount")
+    reference: str | None = Field(
+        default=None, description="The bill, account or ticket number the payment settles; "
+                                  "required when the fee has no fixed amount")
+
+
+class Payment(BaseModel):
+    payment_id: str
+    fee_code: str
+    amount_cents: int
+    currency: str
+    reference: str | None
+    status: Literal["awaiting_payment"]
+    created_at: str
+
+
+class PaymentList(BaseModel):
+    items: list[Payment]
+
+
+class BookAppointment(Strict):
+    institution_id: str = Field(min_length=1, max_length=64)
+    day: date = Field(description="YYYY-MM-DD, from tomorrow to 14 days ahead (city time)")
+    period: Literal["morning", "afternoon"]
+
+
+class Appointment(BaseModel):
+    appointment_id: str
+    institution_id: str
+    day: str
+    period: str
+    status: Literal["booked"]
+    created_at: str
+
+
+class AppointmentList(BaseModel):
+    items: list[Appointment]
+
+
 class Institution(BaseModel):
     id: str
     kind: Literal["hospital", "service_hall"]
     name: LocalisedName
     district: str
     address: str
+    required_assurance_level: int = Field(description="A booking below it is refused (403)")
+    places_per_period: int
 
 
 class InstitutionList(BaseModel):

@@ -151,6 +151,35 @@ class GatewayService:
         kind = request.args.get("kind")
         return 200, {"items": self.appointments.list_institutions(kind)}
 
+    @api("POST", "/v1/citizens/<citizen_id>/payments")
+    def create_payment(self, request, partner_id, citizen_id):
+        body = body_of(request, schemas.CreatePayment)
+        return 201, self.payments.create_payment(
+            citizen_id, self._assertion(partner_id, citizen_id, "payments"), body.fee_code,
+            body.amount_cents, body.reference)
+
+    @api("GET", "/v1/citizens/<citizen_id>/payments")
+    def list_payments(self, request, partner_id, citizen_id):
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.payments.list_payments(citizen_id)}
+
+    @api("POST", "/v1/citizens/<citizen_id>/appointments")
+    def book_appointment(self, request, partner_id, citizen_id):
+        body = body_of(request, schemas.BookAppointment)
+        return 201, self.appointments.book(
+            citizen_id, self._assertion(partner_id, citizen_id, "appointments"),
+            body.institution_id, body.day.isoformat(), body.period)
+
+    @api("GET", "/v1/citizens/<citizen_id>/appointments")
+    def list_appointments(self, request, partner_id, citizen_id):
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.appointments.list_appointments(citizen_id)}
+
+    def _assertion(self, partner_id, citizen_id, audience):
+        """Identity's signed word on the citizen's level, which the service checks
+        against what it requires (another partner's citizen: 404 from identity)."""
+        return self.identity.issue_assertion(partner_id, citizen_id, audience)["token"]
+
     def _check_owner(self, partner_id, citizen_id):
         """Another partner's citizen is a 404, exactly like one that does not exist."""
         if self.directory.owner_of(citizen_id) != partner_id:

@@ -1,7 +1,9 @@
-from sqlalchemy import String
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import InboxRecord, OutboxRecord
+from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
 
 
 class Base(DeclarativeBase):
@@ -27,3 +29,22 @@ class Institution(Base):
     name_en: Mapped[str] = mapped_column(String(200))
     district: Mapped[str] = mapped_column(String(64))
     address_zh: Mapped[str] = mapped_column(String(300))
+    required_assurance_level: Mapped[int] = mapped_column(Integer, default=2)
+    # How many visits each morning and each afternoon can take.
+    places_per_period: Mapped[int] = mapped_column(Integer, default=20)
+
+
+class Appointment(Base):
+    """A citizen's booked visit to an institution, one morning or afternoon."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("citizen_id", "institution_id", "day",
+                                       name="uq_appointments_citizen_institution_day"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
+    institution_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -6,14 +6,9 @@ passing its own check, and only from the level below it.
 
 from datetime import datetime, timedelta
 
+from contracts.assurance import LEVELS
 from contracts.errors import Conflict, Forbidden, TooManyAttempts
 
-LEVELS = {
-    0: "registered by a partner",
-    1: "phone confirmed by a one-time code",
-    2: "real name matched against the population registry",
-    3: "face and liveness passed",
-}
 MAX_FAILED_REAL_NAME_ATTEMPTS = 5
 REAL_NAME_WINDOW = timedelta(hours=24)
 
@@ -28,14 +23,6 @@ def raise_to(current: int, reached: int) -> int:
         raise Forbidden(f"level {reached} needs level {reached - 1} first",
                         code="assurance_level_too_low")
     return reached
-
-
-def require(current: int, required: int) -> None:
-    """Refuse a service call from a citizen below the level it needs."""
-    if current < required:
-        raise Forbidden(f"this needs assurance level {required} "
-                        f"({LEVELS[required]}); the citizen is at level {current}",
-                        field="assurance_level", code="assurance_level_too_low")
 
 
 def check_not_locked_out(failures: list[datetime], now: datetime) -> None:

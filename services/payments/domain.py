@@ -1,5 +1,15 @@
 """Payments' rules, in plain Python."""
 
+import re
+
+from contracts.errors import InvalidInput
+
+# Above 100,000 CNY a fee is settled at a counter, not from a phone.
+MAX_AMOUNT_CENTS = 10_000_000
+REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+# A new order waits for the citizen to pay it with a payment provider.
+AWAITING_PAYMENT = "awaiting_payment"
+
 # The catalogue `cityhub seed` loads. Amounts are in fen (0.01 CNY).
 CATALOGUE = [
     {"code": "traffic-fine", "category": "traffic_fine", "name_zh": "交通违法罚款",
@@ -28,4 +38,42 @@ def fee_view(fee) -> dict:
         "amount_cents": fee.amount_cents,
         "currency": fee.currency,
         "required_assurance_level": fee.required_assurance_level,
+    }
+
+
+def order_terms(fee, amount_cents: int | None, reference: str | None) -> tuple[int, str | None]:
+    """The amount and reference of an order for `fee`, or InvalidInput.
+
+    A fee with a catalogue amount costs exactly that. A fee whose amount comes from a
+    bill or ticket needs both the amount and the bill's number, so that the payment
+    can be matched to what it settles.
+    """
+    if reference is not None and not REFERENCE.match(reference):
+        raise InvalidInput("reference must be 4-64 letters, digits or -", field="reference")
+    if fee.amount_cents is not None:
+        if amount_cents is not None and amount_cents != fee.amount_cents:
+            raise InvalidInput(f"{fee.code} costs {fee.amount_cents} fen; send that "
+                               "amount or none", field="amount_cents")
+        return fee.amount_cents, reference
+    if amount_cents is None:
+        raise InvalidInput(f"{fee.code} has no fixed amount: send amount_cents from the "
+                           "bill", field="amount_cents")
+    if not 1 <= amount_cents <= MAX_AMOUNT_CENTS:
+        raise InvalidInput(f"amount_cents must be 1 to {MAX_AMOUNT_CENTS}",
+                           field="amount_cents")
+    if reference is None:
+        raise InvalidInput(f"{fee.code} needs the bill or ticket number as reference",
+                           field="reference")
+    return amount_cents, reference
+
+
+def payment_view(payment) -> dict:
+    return {
+        "payment_id": payment.id,
+        "fee_code": payment.fee_code,
+        "amount_cents": payment.amount_cents,
+        "currency": payment.currency,
+        "reference": payment.reference,
+        "status": payment.status,
+        "created_at": payment.created_at.isoformat(),
     }

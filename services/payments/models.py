@@ -1,7 +1,9 @@
-from sqlalchemy import Integer, String
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import InboxRecord, OutboxRecord
+from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
 
 
 class Base(DeclarativeBase):
@@ -29,3 +31,19 @@ class Fee(Base):
     amount_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     required_assurance_level: Mapped[int] = mapped_column(Integer, default=2)
+
+
+class Payment(Base):
+    """A citizen's order to pay one fee, created once their level allows it."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(String(36), index=True)
+    fee_code: Mapped[str] = mapped_column(String(64))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    # The bill, account or ticket number the payment settles; None for fixed fees.
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(24))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

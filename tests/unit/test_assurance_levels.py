@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contracts.assurance import require
 from contracts.errors import Conflict, Forbidden, TooManyAttempts
-from services.identity.assurance import check_not_locked_out, raise_to, require
+from services.identity.assurance import check_not_locked_out, raise_to
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

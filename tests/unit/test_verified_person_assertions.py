@@ -4,7 +4,15 @@ import json
 import jwt
 import pytest
 
-from chassis.assertions import InvalidAssertion, jwks, load_keys, sign, verify
+from chassis.assertions import (
+    AssertionVerifier,
+    InvalidAssertion,
+    jwks,
+    load_keys,
+    sign,
+    verify,
+)
+from contracts.errors import Forbidden
 
 KEY_A = "a:" + base64.b64encode(b"A" * 32).decode()
 KEY_B = "b:" + base64.b64encode(b"B" * 32).decode()
@@ -81,3 +89,28 @@ def test_after_a_key_rotation_tokens_of_the_old_key_still_verify():
 def test_the_published_key_set_holds_public_keys_only(keys):
     published = jwks(keys)["keys"][0]
     assert set(published) == {"kty", "crv", "alg", "use", "kid", "x"}
+
+
+def verifier_for(keys) -> AssertionVerifier:
+    verifier = AssertionVerifier()
+    verifier.key_set = jwks(keys)
+    return verifier
+
+
+def test_a_service_reads_the_level_from_a_token_about_the_citizen_it_acts_for(keys):
+    token = sign(keys, "c-1", 2, "payments", lifetime=300)
+    assert verifier_for(keys).level_of(token, "c-1", "payments") == 2
+
+
+def test_a_service_refuses_a_token_about_another_citizen(keys):
+    token = sign(keys, "c-2", 3, "payments", lifetime=300)
+    with pytest.raises(Forbidden) as refused:
+        verifier_for(keys).level_of(token, "c-1", "payments")
+    assert refused.value.code == "assertion_invalid"
+
+
+def test_a_service_refuses_a_token_it_cannot_verify_without_echoing_it(keys):
+    token = sign(load_keys(KEY_B), "c-1", 3, "payments", lifetime=300)
+    with pytest.raises(Forbidden) as refused:
+        verifier_for(keys).level_of(token, "c-1", "payments")
+    assert refused.value.code == "assertion_invalid" and token not in refused.value.message

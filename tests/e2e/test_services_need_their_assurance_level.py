@@ -1,0 +1,121 @@
+"""Paying a fee or booking a visit needs the level the catalogue declares for it."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
+
+pytestmark = pytest.mark.e2e
+
+FINE = {"fee_code": "traffic-fine", "amount_cents": 20000, "reference": "GZ-2026-0001"}
+
+
+def next_week() -> str:
+    return (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=7)).isoformat()
+
+
+def hospital_visit(day=None) -> dict:
+    return {"institution_id": "hosp-city-first", "day": day or next_week(),
+            "period": "morning"}
+
+
+def test_a_citizen_below_level_2_cannot_pay_a_fine_and_nothing_is_ordered(platform):
+    citizen_id = citizen_at_level_1(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments", FINE)
+    assert error(response) == (403, "assurance_level_too_low")
+    body = response.json()["error"]
+    assert "level 2" in body["message"] and body["field"] == "assurance_level"
+    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/payments").json()
+    assert listed["items"] == []
+
+
+def test_a_citizen_at_level_2_orders_a_fine_payment_awaiting_payment(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments", FINE,
+                             partner=partner)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert (order["fee_code"], order["amount_cents"], order["currency"], order["status"]) == (
+        "traffic-fine", 20000, "CNY", "awaiting_payment")
+    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/payments", partner=partner)
+    assert [p["payment_id"] for p in listed.json()["items"]] == [order["payment_id"]]
+
+
+def test_a_water_bill_needs_only_a_confirmed_phone(platform):
+    citizen_id = citizen_at_level_1(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments",
+                             {"fee_code": "water-bill", "amount_cents": 4650,
+                              "reference": "W-88001234"})
+    assert response.status_code == 201, response.text
+
+
+def test_paying_an_unknown_fee_or_a_wrong_amount_is_refused(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    path = f"/v1/citizens/{citizen_id}/payments"
+    assert error(platform.call("POST", path, {"fee_code": "parking-permit"},
+                               partner=partner)) == (404, "fee_not_found")
+    assert error(platform.call("POST", path, {"fee_code": "hospital-registration",
+                                              "amount_cents": 1},
+                               partner=partner)) == (422, "validation_error")
+    assert platform.call("GET", path, partner=partner).json()["items"] == []
+
+
+def test_a_partner_cannot_order_a_payment_for_another_partners_citizen(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments", FINE)
+    assert error(response) == (404, "citizen_not_found")
+
+
+def test_a_citizen_below_level_2_cannot_book_a_hospital_visit(platform):
+    citizen_id = citizen_at_level_1(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/appointments",
+                             hospital_visit())
+    assert error(response) == (403, "assurance_level_too_low")
+    assert "level 2" in response.json()["error"]["message"]
+    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/appointments").json()
+    assert listed["items"] == []
+
+
+def test_a_citizen_at_level_2_books_a_hospital_visit_once_per_day(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    path = f"/v1/citizens/{citizen_id}/appointments"
+    response = platform.call("POST", path, hospital_visit(), partner=partner)
+    assert response.status_code == 201, response.text
+    booked = response.json()
+    assert (booked["institution_id"], booked["day"], booked["period"], booked["status"]) == (
+        "hosp-city-first", next_week(), "morning", "booked")
+    again = platform.call("POST", path, {**hospital_visit(), "period": "afternoon"},
+                          partner=partner)
+    assert error(again) == (409, "already_booked")
+    listed = platform.call("GET", path, partner=partner).json()["items"]
+    assert [a["appointment_id"] for a in listed] == [booked["appointment_id"]]
+
+
+def test_a_service_hall_visit_needs_only_a_confirmed_phone(platform):
+    citizen_id = citizen_at_level_1(platform)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/appointments",
+                             {"institution_id": "hall-tianhe", "day": next_week(),
+                              "period": "afternoon"})
+    assert response.status_code == 201, response.text
+
+
+def test_a_visit_today_or_at_an_unknown_institution_is_refused(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    path = f"/v1/citizens/{citizen_id}/appointments"
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    assert error(platform.call("POST", path, hospital_visit(today),
+                               partner=partner)) == (422, "day_out_of_range")
+    assert error(platform.call("POST", path, {**hospital_visit(), "institution_id": "nowhere"},
+                               partner=partner)) == (404, "institution_not_found")
+    assert error(platform.call("POST", path, {**hospital_visit(), "day": "next tuesday"},
+                               partner=partner)) == (422, "validation_error")
+
+
+def test_the_catalogues_tell_partners_the_level_each_service_needs(platform):
+    fees = platform.call("GET", "/v1/fees/catalogue").json()["items"]
+    assert {f["code"]: f["required_assurance_level"] for f in fees}["traffic-fine"] == 2
+    institutions = platform.call("GET", "/v1/institutions").json()["items"]
+    levels = {i["kind"]: i["required_assurance_level"] for i in institutions}
+    assert levels == {"hospital": 2, "service_hall": 1}
