@@ -6,6 +6,7 @@ then wakes the outbox relay so the events leave at once.
 """
 
 from contextlib import contextmanager
+from functools import cache
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event, insert, select
@@ -64,6 +65,19 @@ def outbox_row(envelope: EventEnvelope) -> dict:
     }
 
 
+@cache
+def _claim_statement(inbox_model, dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING, built once: SQLAlchemy reuses the compiled
+    form of one statement object without working out its cache key again."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - we only run on these two
+        dialect_insert = insert
+    return dialect_insert(inbox_model.__table__).on_conflict_do_nothing()
+
+
 def claim_event(session: Session, inbox_model, consumer: str, event_id: str) -> bool:
     """Record that `consumer` applies `event_id`; False if it already has.
 
@@ -71,14 +85,7 @@ def claim_event(session: Session, inbox_model, consumer: str, event_id: str) -> 
     rolled back with its effects. A concurrent duplicate waits on the primary
     key and then finds the row.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - we only run on these two
-        dialect_insert = insert
-    statement = dialect_insert(inbox_model.__table__).on_conflict_do_nothing()
+    statement = _claim_statement(inbox_model, session.get_bind().dialect.name)
     result = session.connection().execute(statement, {"consumer": consumer, "event_id": event_id,
                                          "handled_at": utcnow()})
     return result.rowcount == 1
@@ -129,7 +136,7 @@ class UnitOfWork:
     def _flush_events(self, session: Session):
         if self._events:
             # A Core insert: the ORM's unit of work costs more than the write.
-            session.connection().execute(insert(self._provider.base_outbox.__table__),
+            session.connection().execute(self._provider.insert_outbox,
                                          [outbox_row(envelope) for envelope in self._events])
 
 
@@ -152,6 +159,8 @@ class Database(DependencyProvider):
         url = settings.database_url(self.service_name)
         self.engine = make_engine(url, pool_size=self.container.max_workers + 2)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        if self.base_outbox is not None:
+            self.insert_outbox = insert(self.base_outbox.__table__)
 
     def start(self):
         if self.base_outbox is not None:

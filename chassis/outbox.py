@@ -13,7 +13,7 @@ from eventlet.event import Event
 from sqlalchemy import func, select, update
 
 from chassis import metrics
-from chassis.broker import Publisher, PublishFailed
+from chassis.broker import Outgoing, Publisher, PublishFailed
 from chassis.db import pending_outbox
 
 log = logging.getLogger(__name__)
@@ -78,36 +78,40 @@ class OutboxRelay:
 
     def relay_once(self, batch: int = BATCH) -> int:
         """Publish up to `batch` pending events; return how many were sent."""
-        sent_ids = []
         failure = None
         outbox = self.outbox
         with self.engine.begin() as connection:
             rows = pending_outbox(connection, outbox, batch)
-            for row in rows:
-                try:
-                    self.publisher.publish(
-                        row.body, exchange=row.exchange, routing_key=row.routing_key,
-                        message_id=row.event_id,
-                        headers={"nameko.request_id": row.correlation_id or ""},
-                    )
-                except PublishFailed as exc:
+            if not rows:
+                metrics.OUTBOX_PENDING.labels(self.service_name).set(0)
+                return 0
+            try:
+                # All at once, confirms awaited together: a batch costs one round trip.
+                outcomes = self.publisher.publish_many([
+                    Outgoing(row.body, row.exchange, row.routing_key, message_id=row.event_id,
+                             headers={"nameko.request_id": row.correlation_id or ""})
+                    for row in rows])
+            except PublishFailed as exc:
+                # The connection or channel failed (a missing exchange closes the
+                # channel): none counts as sent; all are tried again.
+                outcomes = [str(exc)] * len(rows)
+            sent_ids = [row.id for row, error in zip(rows, outcomes, strict=True)
+                        if error is None]
+            for row, error in zip(rows, outcomes, strict=True):
+                if error is not None:
                     connection.execute(update(outbox).where(outbox.id == row.id).values(
-                        attempts=outbox.attempts + 1, last_error=str(exc)[:500]))
+                        attempts=outbox.attempts + 1, last_error=error[:500]))
                     metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service_name).inc()
-                    # Stop this batch: what follows would fail the same way, and
-                    # publishing later rows first would reorder events.
-                    failure = exc
-                    break
-                sent_ids.append(row.id)
+                    failure = PublishFailed(error)
             if sent_ids:
                 connection.execute(update(outbox).where(outbox.id.in_(sent_ids))
-                                .values(sent_at=datetime.now(UTC)))
+                                   .values(sent_at=datetime.now(UTC)))
             if failure is not None:
                 self._report_pending(connection)
             elif len(rows) < batch:
                 # Every pending row was in this batch, so no count query is needed.
-                metrics.OUTBOX_PENDING.labels(self.service_name).set(len(rows) - len(sent_ids))
-        # The rows already sent are committed as sent before the failure is raised.
+                metrics.OUTBOX_PENDING.labels(self.service_name).set(0)
+        # The rows that went out are committed as sent before the failure is raised.
         if failure is not None:
             raise failure
         return len(sent_ids)

@@ -6,6 +6,7 @@ errors from contracts.errors arrive as themselves (they are registered with
 Nameko); anything else arrives as a RemoteError and is the callee's bug.
 """
 
+import inspect
 import json
 import logging
 import sys
@@ -13,7 +14,7 @@ import uuid
 
 import eventlet
 from kombu.utils import json as kombu_json
-from nameko.exceptions import UnserializableValueError, serialize
+from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
 from nameko.rpc import Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
 
@@ -79,6 +80,19 @@ class TypedRpc(Rpc):
 
     def __init__(self, expected_exceptions=CityHubError, **kwargs):
         super().__init__(expected_exceptions=expected_exceptions, **kwargs)
+
+    def setup(self):
+        super().setup()
+        self._signature = inspect.signature(getattr(self.container.service_cls,
+                                                    self.method_name))
+
+    def check_signature(self, args, kwargs):
+        # Nameko's check (inspect.getcallargs) rebuilds the signature on every
+        # call; binding to one built at setup gives the same answer for less.
+        try:
+            self._signature.bind(None, *args, **kwargs)
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc)) from None
 
 
 rpc = TypedRpc.decorator

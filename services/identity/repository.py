@@ -46,10 +46,13 @@ def citizen_by_partner_user(session: Session, partner_id: str,
                                                 Citizen.partner_user_id == partner_user_id))
 
 
+# Built once: SQLAlchemy then reuses its compiled form without working out its
+# cache key again. On the registration hot path an ORM flush costs more than the row.
+INSERT_CITIZEN = insert(Citizen.__table__)
+
+
 def add_citizen(session: Session, citizen: Citizen) -> None:
-    """A Core insert of one constant statement: on the registration hot path the
-    ORM flush, or building a new statement per call, costs more than the row."""
-    session.connection().execute(insert(Citizen.__table__), [{
+    session.connection().execute(INSERT_CITIZEN, [{
         "id": citizen.id, "partner_id": citizen.partner_id,
         "partner_user_id": citizen.partner_user_id, "phone_sealed": citizen.phone_sealed,
         "phone_index": citizen.phone_index, "locale": citizen.locale,

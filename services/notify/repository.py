@@ -5,11 +5,13 @@ from chassis.messaging_tables import utcnow
 from services.notify.domain import Message
 from services.notify.models import Notification
 
+# A Core insert built once, with the values as parameters: this runs once per
+# event, and an ORM flush (or a new statement per call) costs more than the row.
+INSERT_NOTIFICATION = insert(Notification.__table__)
+
 
 def add(session: Session, message: Message) -> None:
-    # A Core insert with the values as parameters: this runs once per event, and
-    # an ORM flush (or a new statement per call) costs more than the row.
-    session.connection().execute(insert(Notification.__table__), [{
+    session.connection().execute(INSERT_NOTIFICATION, [{
         "id": message.id, "citizen_id": message.citizen_id, "kind": message.kind,
         "locale": message.locale, "title": message.title, "body": message.body,
         "event_id": message.event_id, "created_at": utcnow()}])
