@@ -11,12 +11,14 @@ import json
 import logging
 import sys
 import uuid
+from functools import partial
 
 import eventlet
 from kombu.utils import json as kombu_json
 from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
-from nameko.rpc import Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
+from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
 
 from chassis.broker import Publisher as ChannelPublisher
 from chassis.broker import PublishFailed
@@ -169,10 +171,39 @@ class _Requests:
         return call
 
 
+class ReplyQueueConsumer(QueueConsumer):
+    """Consumes RPC replies without acks, in the consumer's own green thread.
+
+    Nameko acks every reply and spawns a green thread to hand it over. A reply
+    lost with a broken connection is one the caller's timeout reports anyway, and
+    handing it over (find the waiting call, wake it) never blocks.
+    """
+
+    def get_consumers(self, consumer_cls, channel):
+        for provider in self._providers:
+            self._consumers[provider] = consumer_cls(
+                queues=[provider.queue], callbacks=[partial(self.handle_message, provider)],
+                accept=self.accept, no_ack=True)
+        return self._consumers.values()
+
+    def handle_message(self, provider, body, message):
+        provider.handle_message(body, message)
+
+
+class QuickReplyListener(ReplyListener):
+    queue_consumer = ReplyQueueConsumer()
+
+    def handle_message(self, body, message):
+        waiting = self._reply_events.pop(message.properties.get("correlation_id"), None)
+        if waiting is not None:
+            waiting.send(body)
+
+
 class ServiceRpc(RpcProxy):
     """Calls another service, bounded by a timeout (UpstreamTimeout when it passes)."""
 
     requests = RequestPublisher()
+    rpc_reply_listener = QuickReplyListener()
 
     def __init__(self, target_service: str, timeout: float | None = None, **options):
         self.timeout = timeout

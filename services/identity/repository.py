@@ -1,4 +1,5 @@
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.identity.models import AccessLogEntry, Citizen, Consent, RealNameFailure
@@ -51,8 +52,8 @@ def citizen_by_partner_user(session: Session, partner_id: str,
 INSERT_CITIZEN = insert(Citizen.__table__)
 
 
-def add_citizen(session: Session, citizen: Citizen) -> None:
-    session.connection().execute(INSERT_CITIZEN, [{
+def add_citizen(connection: Connection, citizen: Citizen) -> None:
+    connection.execute(INSERT_CITIZEN, [{
         "id": citizen.id, "partner_id": citizen.partner_id,
         "partner_user_id": citizen.partner_user_id, "phone_sealed": citizen.phone_sealed,
         "phone_index": citizen.phone_index, "locale": citizen.locale,

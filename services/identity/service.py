@@ -74,9 +74,9 @@ class IdentityService:
         try:
             # Insert first: a new user is the common case, and the unique
             # constraint (not a read before the write) decides who was first.
-            with self.db.transaction() as session:
+            with self.db.core_transaction() as connection:
                 citizen = self._new_citizen(registration)
-                repository.add_citizen(session, citizen)
+                repository.add_citizen(connection, citizen)
                 self.db.publish(CitizenRegistered.TYPE, CitizenRegistered(
                     citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale,
                 ).model_dump(), citizen_id=citizen.id)

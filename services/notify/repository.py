@@ -1,4 +1,5 @@
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from chassis.messaging_tables import utcnow
@@ -10,8 +11,8 @@ from services.notify.models import Notification
 INSERT_NOTIFICATION = insert(Notification.__table__)
 
 
-def add(session: Session, message: Message) -> None:
-    session.connection().execute(INSERT_NOTIFICATION, [{
+def add(connection: Connection, message: Message) -> None:
+    connection.execute(INSERT_NOTIFICATION, [{
         "id": message.id, "citizen_id": message.citizen_id, "kind": message.kind,
         "locale": message.locale, "title": message.title, "body": message.body,
         "event_id": message.event_id, "created_at": utcnow()}])

@@ -58,10 +58,10 @@ class NotifyService:
 
     def _tell(self, envelope, event, kind: str | None, values: dict | None = None):
         """Put a message in the citizen's inbox, once per event, however often delivered."""
-        with self.db.transaction() as session:
-            if not self.db.claim(session, envelope.event_id) or kind is None:
+        with self.db.core_transaction() as connection:
+            if not self.db.claim(connection, envelope.event_id) or kind is None:
                 return  # a duplicate delivery, or nothing to tell
-            repository.add(session, render(kind, event.citizen_id, event.locale,
+            repository.add(connection, render(kind, event.citizen_id, event.locale,
                                            envelope.event_id, values))
 
     @rpc
