@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import bindparam, create_engine, event, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -140,6 +140,12 @@ class UnitOfWork:
         with self._provider.sessionmaker() as session:
             yield session
 
+    @contextmanager
+    def core_read(self):
+        """A plain Core connection for reads on hot paths (see core_transaction)."""
+        with self._provider.engine.connect() as connection:
+            yield connection
+
     def publish(self, event_type: str, payload: dict, citizen_id: str | None = None):
         """Queue an event for the outbox of the transaction in progress."""
         self._events.append(new_event(self._provider.service_name, event_type, payload,
@@ -207,13 +213,20 @@ class Database(DependencyProvider):
 
 def pending_outbox(connection, outbox_model, limit: int = 100):
     """Unsent events, oldest first, as plain rows (no ORM identity-map cost)."""
-    o = outbox_model
+    query = _pending_query(outbox_model, connection.dialect.name)
+    return list(connection.execute(query, {"limit": limit}))
+
+
+@cache
+def _pending_query(outbox_model, dialect: str):
+    # Built once per outbox: the relay runs this for every batch.
+    o = outbox_model.__table__.c
     query = (select(o.id, o.event_id, o.exchange, o.routing_key, o.body, o.correlation_id)
-             .where(o.sent_at.is_(None)).order_by(o.id).limit(limit))
-    if connection.dialect.name == "postgresql":
+             .where(o.sent_at.is_(None)).order_by(o.id).limit(bindparam("limit")))
+    if dialect == "postgresql":
         # Two relays (two replicas of a service) never take the same rows.
         query = query.with_for_update(skip_locked=True)
-    return list(connection.execute(query))
+    return query
 
 
 class SettingsProvider(DependencyProvider):

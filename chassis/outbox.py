@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import eventlet
 from eventlet.event import Event
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from chassis import metrics
 from chassis.broker import Outgoing, Publisher, PublishFailed
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 10.0
 BATCH = 100
-COALESCE_SECONDS = 0.02
+COALESCE_SECONDS = 0.05
 
 
 class OutboxRelay:
@@ -34,6 +34,9 @@ class OutboxRelay:
         self.publisher = Publisher(settings.amqp_uri)
         self._wakeup = Event()
         self._running = True
+        self._mark_sent = (update(outbox_model)
+                           .where(outbox_model.id.in_(bindparam("ids", expanding=True)))
+                           .values(sent_at=bindparam("now")))
 
     def wake(self):
         if not self._wakeup.ready():
@@ -70,9 +73,10 @@ class OutboxRelay:
             self._wakeup.wait()
             woken = True
         if woken:
-            # Let the commits of the next 20 milliseconds join this batch: under
-            # load that is one relay cycle (query, publish, update) per handful of
-            # events instead of one per event, for a few ms of event latency.
+            # Let the commits of the next 50 milliseconds join this batch: under
+            # load that is one relay cycle (query, publish, update) per dozen
+            # events instead of one per event, for 50 ms of event latency (the
+            # relay was a quarter of identity's CPU with 20 ms at 100/s).
             eventlet.sleep(COALESCE_SECONDS)
         self._wakeup = Event()
 
@@ -104,8 +108,7 @@ class OutboxRelay:
                     metrics.OUTBOX_PUBLISH_FAILURES.labels(self.service_name).inc()
                     failure = PublishFailed(error)
             if sent_ids:
-                connection.execute(update(outbox).where(outbox.id.in_(sent_ids))
-                                   .values(sent_at=datetime.now(UTC)))
+                connection.execute(self._mark_sent, {"ids": sent_ids, "now": datetime.now(UTC)})
             if failure is not None:
                 self._report_pending(connection)
             elif len(rows) < batch:

@@ -1,6 +1,5 @@
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from chassis.messaging_tables import utcnow
 from services.notify.domain import Message
@@ -18,9 +17,13 @@ def add(connection: Connection, message: Message) -> None:
         "event_id": message.event_id, "created_at": utcnow()}])
 
 
-def inbox(session: Session, citizen_id: str, limit: int) -> list:
-    """Newest first, as plain rows: partners poll this, so it skips the ORM."""
-    n = Notification
-    return list(session.connection().execute(
-        select(n.id, n.kind, n.locale, n.title, n.body, n.created_at)
-        .where(n.citizen_id == citizen_id).order_by(n.seq.desc()).limit(limit)))
+_n = Notification.__table__.c
+# Partners poll this: one statement built once, run on a plain connection.
+SELECT_INBOX = (select(_n.id, _n.kind, _n.locale, _n.title, _n.body, _n.created_at)
+                .where(_n.citizen_id == bindparam("citizen_id"))
+                .order_by(_n.seq.desc()).limit(bindparam("limit")))
+
+
+def inbox(connection: Connection, citizen_id: str, limit: int) -> list:
+    """Newest first, as plain rows."""
+    return list(connection.execute(SELECT_INBOX, {"citizen_id": citizen_id, "limit": limit}))

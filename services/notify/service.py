@@ -68,5 +68,6 @@ class NotifyService:
     def list_notifications(self, citizen_id, limit=50):
         if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
-        with self.db.read() as session:
-            return [notification_view(n) for n in repository.inbox(session, citizen_id, limit)]
+        with self.db.core_read() as connection:
+            return [notification_view(n)
+                    for n in repository.inbox(connection, citizen_id, limit)]
