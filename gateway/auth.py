@@ -1,17 +1,20 @@
 """Partner authentication: runs before any worker is spawned for a signed route."""
 
+import logging
 import time
 from urllib.parse import quote
 
-import redis
 from nameko.extensions import SharedExtension
 from sqlalchemy.orm import sessionmaker
 
 from chassis.crypto import FieldCipher
 from chassis.db import make_engine, settings_of
-from contracts.errors import Unauthorized
+from contracts.errors import ServiceUnavailable, Unauthorized
 from gateway import signing
 from gateway.models import Partner
+from gateway.nonces import NonceStore, NonceStoreError
+
+log = logging.getLogger(__name__)
 
 SANDBOX_APP_ID = "sandbox"
 PARTNER_SECRET = "partner.secret"  # the encryption context of partner secrets
@@ -36,14 +39,12 @@ class PartnerAuthenticator(SharedExtension):
         self.cipher = FieldCipher(settings.data_keys, settings.blind_index_key)
         self.engine = make_engine(settings.database_url("gateway"), pool_size=4)
         self.sessionmaker = sessionmaker(bind=self.engine)
-        pool = redis.BlockingConnectionPool.from_url(settings.redis_url, max_connections=64,
-                                                     timeout=5, socket_timeout=5)
-        self.redis = redis.Redis(connection_pool=pool)
+        self.nonces = NonceStore(settings.redis_url)
         self._secrets: dict[str, tuple[str | None, float]] = {}
 
     def stop(self):
         self.engine.dispose()
-        self.redis.close()
+        self.nonces.close()
 
     def authenticate(self, request) -> str:
         """The calling partner's app id, or Unauthorized with the reason."""
@@ -75,9 +76,13 @@ class PartnerAuthenticator(SharedExtension):
             raise Unauthorized("the signature does not match the request", field="X-Signature",
                                code="signature_invalid")
         # Checked last, so that a forged request cannot burn a partner's nonce.
-        # The raw command: redis-py's set() wrappers cost more than the round trip.
-        if not self.redis.execute_command("SET", f"nonce:{app_id}:{nonce}", 1, "NX", "EX",
-                                          2 * window):
+        try:
+            new = self.nonces.claim(f"nonce:{app_id}:{nonce}", 2 * window)
+        except NonceStoreError:
+            log.exception("the nonce store is unavailable")
+            raise ServiceUnavailable("the request cannot be checked right now; try again",
+                                     code="temporarily_unavailable") from None
+        if not new:
             raise Unauthorized("this nonce was already used", field="X-Nonce",
                                code="nonce_reused")
         return app_id

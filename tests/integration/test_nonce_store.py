@@ -1,0 +1,54 @@
+"""The gateway's nonce store, against the real Redis."""
+
+import uuid
+
+import pytest
+
+from gateway.nonces import NonceStore, NonceStoreError, Refused
+from tests.fixtures.servers import REDIS_URL
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def nonces(redis_client):
+    store = NonceStore(REDIS_URL)
+    yield store
+    store.close()
+
+
+def test_a_nonce_is_accepted_once_and_refused_after(nonces, redis_client):
+    key = f"nonce:test:{uuid.uuid4().hex}"
+    assert nonces.claim(key, 600) is True
+    assert nonces.claim(key, 600) is False
+    assert 590 < redis_client.ttl(key) <= 600
+
+
+def test_nonces_go_to_the_database_the_url_names(nonces, redis_client):
+    key = f"nonce:test:{uuid.uuid4().hex}"
+    nonces.claim(key, 600)
+    assert redis_client.exists(key)  # redis_client uses the same /14 database
+
+
+def test_a_connection_the_server_closed_is_replaced_without_an_error(nonces, redis_client):
+    nonces.claim(f"nonce:test:{uuid.uuid4().hex}", 600)
+    redis_client.client_kill_filter(_type="normal", skipme=True)
+    assert nonces.claim(f"nonce:test:{uuid.uuid4().hex}", 600) is True
+
+
+def test_an_unreachable_redis_is_a_clear_error():
+    store = NonceStore("redis://127.0.0.1:1/0")
+    with pytest.raises(NonceStoreError, match="unavailable"):
+        store.claim("nonce:test:x", 600)
+
+
+def test_a_command_redis_refuses_is_reported_as_refused(redis_client):
+    # The server has no password, so logging in with one is refused.
+    store = NonceStore(REDIS_URL.replace("redis://", "redis://:wrong@"))
+    with pytest.raises(Refused):
+        store.claim("nonce:test:x", 600)
+
+
+def test_only_plain_redis_urls_are_accepted():
+    with pytest.raises(ValueError):
+        NonceStore("rediss://127.0.0.1:6380/0")
