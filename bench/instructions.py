@@ -95,6 +95,8 @@ def main() -> None:
     parser.add_argument("process", choices=PROCESSES)
     parser.add_argument("--registrations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--scenario", choices=("journey", "healthz"), default="journey",
+                        help="healthz: only GET /healthz, the HTTP stack's own cost")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="cityhub-instructions-"))
@@ -121,13 +123,20 @@ def main() -> None:
         connections = Connections(URL)
         run = f"{int(time.time())}"
         notify_db = workdir / "notify.db"
+
+        def step(index):
+            if args.scenario == "healthz":
+                connections.request("GET", "/healthz", b"", {})
+            else:
+                journey(connections, notify_db, run, index)
+
         for index in range(args.warmup):
-            journey(connections, notify_db, run, index)
+            step(index)
         subprocess.run(["callgrind_control", "-i", "on", str(measured.pid)], check=True,
                        capture_output=True)
         started = time.time()
         for index in range(args.warmup, args.warmup + args.registrations):
-            journey(connections, notify_db, run, index)
+            step(index)
         elapsed = time.time() - started
         # The dump holds what was counted since counting was switched on.
         subprocess.run(["callgrind_control", "-d", str(measured.pid)], check=True,
@@ -143,6 +152,7 @@ def main() -> None:
     instructions = total_instructions(min(workdir.glob("callgrind.out.*")))
     print(json.dumps({
         "process": args.process,
+        "scenario": args.scenario,
         "registrations": args.registrations,
         "instructions_per_registration": round(instructions / args.registrations),
         "seconds_under_valgrind": round(elapsed, 1),

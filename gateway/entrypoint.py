@@ -22,6 +22,7 @@ from chassis.db import settings_of
 from contracts.errors import CityHubError
 from gateway.auth import PartnerAuthenticator
 from gateway.errors import json_response, response_for
+from gateway.http_protocol import QuickHeadersProtocol
 
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
@@ -51,6 +52,9 @@ class JsonWsgiApp(WsgiApp):
 class JsonWebServer(WebServer):
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=QuickHeadersProtocol, debug=False):
+        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
 
 class ApiRoute(HttpRequestHandler):
