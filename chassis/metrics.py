@@ -7,6 +7,7 @@ personal data, which would both leak and explode the series count.
 
 import logging
 import time
+from functools import cache
 
 import eventlet
 import eventlet.wsgi
@@ -45,8 +46,15 @@ EVENTS_RETRIED = Counter("cityhub_events_retried_total", "Event deliveries sched
 
 
 def observe_http(method: str, route: str, status: int, elapsed: float) -> None:
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(elapsed)
+    requests, latency = _http_children(method, route, status)
+    requests.inc()
+    latency.observe(elapsed)
+
+
+@cache
+def _http_children(method: str, route: str, status: int):
+    # Looked up once per route and status (route templates, so a bounded set).
+    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route)
 
 
 class MetricsServer(SharedExtension):
