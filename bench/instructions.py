@@ -100,6 +100,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="cityhub-instructions-"))
+    print(f"working in {workdir}", file=sys.stderr)
     env = {**os.environ, "CITYHUB_VAR_DIR": str(workdir), "CITYHUB_LOG_LEVEL": "WARNING",
            "PYTHONHASHSEED": "0"}
     for step in (["migrate"], ["topology"], ["seed"]):
@@ -107,14 +108,15 @@ def main() -> None:
     out_file = workdir / "callgrind.out"
     children = [subprocess.Popen(cityhub("sandbox", "serve"), env=env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    # Each process's log (JSON lines) goes to the work directory, for when a run fails.
     measured = None
     for name in PROCESSES:
         command = cityhub("run", name)
         if name == args.process:
             command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                        f"--callgrind-out-file={out_file}", *command]
-        child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         children.append(child)
         if name == args.process:
             measured = child

@@ -99,7 +99,7 @@ class UnitOfWork:
 
     @property
     def request_id(self) -> str | None:
-        return self._worker_ctx.context_data.get("request_id")
+        return self._worker_ctx.data.get("request_id")
 
     @property
     def consumer(self) -> str:

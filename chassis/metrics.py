@@ -96,7 +96,9 @@ class Instrumentation(DependencyProvider):
 
     def worker_setup(self, worker_ctx):
         worker_ctx.data_started = time.perf_counter()
-        logs.bind_request_id(worker_ctx.context_data.get("request_id"))
+        # `data`, not `context_data`: that property makes Nameko mint a call id
+        # (a uuid4), which only a worker that calls another service needs.
+        logs.bind_request_id(worker_ctx.data.get("request_id"))
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         elapsed = time.perf_counter() - getattr(worker_ctx, "data_started", time.perf_counter())
@@ -113,5 +115,3 @@ class Instrumentation(DependencyProvider):
             self._child(EVENTS_HANDLED, handler, "ok" if exc_info is None else "error").inc()
             self._child(EVENT_LATENCY, handler).observe(elapsed)
 
-    def worker_teardown(self, worker_ctx):
-        logs.bind_request_id(None)
