@@ -36,11 +36,19 @@ def request_id_of(request) -> str:
 class JsonWsgiApp(WsgiApp):
     """Unknown routes and wrong methods get the error shape too, not an HTML page."""
 
+    def __init__(self, server):
+        super().__init__(server)
+        # One adapter for every request: the routes match on path and method only
+        # (no hosts, no subdomains), and binding one per request cost more than
+        # the match.
+        self.adapter = self.url_map.bind("gateway")
+
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
-        adapter = self.url_map.bind_to_environ(environ)
+        # WSGI hands the path over as latin-1; it was sent as UTF-8.
+        path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
         try:
-            provider, values = adapter.match()
+            provider, values = self.adapter.match(path, environ["REQUEST_METHOD"])
         except HTTPException as exc:
             request_id = request_id_of(request)
             response = response_for(exc, request_id)

@@ -61,3 +61,15 @@ def test_a_client_expecting_100_continue_without_credentials_is_refused_before_i
         connection.sendall(b"POST /v1/citizens HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
                            b"Expect: 100-continue\r\nConnection: close\r\n\r\n")
         assert connection.recv(1024).startswith(b"HTTP/1.1 401")
+
+
+def test_a_known_route_called_with_the_wrong_method_is_a_405_in_the_error_shape(platform):
+    response = platform.call("DELETE", "/v1/fees/catalogue")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_a_path_in_chinese_characters_is_routed_and_answered_in_the_error_shape(platform):
+    response = platform.call("GET", "/v1/citizens/%E5%BC%A0%E4%B8%89")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "citizen_not_found"
