@@ -100,3 +100,48 @@ def test_compose_runs_the_sandboxes_and_points_the_services_at_them():
     assert spec["services"]["sandbox"]["command"] == ["cityhub", "sandbox", "serve"]
     env = spec["x-cityhub"]["environment"]
     assert env["CITYHUB_REGISTRY_URL"] == env["CITYHUB_SMS_URL"] == "http://sandbox:8101"
+
+
+def exposed_metric_names() -> set[str]:
+    """Every sample name CityHub's processes expose, as Prometheus sees them."""
+    from prometheus_client.metrics import MetricWrapperBase
+
+    from chassis import metrics
+
+    suffixes = {"counter": ["_total"], "gauge": [""], "histogram": ["_bucket", "_sum", "_count"]}
+    names = set()
+    for metric in vars(metrics).values():
+        if isinstance(metric, MetricWrapperBase):
+            for family in metric.describe():
+                names.update(family.name + suffix for suffix in suffixes[family.type])
+    return names
+
+
+def dashboard():
+    import json
+
+    return json.loads((ROOT / "deploy/grafana/dashboards/cityhub.json").read_text())
+
+
+def test_the_grafana_dashboard_queries_only_metrics_the_code_exposes():
+    import re
+
+    exposed = exposed_metric_names() | {"up"}
+    for panel in dashboard()["panels"]:
+        for target in panel["targets"]:
+            for name in re.findall(r"\b(cityhub_\w+|up)\b", target["expr"]):
+                assert name in exposed, f"{panel['title']}: {name}"
+
+
+def test_grafana_is_provisioned_with_the_dashboard_and_the_prometheus_it_queries():
+    spec = compose()
+    grafana = spec["services"]["grafana"]
+    mounts = dict(volume.split(":")[:2] for volume in grafana["volumes"])
+    providers = yaml.safe_load(
+        (ROOT / "deploy/grafana/provisioning/dashboards/cityhub.yml").read_text())
+    assert mounts["./deploy/grafana/dashboards"] == providers["providers"][0]["options"]["path"]
+    sources = yaml.safe_load(
+        (ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml").read_text())
+    source = sources["datasources"][0]
+    assert source["url"] == "http://prometheus:9090" and "prometheus" in spec["services"]
+    assert {panel["datasource"]["uid"] for panel in dashboard()["panels"]} == {source["uid"]}
