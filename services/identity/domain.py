@@ -3,12 +3,33 @@
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from contracts.errors import InvalidInput
 
 LOCALES = ("zh-CN", "en")
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 PARTNER_USER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class NewCitizen:
+    """A citizen about to be inserted: the row's values, sealed where personal.
+
+    A plain object, not the ORM model: registration inserts it with one Core
+    statement, and building an ORM instance cost more than the insert.
+    """
+
+    id: str
+    partner_id: str
+    partner_user_id: str
+    phone_sealed: str
+    phone_index: str
+    locale: str
+    created_at: datetime
+    assurance_level: int = 0
+    name_sealed: str | None = None
+    id_number_sealed: str | None = None
 
 
 @dataclass(frozen=True)

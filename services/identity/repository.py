@@ -2,6 +2,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from services.identity.domain import NewCitizen
 from services.identity.models import AccessLogEntry, Citizen, Consent, RealNameFailure
 from services.identity.phone_codes import LIFETIME_SECONDS, PendingCode
 
@@ -52,7 +53,7 @@ def citizen_by_partner_user(session: Session, partner_id: str,
 INSERT_CITIZEN = insert(Citizen.__table__)
 
 
-def add_citizen(connection: Connection, citizen: Citizen) -> None:
+def add_citizen(connection: Connection, citizen: NewCitizen) -> None:
     connection.execute(INSERT_CITIZEN, [{
         "id": citizen.id, "partner_id": citizen.partner_id,
         "partner_user_id": citizen.partner_user_id, "phone_sealed": citizen.phone_sealed,

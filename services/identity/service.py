@@ -31,7 +31,13 @@ from services.identity.assurance import (
     raise_to,
 )
 from services.identity.consent import check_request
-from services.identity.domain import Registration, check_name, mask_name, new_citizen_id
+from services.identity.domain import (
+    NewCitizen,
+    Registration,
+    check_name,
+    mask_name,
+    new_citizen_id,
+)
 from services.identity.id_numbers import mask as mask_id_number
 from services.identity.id_numbers import normalise
 from services.identity.models import Citizen, Inbox, Outbox
@@ -264,19 +270,18 @@ class IdentityService:
             raise NotFound("no such citizen", field="citizen_id", code="citizen_not_found")
         return citizen
 
-    def _new_citizen(self, registration: Registration) -> Citizen:
-        return Citizen(
+    def _new_citizen(self, registration: Registration) -> NewCitizen:
+        return NewCitizen(
             id=new_citizen_id(),
             partner_id=registration.partner_id,
             partner_user_id=registration.partner_user_id,
             phone_sealed=self.cipher.seal(registration.phone, PHONE),
             phone_index=self.cipher.blind_index(registration.phone, PHONE),
             locale=registration.locale,
-            assurance_level=0,
             created_at=utcnow(),
         )
 
-    def _view(self, citizen: Citizen, created: bool | None = None,
+    def _view(self, citizen: Citizen | NewCitizen, created: bool | None = None,
               phone: str | None = None) -> dict:
         """The masked profile; `phone` saves a decryption when the caller has it."""
         view = {
