@@ -10,6 +10,7 @@ import inspect
 import json
 import logging
 import sys
+import time
 import uuid
 from functools import partial
 
@@ -177,7 +178,26 @@ class ReplyQueueConsumer(QueueConsumer):
     Nameko acks every reply and spawns a green thread to hand it over. A reply
     lost with a broken connection is one the caller's timeout reports anyway, and
     handing it over (find the waiting call, wake it) never blocks.
+
+    Without acks this connection sends the broker nothing while replies keep
+    coming, and kombu sends heartbeats only after a second with no message: under
+    steady load the broker closed it for missed heartbeats, losing the replies in
+    flight. So it checks its heartbeat itself, once a second.
     """
+
+    _live_connection = None
+    _next_heartbeat_check = 0.0
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self._live_connection = connection
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_iteration(self):
+        super().on_iteration()
+        now = time.monotonic()
+        if self._live_connection is not None and now >= self._next_heartbeat_check:
+            self._next_heartbeat_check = now + 1.0
+            self._live_connection.heartbeat_check()
 
     def get_consumers(self, consumer_cls, channel):
         for provider in self._providers:
