@@ -21,6 +21,7 @@ from nameko.messaging import Consumer
 
 from chassis import metrics, topology
 from chassis.broker import Publisher, PublishFailed
+from chassis.consumers import InlineQueueConsumer
 from chassis.db import settings_of
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,8 @@ DLQ_POLL_SECONDS = 15
 
 
 class ReliableEventHandler(Consumer):
+    queue_consumer = InlineQueueConsumer()
+
     def __init__(self, source: str, event_type: str, **kwargs):
         self.source = source
         self.event_type = event_type

@@ -10,19 +10,17 @@ import inspect
 import json
 import logging
 import sys
-import time
 import uuid
-from functools import partial
 
 import eventlet
 from kombu.utils import json as kombu_json
 from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 from nameko.extensions import SharedExtension
-from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
 
 from chassis.broker import Publisher as ChannelPublisher
 from chassis.broker import PublishFailed
+from chassis.consumers import InlineQueueConsumer, ReplyQueueConsumer
 from chassis.db import settings_of
 from contracts.errors import CityHubError, UpstreamTimeout
 
@@ -37,6 +35,8 @@ class QuickRpcConsumer(RpcConsumer):
     registration path (bench/README.md). A reply goes to the caller's own
     reply queue; were it lost, the caller's timeout (ServiceRpc) reports it.
     """
+
+    queue_consumer = InlineQueueConsumer()
 
     def setup(self):
         super().setup()
@@ -170,44 +170,6 @@ class _Requests:
             return RpcReply(reply_event).result()
 
         return call
-
-
-class ReplyQueueConsumer(QueueConsumer):
-    """Consumes RPC replies without acks, in the consumer's own green thread.
-
-    Nameko acks every reply and spawns a green thread to hand it over. A reply
-    lost with a broken connection is one the caller's timeout reports anyway, and
-    handing it over (find the waiting call, wake it) never blocks.
-
-    Without acks this connection sends the broker nothing while replies keep
-    coming, and kombu sends heartbeats only after a second with no message: under
-    steady load the broker closed it for missed heartbeats, losing the replies in
-    flight. So it checks its heartbeat itself, once a second.
-    """
-
-    _live_connection = None
-    _next_heartbeat_check = 0.0
-
-    def on_consume_ready(self, connection, channel, consumers, **kwargs):
-        self._live_connection = connection
-        super().on_consume_ready(connection, channel, consumers, **kwargs)
-
-    def on_iteration(self):
-        super().on_iteration()
-        now = time.monotonic()
-        if self._live_connection is not None and now >= self._next_heartbeat_check:
-            self._next_heartbeat_check = now + 1.0
-            self._live_connection.heartbeat_check()
-
-    def get_consumers(self, consumer_cls, channel):
-        for provider in self._providers:
-            self._consumers[provider] = consumer_cls(
-                queues=[provider.queue], callbacks=[partial(self.handle_message, provider)],
-                accept=self.accept, no_ack=True)
-        return self._consumers.values()
-
-    def handle_message(self, provider, body, message):
-        provider.handle_message(body, message)
 
 
 class QuickReplyListener(ReplyListener):
