@@ -24,9 +24,10 @@ class PublishFailed(Exception):
     pass
 
 
-def connect(amqp_uri: str, heartbeat: int = 10, confirms: bool = True) -> Connection:
-    return Connection(amqp_uri, heartbeat=heartbeat,
-                      transport_options={"confirm_publish": confirms})
+def connect(amqp_uri: str, heartbeat: int = 10) -> Connection:
+    # Confirms are selected on the channel (Publisher._ensure), so that a batch's
+    # confirms can be awaited together rather than one per publish.
+    return Connection(amqp_uri, heartbeat=heartbeat)
 
 
 class Outgoing(NamedTuple):
@@ -71,7 +72,7 @@ class Publisher:
             # No heartbeats: a publish-only connection has no loop to send them,
             # so the broker would close it when idle. A dead connection shows
             # itself on the next publish, which reconnects.
-            self._connection = connect(self.amqp_uri, 0, confirms=False)
+            self._connection = connect(self.amqp_uri, 0)
             self._connection.ensure_connection(max_retries=1)
             # The py-amqp channel itself: kombu's Producer adds a measurable
             # share of CPU per message on the hot path and nothing we use.
