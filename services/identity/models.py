@@ -18,6 +18,13 @@ class Inbox(InboxRecord, Base):
     pass
 
 
+# Encryption contexts of the citizen's sealed columns: a value sealed for one
+# column does not open as another.
+PHONE = "citizen.phone"
+NAME = "citizen.name"
+ID_NUMBER = "citizen.id_number"
+
+
 class Citizen(Base):
     __tablename__ = "citizens"
     __table_args__ = (

@@ -1,6 +1,3 @@
-import time
-from datetime import UTC, datetime
-
 from sqlalchemy.exc import IntegrityError
 
 from chassis.assertions import AssertionKeys, sign
@@ -10,26 +7,10 @@ from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc, rpc
-from contracts.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from contracts.events import (
-    CitizenPhoneVerified,
-    CitizenRegistered,
-    CitizenVerificationFailed,
-    CitizenVerified,
-)
-from services.identity import access, faces, repository
-from services.identity.adapters import (
-    HttpFaceProvider,
-    HttpRegistry,
-    RegistryAnswer,
-    RegistryUnavailable,
-)
-from services.identity.assurance import (
-    MAX_FAILED_REAL_NAME_ATTEMPTS,
-    REAL_NAME_WINDOW,
-    check_not_locked_out,
-    raise_to,
-)
+from contracts.errors import InvalidInput, NotFound
+from contracts.events import CitizenRegistered
+from services.identity import access, faces, phone_confirmation, real_name, repository
+from services.identity.adapters import HttpFaceProvider, HttpRegistry
 from services.identity.consent import check_request
 from services.identity.domain import (
     NewCitizen,
@@ -40,19 +21,8 @@ from services.identity.domain import (
 )
 from services.identity.id_numbers import mask as mask_id_number
 from services.identity.id_numbers import normalise
-from services.identity.models import Citizen, Inbox, Outbox
-from services.identity.phone_codes import (
-    LIFETIME_SECONDS,
-    PendingCode,
-    check_format,
-    code_hash,
-    new_code,
-)
-
-# Encryption contexts: a value sealed for one column does not open as another.
-PHONE = "citizen.phone"
-NAME = "citizen.name"
-ID_NUMBER = "citizen.id_number"
+from services.identity.models import ID_NUMBER, NAME, PHONE, Citizen, Inbox, Outbox
+from services.identity.phone_codes import check_format
 
 
 class IdentityService:
@@ -98,43 +68,16 @@ class IdentityService:
     @rpc
     def start_phone_verification(self, partner_id, citizen_id):
         """Text the citizen a fresh one-time code (any earlier code stops working)."""
-        citizen = self._citizen(partner_id, citizen_id)
-        raise_to(citizen.assurance_level, 1)  # refuses a phone already confirmed
-        code = new_code()
-        self.codes.put(citizen_id, PendingCode(self._digest(citizen_id, code),
-                                               time.time() + LIFETIME_SECONDS))
-        phone = self.cipher.open(citizen.phone_sealed, PHONE)
-        self.notify.send_sms(self.cipher.seal(phone, transit("phone")), "phone_code",
-                             citizen.locale, {"code": code})
-        return {"status": "sent", "expires_in": LIFETIME_SECONDS}
+        return phone_confirmation.send_code(self.codes, self.notify, self.cipher,
+                                            self.settings.blind_index_key,
+                                            self._citizen(partner_id, citizen_id))
 
     @rpc
     def confirm_phone(self, partner_id, citizen_id, code):
         check_format(code)
         citizen = self._citizen(partner_id, citizen_id)
-        level = raise_to(citizen.assurance_level, 1)
-        pending = self.codes.take_attempt(citizen_id)
-        if pending is None:
-            raise InvalidInput("no code is pending: ask for a new one", field="code",
-                               code="code_expired")
-        try:
-            wrong = pending.attempt(self._digest(citizen_id, code), time.time())
-        except InvalidInput:
-            self.codes.discard(citizen_id)  # expired or burned
-            raise
-        if wrong is not None:
-            raise InvalidInput(f"the code is wrong; {wrong.tries_left} tries left",
-                               field="code", code="code_invalid")
-        self.codes.discard(citizen_id)
-        with self.db.transaction() as session:
-            repository.set_level(session, citizen_id, level)
-            self.db.publish(CitizenPhoneVerified.TYPE, CitizenPhoneVerified(
-                citizen_id=citizen_id, partner_id=partner_id).model_dump(),
-                citizen_id=citizen_id)
-            self.db.publish(CitizenVerified.TYPE, CitizenVerified(
-                citizen_id=citizen_id, partner_id=partner_id, level=level,
-                locale=citizen.locale).model_dump(), citizen_id=citizen_id)
-        citizen.assurance_level = level
+        citizen.assurance_level = phone_confirmation.confirm(
+            self.db, self.codes, self.settings.blind_index_key, citizen, code)
         return self._view(citizen)
 
     @rpc
@@ -143,50 +86,8 @@ class IdentityService:
         name = check_name(self._unseal(sealed_name, "name"))
         id_number = normalise(self._unseal(sealed_id_number, "id_number"))
         citizen = self._citizen(partner_id, citizen_id)
-        level = raise_to(citizen.assurance_level, 2)
-        now = datetime.now(UTC)
-        with self.db.read() as session:
-            failures = repository.failures_since(session, citizen_id, now - REAL_NAME_WINDOW)
-            check_not_locked_out(failures, now)
-            index = self.cipher.blind_index(id_number, ID_NUMBER)
-            if repository.id_number_taken(session, partner_id, index, citizen_id):
-                raise Conflict("this ID number already backs another of your citizens",
-                               field="id_number", code="identity_in_use")
-        try:
-            answer = self.registry.check(name, id_number)
-        except RegistryUnavailable:
-            raise ServiceUnavailable("the population registry is unavailable; try later",
-                                     code="registry_unavailable") from None
-        if answer is not RegistryAnswer.MATCH:
-            self._record_failure(citizen, answer, len(failures) + 1, now)
-        try:
-            with self.db.transaction() as session:
-                repository.set_real_name(
-                    session, citizen_id, level, self.cipher.seal(name, NAME),
-                    self.cipher.seal(id_number, ID_NUMBER), index)
-                self.db.publish(CitizenVerified.TYPE, CitizenVerified(
-                    citizen_id=citizen_id, partner_id=partner_id, level=level,
-                    locale=citizen.locale).model_dump(), citizen_id=citizen_id)
-        except IntegrityError:
-            raise Conflict("this ID number already backs another of your citizens",
-                           field="id_number", code="identity_in_use") from None
+        real_name.verify(self.db, self.registry, self.cipher, citizen, name, id_number)
         return self._view(self._citizen(partner_id, citizen_id))
-
-    def _record_failure(self, citizen, answer, failures_now: int, now) -> None:
-        reason = "identity_not_found" if answer is RegistryAnswer.NOT_FOUND \
-            else "identity_mismatch"
-        locked = failures_now >= MAX_FAILED_REAL_NAME_ATTEMPTS
-        with self.db.transaction() as session:
-            repository.add_failure(session, citizen.id, reason, now)
-            self.db.publish(CitizenVerificationFailed.TYPE, CitizenVerificationFailed(
-                citizen_id=citizen.id, partner_id=citizen.partner_id, check="real_name",
-                reason=reason, locked=locked, locale=citizen.locale,
-            ).model_dump(), citizen_id=citizen.id)
-        message = ("the registry holds no person with this ID number"
-                   if reason == "identity_not_found"
-                   else "the name does not match the registry's record for this ID number")
-        raise InvalidInput(message, field="id_number" if reason == "identity_not_found"
-                           else "name", code=reason)
 
     @rpc
     def issue_assertion(self, partner_id, citizen_id, audience):
@@ -259,9 +160,6 @@ class IdentityService:
             return self.cipher.open(sealed, transit(field))
         except Exception:  # noqa: BLE001 - any failure: the caller broke the contract
             raise InvalidInput(f"{field} must be sealed for transit", field=field) from None
-
-    def _digest(self, citizen_id: str, code: str) -> str:
-        return code_hash(self.settings.blind_index_key, citizen_id, code)
 
     def _citizen(self, partner_id: str, citizen_id: str) -> Citizen:
         with self.db.read() as session:
