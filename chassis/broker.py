@@ -10,10 +10,13 @@ import logging
 from typing import NamedTuple
 
 import amqp
+from eventlet.patcher import original
 from eventlet.semaphore import Semaphore
 from kombu import Connection
 
 log = logging.getLogger(__name__)
+# The real select module: a poll that never waits needs no green thread switch.
+_select = original("select")
 
 
 # How long a publish waits for the broker's confirm before giving the connection up.
@@ -156,6 +159,8 @@ class Publisher:
         """Without confirms: on a broken connection, reconnect and send once more."""
         for attempt in (1, 2):
             try:
+                if self._connection is not None and self._broker_has_spoken():
+                    self.close()
                 self._ensure()
                 self._channel.basic_publish(message, exchange=exchange,
                                             routing_key=routing_key)
@@ -164,6 +169,18 @@ class Publisher:
                 self.close()
                 if attempt == 2:
                     raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def _broker_has_spoken(self) -> bool:
+        """Has anything arrived on this publish-only connection?
+
+        Nothing should: without confirms the broker only speaks to close the
+        channel or the connection (or the socket reaches its end). RabbitMQ then
+        ignores every frame until its close timeout, tens of seconds, so a
+        publish sent without looking would be lost without a word.
+        """
+        poller = _select.poll()
+        poller.register(self._connection.connection.sock, _select.POLLIN)
+        return bool(poller.poll(0))
 
     def _all_confirmed(self, first: int, last: int) -> bool:
         return all(tag <= self._acked_upto or tag in self._acked or tag in self._nacked

@@ -1,6 +1,7 @@
 """Faults lose nothing and apply nothing twice."""
 
 import signal
+import subprocess
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,24 @@ def test_killing_notify_mid_stream_still_ends_with_exactly_one_welcome_per_citiz
     assert platform.count("notify", "notifications") == expected
     for citizen_id in sent[:: REGISTRATIONS // 10]:
         assert len(platform.inbox(citizen_id)) == 1
+
+
+def test_after_the_broker_drops_every_connection_the_next_calls_work_and_nothing_is_lost(
+        platform):
+    run = uuid.uuid4().hex[:8]
+    before = [platform.register(f"blip-{run}-{n}")["citizen_id"] for n in range(5)]
+    subprocess.run(["rabbitmqctl", "close_all_connections", "-p", "cityhub_e2e",
+                    "test: broker restart"], check=True, capture_output=True)
+    time.sleep(0.5)  # every process has been told its connection is closed
+
+    # No 504s while the processes find their way back: each reconnects on its
+    # next publish or at once in its consumers.
+    after = [platform.register(f"blip-{run}-after-{n}")["citizen_id"] for n in range(5)]
+
+    for citizen_id in before + after:
+        assert wait_for(lambda c=citizen_id: len(platform.inbox(c)) == 1, 10)
+    time.sleep(1)  # any duplicate would land now
+    assert all(len(platform.inbox(c)) == 1 for c in before + after)
 
 
 def test_readiness_names_a_service_that_is_down_and_recovers_when_it_is_back(platform):
