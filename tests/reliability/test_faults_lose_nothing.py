@@ -52,6 +52,54 @@ def test_killing_notify_mid_stream_still_ends_with_exactly_one_welcome_per_citiz
         assert len(platform.inbox(citizen_id)) == 1
 
 
+def register_until_it_answers(platform, partner_user_id: str) -> str:
+    """What a partner does with a 5xx: send the same registration again."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            response = platform.call("POST", "/v1/citizens", {
+                "partner_user_id": partner_user_id, "phone": "+8613812345678",
+                "locale": "en"})
+            if response.status_code in (200, 201):
+                return response.json()["citizen_id"]
+            assert response.status_code >= 500, response.text
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "identity never answered again"
+        time.sleep(0.2)
+
+
+def test_killing_identity_mid_stream_gives_each_partner_user_one_citizen_and_one_welcome(
+        platform):
+    welcomes_before = platform.count("notify", "notifications")
+    run = uuid.uuid4().hex[:8]
+    users = [f"kill-identity-{run}-{n}" for n in range(100)]
+    answered = []
+
+    def register(user):
+        answered.append((user, register_until_it_answers(platform, user)))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(register, user) for user in users]
+        while len(answered) < 25:
+            time.sleep(0.01)
+        platform.kill("identity", signal.SIGKILL)  # committed events may be unpublished
+        time.sleep(1)
+        platform.start("identity")
+        for future in futures:
+            future.result()
+
+    citizens = {citizen_id for _, citizen_id in answered}
+    assert len(citizens) == len(users)
+    # Asked again, each user is still the citizen the partner was given.
+    assert all(register_until_it_answers(platform, user) == citizen_id
+               for user, citizen_id in answered[::10])
+    expected = welcomes_before + len(users)
+    assert wait_for(lambda: platform.count("notify", "notifications") >= expected, 60)
+    time.sleep(1)  # any duplicate would land now
+    assert platform.count("notify", "notifications") == expected
+
+
 def test_after_the_broker_drops_every_connection_the_next_calls_work_and_nothing_is_lost(
         platform):
     run = uuid.uuid4().hex[:8]
