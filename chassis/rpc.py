@@ -22,7 +22,7 @@ from chassis.broker import Publisher as ChannelPublisher
 from chassis.broker import PublishFailed
 from chassis.consumers import InlineQueueConsumer, ReplyQueueConsumer
 from chassis.db import settings_of
-from contracts.errors import CityHubError, UpstreamTimeout
+from contracts.errors import CityHubError, ServiceUnavailable, UpstreamTimeout
 
 log = logging.getLogger(__name__)
 
@@ -161,19 +161,32 @@ class _Requests:
         def call(*args, **kwargs):
             correlation_id = str(uuid.uuid4())
             reply_event = self.reply_listener.get_reply_event(correlation_id)
-            self.requests.publisher.publish(
-                kombu_json.dumps({"args": args, "kwargs": kwargs}),
-                exchange=self.requests.exchange_name,
-                routing_key=f"{self.service_name}.{method_name}",
-                headers=context_headers(self.worker_ctx),
-                reply_to=self.reply_listener.routing_key, correlation_id=correlation_id)
-            return RpcReply(reply_event).result()
+            try:
+                self.requests.publisher.publish(
+                    kombu_json.dumps({"args": args, "kwargs": kwargs}),
+                    exchange=self.requests.exchange_name,
+                    routing_key=f"{self.service_name}.{method_name}",
+                    headers=context_headers(self.worker_ctx),
+                    reply_to=self.reply_listener.routing_key, correlation_id=correlation_id)
+                return RpcReply(reply_event).result()
+            except PublishFailed:
+                log.warning("RPC request not sent: the broker is unavailable", exc_info=True)
+                raise ServiceUnavailable(
+                    f"{self.service_name} cannot be reached right now; try again shortly",
+                    code="temporarily_unavailable") from None
+            finally:
+                # A reply that never came (a timeout, no broker) must not keep
+                # its waiting slot for ever.
+                self.reply_listener.forget(correlation_id)
 
         return call
 
 
 class QuickReplyListener(ReplyListener):
     queue_consumer = ReplyQueueConsumer()
+
+    def forget(self, correlation_id: str) -> None:
+        self._reply_events.pop(correlation_id, None)
 
     def handle_message(self, body, message):
         waiting = self._reply_events.pop(message.properties.get("correlation_id"), None)
