@@ -8,6 +8,7 @@ the message over in the consumer's green thread instead.
 import logging
 import sys
 import time
+from contextlib import contextmanager
 from functools import partial
 
 from nameko.messaging import QueueConsumer
@@ -22,6 +23,18 @@ class InlineQueueConsumer(QueueConsumer):
     is busy that waits for a free one, holding back the next message as the
     prefetch limit would.
     """
+
+    # Pauses between tries to reach the broker. kombu's own grow by 2 s up to 30 s,
+    # so after a long outage a service stayed deaf for up to half a minute once
+    # the broker was back.
+    RECONNECT_PAUSES = {"interval_start": 1, "interval_step": 1, "interval_max": 3}
+
+    @contextmanager
+    def establish_connection(self):
+        with self.create_connection() as connection:
+            connection.ensure_connection(self.on_connection_error, self.connect_max_retries,
+                                         **self.RECONNECT_PAUSES)
+            yield connection
 
     def handle_message(self, provider, body, message):
         try:

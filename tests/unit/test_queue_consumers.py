@@ -1,5 +1,10 @@
 """How CityHub takes messages off its queues (chassis/consumers.py)."""
 
+import kombu.exceptions
+import kombu.utils.functional
+import pytest
+from kombu import Connection
+
 from chassis import consumers
 from chassis.consumers import InlineQueueConsumer, ReplyQueueConsumer
 
@@ -58,3 +63,18 @@ def test_an_entrypoint_that_cannot_take_a_message_stops_the_service_as_nameko_wo
     consumer.container = FakeContainer()
     consumer.handle_message(Entrypoint(fail=True), {"n": 1}, message=None)
     assert consumer.container.killed_with is RuntimeError
+
+
+def test_a_consumer_tries_to_reach_a_missing_broker_again_every_few_seconds_not_half_a_minute(
+        monkeypatch):
+    # Port 9 (discard) has no broker: every try is refused at once, as during an outage.
+    monkeypatch.setattr(kombu.utils.functional, "sleep", lambda seconds: None)
+    consumer = InlineQueueConsumer()
+    consumer.create_connection = lambda: Connection("amqp://guest:guest@127.0.0.1:9//")
+    consumer.connect_max_retries = 5
+    pauses = []
+    consumer.on_connection_error = lambda exc, interval: pauses.append(interval)
+    with pytest.raises(kombu.exceptions.OperationalError), consumer.establish_connection():
+        pass
+    assert len(pauses) == 5
+    assert max(pauses) <= 3
