@@ -162,24 +162,28 @@ class _Requests:
             correlation_id = str(uuid.uuid4())
             reply_event = self.reply_listener.get_reply_event(correlation_id)
             try:
-                self.requests.publisher.publish(
-                    kombu_json.dumps({"args": args, "kwargs": kwargs}),
-                    exchange=self.requests.exchange_name,
-                    routing_key=f"{self.service_name}.{method_name}",
-                    headers=context_headers(self.worker_ctx),
-                    reply_to=self.reply_listener.routing_key, correlation_id=correlation_id)
+                self._send(method_name, args, kwargs, correlation_id)
                 return RpcReply(reply_event).result()
-            except PublishFailed:
-                log.warning("RPC request not sent: the broker is unavailable", exc_info=True)
-                raise ServiceUnavailable(
-                    f"{self.service_name} cannot be reached right now; try again shortly",
-                    code="temporarily_unavailable") from None
             finally:
                 # A reply that never came (a timeout, no broker) must not keep
                 # its waiting slot for ever.
                 self.reply_listener.forget(correlation_id)
 
         return call
+
+    def _send(self, method_name, args, kwargs, correlation_id):
+        try:
+            self.requests.publisher.publish(
+                kombu_json.dumps({"args": args, "kwargs": kwargs}),
+                exchange=self.requests.exchange_name,
+                routing_key=f"{self.service_name}.{method_name}",
+                headers=context_headers(self.worker_ctx),
+                reply_to=self.reply_listener.routing_key, correlation_id=correlation_id)
+        except PublishFailed:
+            log.warning("RPC request not sent: the broker is unavailable", exc_info=True)
+            raise ServiceUnavailable(
+                f"{self.service_name} cannot be reached right now; try again shortly",
+                code="temporarily_unavailable") from None
 
 
 class QuickReplyListener(ReplyListener):
