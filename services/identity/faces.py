@@ -17,10 +17,9 @@ from services.identity import repository
 from services.identity.access import as_utc
 from services.identity.adapters import FaceUnavailable
 from services.identity.assurance import raise_to
-from services.identity.models import FaceVerification
+from services.identity.models import FACE_RESULT, FaceVerification
 
 SESSION_LIFETIME = timedelta(minutes=10)
-FACE_RESULT = "citizen.face_result"  # encryption context
 OUTCOME_STATUS = {"pass": "passed", "no_match": "failed", "spoof": "failed"}
 
 

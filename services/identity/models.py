@@ -18,11 +18,12 @@ class Inbox(InboxRecord, Base):
     pass
 
 
-# Encryption contexts of the citizen's sealed columns: a value sealed for one
-# column does not open as another.
+# Encryption contexts of the sealed columns: a value sealed for one column does
+# not open as another.
 PHONE = "citizen.phone"
 NAME = "citizen.name"
 ID_NUMBER = "citizen.id_number"
+FACE_RESULT = "citizen.face_result"
 
 
 class Citizen(Base):

@@ -22,7 +22,10 @@ from services.identity.models import ID_NUMBER, NAME
 
 
 def verify(db, registry, cipher, citizen, name: str, id_number: str) -> None:
-    """Raise the citizen to level 2, or raise the error the registry's answer means."""
+    """Raise the citizen to level 2, or raise the error the registry's answer means.
+
+    On success `citizen` holds what was stored, so the caller need not read it again.
+    """
     level = raise_to(citizen.assurance_level, 2)
     now = datetime.now(UTC)
     index = cipher.blind_index(id_number, ID_NUMBER)
@@ -38,16 +41,20 @@ def verify(db, registry, cipher, citizen, name: str, id_number: str) -> None:
                                  code="registry_unavailable") from None
     if answer is not RegistryAnswer.MATCH:
         record_failure(db, citizen, answer, len(failures) + 1, now)
+    name_sealed, id_number_sealed = cipher.seal(name, NAME), cipher.seal(id_number, ID_NUMBER)
     try:
         with db.transaction() as session:
-            repository.set_real_name(session, citizen.id, level, cipher.seal(name, NAME),
-                                     cipher.seal(id_number, ID_NUMBER), index)
+            repository.set_real_name(session, citizen.id, level, name_sealed, id_number_sealed,
+                                     index)
             db.publish(CitizenVerified.TYPE, CitizenVerified(
                 citizen_id=citizen.id, partner_id=citizen.partner_id, level=level,
                 locale=citizen.locale).model_dump(), citizen_id=citizen.id)
     except IntegrityError:
         # Another request of the same partner took the ID number in the meantime.
         raise identity_in_use() from None
+    citizen.assurance_level = level
+    citizen.name_sealed, citizen.id_number_sealed = name_sealed, id_number_sealed
+    citizen.id_number_index = index
 
 
 def identity_in_use() -> Conflict:

@@ -87,7 +87,7 @@ class IdentityService:
         id_number = normalise(self._unseal(sealed_id_number, "id_number"))
         citizen = self._citizen(partner_id, citizen_id)
         real_name.verify(self.db, self.registry, self.cipher, citizen, name, id_number)
-        return self._view(self._citizen(partner_id, citizen_id))
+        return self._view(citizen)
 
     @rpc
     def issue_assertion(self, partner_id, citizen_id, audience):

@@ -51,6 +51,9 @@ def test_a_citizen_whose_name_matches_the_registry_reaches_level_2_shown_masked(
     citizen_id = citizen_at_level_1(platform)
     response = real_name(platform, citizen_id, *ZHANG_SAN)
     assert response.status_code == 200, response.text
+    answered = response.json()
+    assert (answered["assurance_level"], answered["name"], answered["id_number"]) == (
+        2, "张*", "1101**********002X")
     profile = platform.call("GET", f"/v1/citizens/{citizen_id}").json()
     assert profile["assurance_level"] == 2
     assert profile["name"] == "张*"
