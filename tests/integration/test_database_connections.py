@@ -8,8 +8,9 @@ from tests.fixtures.servers import POSTGRES
 pytestmark = pytest.mark.integration
 
 
-def drop_connections_to(database: str) -> int:
+def drop_connections_to(url: str) -> int:
     """What a PostgreSQL restart does to every connection a pool holds."""
+    database = url.rsplit("/", 1)[1]
     admin = psycopg2.connect(f"{POSTGRES}/postgres")
     admin.autocommit = True
     with admin.cursor() as cursor:
@@ -26,7 +27,7 @@ def test_an_idle_pooled_connection_the_database_dropped_is_replaced_before_use(
     engine = db.make_engine(database_urls["notify"], pool_size=2)
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-    assert drop_connections_to("cityhub_test_notify") >= 1
+    assert drop_connections_to(database_urls["notify"]) >= 1
 
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 2")).scalar() == 2
@@ -39,7 +40,7 @@ def test_after_the_database_drops_busy_connections_only_the_next_statement_fails
     with engine.connect() as first, engine.connect() as second:
         first.execute(text("SELECT 1"))
         second.execute(text("SELECT 1"))
-    drop_connections_to("cityhub_test_notify")
+    drop_connections_to(database_urls["notify"])
 
     # Used a moment ago, so not pinged: the first statement meets the dead
     # connection, and SQLAlchemy throws away the whole pool with it.

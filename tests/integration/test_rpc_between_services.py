@@ -48,4 +48,3 @@ def test_a_service_that_does_not_answer_in_time_gives_an_upstream_timeout(run_se
     with entrypoint_hook(container_of(runner, "caller"), "ping_slow") as ping_slow:
         with pytest.raises(UpstreamTimeout, match="slow did not answer ping within 0.3s"):
             ping_slow()
-
