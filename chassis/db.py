@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 
-from chassis.messaging_tables import utcnow
 from chassis.settings import Settings, get_settings
+from chassis.timestamps import utcnow
 from contracts.events import EventEnvelope, events_exchange
 
 

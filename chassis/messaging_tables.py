@@ -4,14 +4,12 @@ A service mixes these into its own declarative base, so both live in the same
 database (and the same transaction) as the service's state.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from chassis.timestamps import UtcDateTime, utcnow
 
 
 class OutboxRecord:
@@ -25,8 +23,8 @@ class OutboxRecord:
     routing_key: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     correlation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True,
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True,
                                                      index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -39,4 +37,4 @@ class InboxRecord:
 
     consumer: Mapped[str] = mapped_column(String(200), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    handled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    handled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,9 +1,9 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, Text
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import utcnow
+from chassis.timestamps import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -19,4 +19,4 @@ class Partner(Base):
     # HMAC needs the secret itself, so it is sealed (AES-GCM), not hashed.
     secret_sealed: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

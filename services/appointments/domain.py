@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from contracts.errors import Conflict, InvalidInput
+from contracts.time import iso_utc
 
 KINDS = ("hospital", "service_hall")
 PERIODS = ("morning", "afternoon")
@@ -75,5 +76,5 @@ def appointment_view(appointment) -> dict:
         "day": appointment.day.isoformat(),
         "period": appointment.period,
         "status": appointment.status,
-        "created_at": appointment.created_at.isoformat(),
+        "created_at": iso_utc(appointment.created_at),
     }

@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
+from chassis.messaging_tables import InboxRecord, OutboxRecord
+from chassis.timestamps import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -47,4 +48,4 @@ class Appointment(Base):
     day: Mapped[date] = mapped_column(Date)
     period: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.errors import NotFound
 from contracts.events import ConsentGranted, ConsentRevoked
+from contracts.time import iso_utc
 from services.identity import repository
 from services.identity.consent import GENESIS, chain_is_intact, check_covered, entry_hash
 from services.identity.models import AccessLogEntry, Consent
@@ -18,8 +19,8 @@ from services.identity.models import AccessLogEntry, Consent
 
 def consent_view(consent: Consent) -> dict:
     return {"consent_id": consent.id, "attributes": consent.attributes.split(","),
-            "purpose": consent.purpose, "granted_at": consent.granted_at.isoformat(),
-            "revoked_at": consent.revoked_at.isoformat() if consent.revoked_at else None}
+            "purpose": consent.purpose, "granted_at": iso_utc(consent.granted_at),
+            "revoked_at": iso_utc(consent.revoked_at) if consent.revoked_at else None}
 
 
 def grant(db, citizen, partner_id: str, attributes: list[str], purpose: str) -> dict:
@@ -70,17 +71,11 @@ def record_read(db, citizen, partner_id: str, attributes: list[str], purpose: st
 
 def log_view(db, citizen) -> dict:
     with db.read() as session:
-        entries = [{
-            "citizen_id": e.citizen_id, "reader": e.reader, "attributes": e.attributes,
-            "purpose": e.purpose, "read_at": as_utc(e.read_at).isoformat(),
-            "prev_hash": e.prev_hash, "hash": e.hash,
-        } for e in repository.access_log(session, citizen.id)]
-    items = [{"reader": e["reader"], "attributes": e["attributes"].split(","),
-              "purpose": e["purpose"], "read_at": e["read_at"], "hash": e["hash"]}
-             for e in reversed(entries)]
+        rows = repository.access_log(session, citizen.id)
+    # The chain hashed read_at as isoformat() of the aware UTC moment.
+    entries = [{"citizen_id": e.citizen_id, "reader": e.reader, "attributes": e.attributes,
+                "purpose": e.purpose, "read_at": e.read_at.isoformat(),
+                "prev_hash": e.prev_hash, "hash": e.hash} for e in rows]
+    items = [{"reader": e.reader, "attributes": e.attributes.split(","), "purpose": e.purpose,
+              "read_at": iso_utc(e.read_at), "hash": e.hash} for e in reversed(rows)]
     return {"items": items, "chain_intact": chain_is_intact(entries)}
-
-
-def as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were written in UTC.
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)

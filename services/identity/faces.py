@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 from contracts.errors import NotFound, ServiceUnavailable
 from contracts.events import CitizenVerificationFailed, CitizenVerified
+from contracts.time import iso_utc
 from services.identity import repository
-from services.identity.access import as_utc
 from services.identity.adapters import FaceUnavailable
 from services.identity.assurance import raise_to
 from services.identity.models import FACE_RESULT, FaceVerification
@@ -55,7 +55,7 @@ def check(db, provider, cipher, citizen, verification_id: str) -> dict:
     now = datetime.now(UTC)
     result = provider_call(provider.result, verification.provider_session)
     if result is None:
-        if now >= as_utc(verification.expires_at):
+        if now >= verification.expires_at:
             finish(db, verification, "expired", None, now)
         return view(verification)
     status = OUTCOME_STATUS[result.outcome]
@@ -90,4 +90,4 @@ def finish(db, verification, status, sealed, now, citizen=None, outcome=None) ->
 
 def view(verification) -> dict:
     return {"verification_id": verification.id, "status": verification.status,
-            "expires_at": as_utc(verification.expires_at).isoformat()}
+            "expires_at": iso_utc(verification.expires_at)}

@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
+from chassis.messaging_tables import InboxRecord, OutboxRecord
+from chassis.timestamps import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -41,22 +42,28 @@ class Citizen(Base):
     phone_index: Mapped[str] = mapped_column(String(64), index=True)
     locale: Mapped[str] = mapped_column(String(8))
     assurance_level: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set by the real-name check (level 2); sealed like the phone.
     name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_number_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_number_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+# The reason of a real-name attempt still waiting for the registry's answer.
+PENDING = "pending"
+
+
 class RealNameFailure(Base):
-    """A failed real-name check, counted for the lockout."""
+    """A real-name attempt that counts for the lockout: a failure (reason
+    identity_mismatch or identity_not_found), or one still waiting for the
+    registry (PENDING), counted from before the registry is asked."""
 
     __tablename__ = "real_name_failures"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     citizen_id: Mapped[str] = mapped_column(String(36))
     reason: Mapped[str] = mapped_column(String(32))
-    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Consent(Base):
@@ -69,8 +76,8 @@ class Consent(Base):
     partner_id: Mapped[str] = mapped_column(String(64))
     attributes: Mapped[str] = mapped_column(String(200))  # comma separated, sorted
     purpose: Mapped[str] = mapped_column(String(200))
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class AccessLogEntry(Base):
@@ -84,7 +91,7 @@ class AccessLogEntry(Base):
     reader: Mapped[str] = mapped_column(String(64))
     attributes: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(200))
-    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
@@ -99,7 +106,7 @@ class FaceVerification(Base):
     provider_session: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # pending, passed, failed, expired
     result_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime,
                                                           nullable=True)

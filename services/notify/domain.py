@@ -3,6 +3,8 @@
 import uuid
 from dataclasses import dataclass
 
+from contracts.time import iso_utc
+
 DEFAULT_LOCALE = "zh-CN"
 
 # (title, body) per message kind and locale.
@@ -67,5 +69,5 @@ def notification_view(notification) -> dict:
         "locale": notification.locale,
         "title": notification.title,
         "body": notification.body,
-        "created_at": notification.created_at.isoformat(),
+        "created_at": iso_utc(notification.created_at),
     }

@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
+from chassis.messaging_tables import InboxRecord, OutboxRecord
+from chassis.timestamps import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -34,4 +35,4 @@ class Notification(Base):
     body: Mapped[str] = mapped_column(Text)
     # The event that caused it, so support can trace a message to its cause.
     event_id: Mapped[str] = mapped_column(String(36))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

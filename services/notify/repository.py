@@ -1,7 +1,7 @@
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
 
-from chassis.messaging_tables import utcnow
+from chassis.timestamps import utcnow
 from services.notify.domain import Message
 from services.notify.models import Notification
 

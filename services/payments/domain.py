@@ -3,6 +3,7 @@
 import re
 
 from contracts.errors import InvalidInput
+from contracts.time import iso_utc
 
 # Above 100,000 CNY a fee is settled at a counter, not from a phone.
 MAX_AMOUNT_CENTS = 10_000_000
@@ -75,5 +76,5 @@ def payment_view(payment) -> dict:
         "currency": payment.currency,
         "reference": payment.reference,
         "status": payment.status,
-        "created_at": payment.created_at.isoformat(),
+        "created_at": iso_utc(payment.created_at),
     }

@@ -1,9 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from chassis.messaging_tables import InboxRecord, OutboxRecord, utcnow
+from chassis.messaging_tables import InboxRecord, OutboxRecord
+from chassis.timestamps import UtcDateTime, utcnow
 
 
 class Base(DeclarativeBase):
@@ -46,4 +47,4 @@ class Payment(Base):
     # The bill, account or ticket number the payment settles; None for fixed fees.
     reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(24))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
