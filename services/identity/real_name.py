@@ -1,10 +1,13 @@
 """The real-name check (level 1 -> 2): name and ID number against the population registry.
 
-A failed check is recorded, and told to the citizen through an event, before the
-error goes back; five failures in 24 hours lock the check (assurance.py).
+An attempt is counted before the registry is asked, under a lock on the citizen,
+so concurrent attempts cannot outrun the lockout (five failures in 24 hours,
+assurance.py). The attempt stays as a failure if the registry says no, and is
+forgotten if the registry gave no answer or said yes. A failure is told to the
+citizen through an event before the error goes back.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -21,29 +24,27 @@ from services.identity.assurance import (
 from services.identity.models import ID_NUMBER, NAME
 
 
-def verify(db, registry, cipher, citizen, name: str, id_number: str) -> None:
+def verify(db, registry, cipher, citizen, name: str, id_number: str, now: datetime) -> None:
     """Raise the citizen to level 2, or raise the error the registry's answer means.
 
     On success `citizen` holds what was stored, so the caller need not read it again.
     """
     level = raise_to(citizen.assurance_level, 2)
-    now = datetime.now(UTC)
     index = cipher.blind_index(id_number, ID_NUMBER)
-    with db.read() as session:
-        failures = repository.failures_since(session, citizen.id, now - REAL_NAME_WINDOW)
-        check_not_locked_out(failures, now)
-        if repository.id_number_taken(session, citizen.partner_id, index, citizen.id):
-            raise identity_in_use()
+    attempt_id, attempts = count_attempt(db, citizen, index, now)
     try:
         answer = registry.check(name, id_number)
     except RegistryUnavailable:
+        with db.transaction() as session:
+            repository.forget_attempt(session, attempt_id)
         raise ServiceUnavailable("the population registry is unavailable; try later",
                                  code="registry_unavailable") from None
     if answer is not RegistryAnswer.MATCH:
-        record_failure(db, citizen, answer, len(failures) + 1, now)
+        record_failure(db, citizen, attempt_id, answer, attempts)
     name_sealed, id_number_sealed = cipher.seal(name, NAME), cipher.seal(id_number, ID_NUMBER)
     try:
         with db.transaction() as session:
+            repository.forget_attempt(session, attempt_id)
             repository.set_real_name(session, citizen.id, level, name_sealed, id_number_sealed,
                                      index)
             db.publish(CitizenVerified.TYPE, CitizenVerified(
@@ -51,10 +52,28 @@ def verify(db, registry, cipher, citizen, name: str, id_number: str) -> None:
                 locale=citizen.locale).model_dump(), citizen_id=citizen.id)
     except IntegrityError:
         # Another request of the same partner took the ID number in the meantime.
+        with db.transaction() as session:
+            repository.forget_attempt(session, attempt_id)
         raise identity_in_use() from None
     citizen.assurance_level = level
     citizen.name_sealed, citizen.id_number_sealed = name_sealed, id_number_sealed
     citizen.id_number_index = index
+
+
+def count_attempt(db, citizen, id_number_index: str, now: datetime) -> tuple[int, int]:
+    """Record an attempt before the registry is asked: (its id, attempts in the window).
+
+    Raises TooManyAttempts when the window is full, identity_in_use when the ID
+    number already backs another citizen of the partner.
+    """
+    with db.transaction() as session:
+        repository.lock_citizen(session, citizen.id)
+        attempts = repository.attempts_since(session, citizen.id, now - REAL_NAME_WINDOW)
+        check_not_locked_out(attempts, now)
+        if repository.id_number_taken(session, citizen.partner_id, id_number_index,
+                                      citizen.id):
+            raise identity_in_use()
+        return repository.add_attempt(session, citizen.id, now), len(attempts) + 1
 
 
 def identity_in_use() -> Conflict:
@@ -62,13 +81,14 @@ def identity_in_use() -> Conflict:
                     field="id_number", code="identity_in_use")
 
 
-def record_failure(db, citizen, answer: RegistryAnswer, failures_now: int, now) -> None:
+def record_failure(db, citizen, attempt_id: int, answer: RegistryAnswer,
+                   attempts: int) -> None:
     """Keep the failed attempt and its event, then raise the matching error."""
     reason = ("identity_not_found" if answer is RegistryAnswer.NOT_FOUND
               else "identity_mismatch")
-    locked = failures_now >= MAX_FAILED_REAL_NAME_ATTEMPTS
+    locked = attempts >= MAX_FAILED_REAL_NAME_ATTEMPTS
     with db.transaction() as session:
-        repository.add_failure(session, citizen.id, reason, now)
+        repository.settle_attempt(session, attempt_id, reason)
         db.publish(CitizenVerificationFailed.TYPE, CitizenVerificationFailed(
             citizen_id=citizen.id, partner_id=citizen.partner_id, check="real_name",
             reason=reason, locked=locked, locale=citizen.locale,

@@ -1,9 +1,9 @@
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from services.identity.domain import NewCitizen
-from services.identity.models import AccessLogEntry, Citizen, Consent, RealNameFailure
+from services.identity.models import PENDING, AccessLogEntry, Citizen, Consent, RealNameFailure
 from services.identity.phone_codes import LIFETIME_SECONDS, PendingCode
 
 
@@ -12,14 +12,40 @@ def set_level(session: Session, citizen_id: str, level: int) -> None:
                     .values(assurance_level=level))
 
 
-def failures_since(session: Session, citizen_id: str, since) -> list:
+def lock_citizen(session: Session, citizen_id: str) -> None:
+    """Serialise the transactions of one citizen from here to their commit.
+
+    A write as the transaction's first statement: PostgreSQL locks the row, and
+    SQLite takes its write lock (waiting up to busy_timeout). A read first would
+    not do on SQLite: its driver begins the transaction only at the first write,
+    so what was read before could already be stale.
+    """
+    session.execute(update(Citizen).where(Citizen.id == citizen_id)
+                    .values(assurance_level=Citizen.assurance_level))
+
+
+def attempts_since(session: Session, citizen_id: str, since) -> list:
+    """When each real-name attempt that counts for the lockout was made: failures,
+    and attempts still waiting for the registry's answer."""
     return list(session.scalars(
         select(RealNameFailure.failed_at).where(RealNameFailure.citizen_id == citizen_id,
                                                 RealNameFailure.failed_at >= since)))
 
 
-def add_failure(session: Session, citizen_id: str, reason: str, failed_at) -> None:
-    session.add(RealNameFailure(citizen_id=citizen_id, reason=reason, failed_at=failed_at))
+def add_attempt(session: Session, citizen_id: str, at) -> int:
+    attempt = RealNameFailure(citizen_id=citizen_id, reason=PENDING, failed_at=at)
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+def settle_attempt(session: Session, attempt_id: int, reason: str) -> None:
+    session.execute(update(RealNameFailure).where(RealNameFailure.id == attempt_id)
+                    .values(reason=reason))
+
+
+def forget_attempt(session: Session, attempt_id: int) -> None:
+    session.execute(delete(RealNameFailure).where(RealNameFailure.id == attempt_id))
 
 
 def id_number_taken(session: Session, partner_id: str, index: str, citizen_id: str) -> bool:

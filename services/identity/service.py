@@ -3,12 +3,13 @@ from sqlalchemy.exc import IntegrityError
 from chassis.assertions import AssertionKeys, sign
 from chassis.crypto import Cipher, mask_phone, transit
 from chassis.db import Database, FromSettings, SettingsProvider
-from chassis.messaging_tables import utcnow
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc, rpc
+from chassis.timestamps import Clock
 from contracts.errors import InvalidInput, NotFound
 from contracts.events import CitizenRegistered
+from contracts.time import iso_utc
 from services.identity import access, faces, phone_confirmation, real_name, repository
 from services.identity.adapters import HttpFaceProvider, HttpRegistry
 from services.identity.consent import check_request
@@ -37,6 +38,7 @@ class IdentityService:
     notify = ServiceRpc("notify")
     settings = SettingsProvider()
     instrumentation = Instrumentation()
+    clock = Clock()
 
     @rpc
     def ping(self):
@@ -86,7 +88,8 @@ class IdentityService:
         name = check_name(self._unseal(sealed_name, "name"))
         id_number = normalise(self._unseal(sealed_id_number, "id_number"))
         citizen = self._citizen(partner_id, citizen_id)
-        real_name.verify(self.db, self.registry, self.cipher, citizen, name, id_number)
+        real_name.verify(self.db, self.registry, self.cipher, citizen, name, id_number,
+                         now=self.clock())
         return self._view(citizen)
 
     @rpc
@@ -176,7 +179,7 @@ class IdentityService:
             phone_sealed=self.cipher.seal(registration.phone, PHONE),
             phone_index=self.cipher.blind_index(registration.phone, PHONE),
             locale=registration.locale,
-            created_at=utcnow(),
+            created_at=self.clock(),
         )
 
     def _view(self, citizen: Citizen | NewCitizen, created: bool | None = None,
@@ -192,7 +195,7 @@ class IdentityService:
                           if citizen.id_number_sealed else None),
             "locale": citizen.locale,
             "assurance_level": citizen.assurance_level,
-            "created_at": citizen.created_at.isoformat(),
+            "created_at": iso_utc(citizen.created_at),
         }
         if created is not None:
             view["created"] = created

@@ -2,6 +2,7 @@
 
 import json
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -28,10 +29,15 @@ def citizen_at_level_1(platform, partner=None):
     return citizen_id
 
 
-def citizen_at_level_2(platform):
-    """A citizen of a new partner (so 张三 is still free to back one), real name proven."""
+def new_partner(platform) -> tuple[str, str]:
+    """A partner of its own, so that 张三 is still free to back one of its citizens."""
     created = json.loads(platform.cli("partner", "create", f"p-{random.randrange(10**9)}"))
-    partner = (created["app_id"], created["secret"])
+    return created["app_id"], created["secret"]
+
+
+def citizen_at_level_2(platform):
+    """A citizen of a new partner, real name proven."""
+    partner = new_partner(platform)
     citizen_id = citizen_at_level_1(platform, partner)
     assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
     return partner, citizen_id
@@ -113,3 +119,30 @@ def test_five_failed_checks_in_a_day_lock_the_check_and_tell_the_citizen(platfor
     assert 0 < int(locked.headers["Retry-After"]) <= 24 * 3600
     assert eventually(lambda: [m for m in platform.inbox(citizen_id)
                                if "Too many failed identity checks" in m["body"]])
+
+
+def test_a_wrong_name_first_does_not_stop_the_right_name_reaching_level_2(platform):
+    partner = new_partner(platform)
+    citizen_id = citizen_at_level_1(platform, partner)
+    assert error(real_name(platform, citizen_id, "张三", LI_SI[1], partner)) == (
+        422, "identity_mismatch")
+    response = real_name(platform, citizen_id, *ZHANG_SAN, partner)
+    assert response.status_code == 200, response.text
+    assert response.json()["assurance_level"] == 2
+
+
+def test_after_a_failure_a_registry_outage_is_still_a_503(platform):
+    citizen_id = citizen_at_level_1(platform)
+    assert error(real_name(platform, citizen_id, "赵六", NOT_HELD))[0] == 422
+    assert error(real_name(platform, citizen_id, *OUTAGE)) == (503, "registry_unavailable")
+
+
+def test_ten_concurrent_wrong_names_cannot_outrun_the_lockout(platform):
+    citizen_id = citizen_at_level_1(platform)
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: error(real_name(platform, citizen_id, "赵六",
+                                                          NOT_HELD)), range(10)))
+    assert sorted(answers) == [(422, "identity_not_found")] * 5 + [
+        (429, "too_many_attempts")] * 5
+    assert platform.scalar("identity", "SELECT count(*) FROM real_name_failures "
+                                       "WHERE citizen_id = :id", id=citizen_id) == 5
