@@ -1,8 +1,9 @@
 """Partners read verified attributes only with consent, and every read is logged."""
 
 
-import psycopg2
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_2
 
@@ -59,9 +60,10 @@ def test_after_revoking_consent_reads_are_refused_and_the_revocation_is_announce
     assert platform.call("DELETE", path, partner=partner).status_code == 204
     assert platform.call("DELETE", path, partner=partner).status_code == 204
     assert read(platform, partner, citizen_id).status_code == 403
-    events = platform.scalar("identity", "SELECT string_agg(routing_key, ',') FROM outbox "
-                                         f"WHERE body LIKE '%{consent_id}%'")
-    assert sorted(events.split(",")) == ["consent.granted", "consent.revoked"]
+    with platform.engine("identity").connect() as connection:
+        events = connection.execute(text("SELECT routing_key FROM outbox WHERE body LIKE :id"),
+                                    {"id": f"%{consent_id}%"}).scalars().all()
+    assert sorted(events) == ["consent.granted", "consent.revoked"]
 
 
 def test_revoking_an_unknown_consent_is_a_404(platform, verified):
@@ -75,8 +77,7 @@ def test_the_access_log_cannot_be_edited_or_deleted_in_the_database(platform, ve
     partner, citizen_id = verified
     grant(platform, partner, citizen_id)
     read(platform, partner, citizen_id)
-    url = platform.database_urls["identity"].replace("postgresql+psycopg2", "postgresql")
+    assert platform.count("identity", "access_log") > 0  # control: there is a row to touch
     for statement in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
-        with psycopg2.connect(url) as connection, connection.cursor() as cursor:
-            with pytest.raises(psycopg2.Error, match="append-only"):
-                cursor.execute(statement)
+        with pytest.raises(DBAPIError, match="append-only"):
+            platform.execute("identity", statement)

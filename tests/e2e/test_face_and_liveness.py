@@ -1,7 +1,8 @@
 """Face and liveness take a citizen from level 2 to 3; the whole journey from 0 to 3."""
 
 
-import psycopg2
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import requests
 
@@ -84,11 +85,10 @@ def test_a_face_session_left_for_ten_minutes_expires_and_raises_nothing(
         platform, at_level_2):
     partner, citizen_id = at_level_2
     session = start(platform, partner, citizen_id)
-    url = platform.database_urls["identity"].replace("postgresql+psycopg2", "postgresql")
-    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
-        # Ten minutes pass (the provider's session is still pending).
-        cursor.execute("UPDATE face_verifications SET expires_at = now() - interval '1 second' "
-                       "WHERE id = %s", (session["verification_id"],))
+    # Ten minutes pass (the provider's session is still pending).
+    platform.execute("identity", "UPDATE face_verifications SET expires_at = :moment "
+                     "WHERE id = :id", id=session["verification_id"],
+                     moment=datetime.now(UTC) - timedelta(seconds=1))
     assert result(platform, partner, citizen_id, session["verification_id"])["status"] == \
         "expired"
     requests.post(session["sandbox_complete_url"], json={"outcome": "pass"}, timeout=5)

@@ -45,7 +45,15 @@ def canaries(phone: str) -> list[bytes]:
         json.dumps(NAME).encode()]  # as JSON would escape it
 
 
-def raw_database_files(database_urls: dict) -> list[Path]:
+def raw_database_files(platform) -> list[Path]:
+    if platform.backend == "sqlite":
+        # The database files and their write-ahead logs, where recent commits are.
+        files = [Path(url.removeprefix("sqlite:///")) for url in platform.database_urls.values()]
+        return [path for file in files for path in file.parent.glob(f"{file.name}*")]
+    return postgresql_files(platform.database_urls)
+
+
+def postgresql_files(database_urls: dict) -> list[Path]:
     with psycopg2.connect(f"{POSTGRES}/postgres") as connection, \
             connection.cursor() as cursor:
         cursor.execute("CHECKPOINT")  # what was committed is now in the files
@@ -79,7 +87,7 @@ def test_canary_personal_data_is_never_in_the_clear_in_databases_logs_or_message
     assert messages, "the tap saw no messages: the test would prove nothing"
     logs = platform.logs().encode()
     try:
-        files = raw_database_files(platform.database_urls)
+        files = raw_database_files(platform)
     except PermissionError:
         pytest.skip("reading PostgreSQL's files needs the rights of its owner or root")
     stored = b"".join(path.read_bytes() for path in files)
