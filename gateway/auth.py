@@ -1,8 +1,8 @@
 """Partner authentication: runs before any worker is spawned for a signed route."""
 
 import logging
+import re
 import time
-from urllib.parse import quote
 
 from nameko.extensions import SharedExtension
 from sqlalchemy.orm import sessionmaker
@@ -21,8 +21,14 @@ PARTNER_SECRET = "partner.secret"  # the encryption context of partner secrets
 CACHE_SECONDS = 30.0
 
 
+# Unix time in whole seconds, ASCII digits only: `str.isdigit` also takes "²", and
+# int() of thousands of digits overflows or is refused (a 500 before auth).
+TIMESTAMP = re.compile(r"^[0-9]{1,12}$", re.ASCII)
+
+
 def path_with_query(request) -> str:
-    path = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    """The request target exactly as sent: no decoding, no re-encoding."""
+    path = request.environ.get("RAW_PATH_INFO", request.path)
     query = request.query_string.decode("latin-1")
     return f"{path}?{query}" if query else path
 
@@ -57,8 +63,9 @@ class PartnerAuthenticator(SharedExtension):
                             ("X-Nonce", nonce), ("X-Signature", signature)):
             if not value:
                 raise missing(name)
-        if not timestamp.isdigit():
-            raise missing("X-Timestamp", "X-Timestamp must be unix time in whole seconds")
+        if not TIMESTAMP.match(timestamp):
+            raise missing("X-Timestamp", "X-Timestamp must be unix time in whole seconds "
+                          "(at most 12 digits)")
         if not signing.NONCE.match(nonce):
             raise missing("X-Nonce", "X-Nonce must be 16-64 characters of A-Z a-z 0-9 _ -")
 

@@ -62,6 +62,17 @@ def test_a_call_signed_more_than_five_minutes_away_is_refused(platform, unchange
     assert_refused(platform, post_raw(platform, headers, data), 401, "timestamp_skew")
 
 
+@pytest.mark.parametrize("timestamp", ["²", "9" * 309, "9" * 5000])
+def test_a_malformed_timestamp_is_a_401_not_a_server_error(platform, unchanged, timestamp):
+    data = json.dumps(body()).encode()
+    headers = signed_headers("sandbox", "sandbox-secret", "POST", "/v1/citizens", data)
+    headers["X-Timestamp"] = timestamp
+    mark = platform.log_mark()
+    assert_refused(platform, post_raw(platform, headers, data), 401, "missing_credentials",
+                   "X-Timestamp")
+    assert '"level": "error"' not in platform.logs_since(mark)
+
+
 def test_a_replayed_call_is_refused_the_second_time(platform):
     data = json.dumps(body()).encode()
     headers = signed_headers("sandbox", "sandbox-secret", "POST", "/v1/citizens", data)

@@ -125,3 +125,10 @@ def test_the_request_id_travels_with_the_event_the_request_caused(platform):
     assert platform.scalar(
         "identity", "SELECT count(*) FROM outbox WHERE correlation_id = 'partner-trace-0042' "
         "AND routing_key = 'citizen.registered'") == 1
+
+
+def test_a_path_with_percent_encoding_is_signed_exactly_as_sent(platform):
+    # ")" may be sent encoded; the signature covers the bytes sent, not a re-encoding.
+    response = platform.call("GET", "/v1/citizens/abc%29def")
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "citizen_not_found"
