@@ -4,32 +4,26 @@ from importlib import import_module
 from pathlib import Path
 
 from alembic import command, context
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 
 from chassis.db import make_engine
 
-# Where each deployable keeps its migrations package.
-MIGRATION_PACKAGES = {
-    "identity": "services.identity",
-    "payments": "services.payments",
-    "appointments": "services.appointments",
-    "notify": "services.notify",
-    "gateway": "gateway",
-}
 
-
-def alembic_config(deployable: str, url: str) -> Config:
-    package = import_module(MIGRATION_PACKAGES[deployable])
+def alembic_config(package: str, url: str) -> Config:
+    """`package` holds the deployable's migrations/ (cityhub.deployables names it)."""
     config = Config()
-    config.set_main_option("script_location", str(Path(package.__file__).parent / "migrations"))
+    config.set_main_option("script_location",
+                           str(Path(import_module(package).__file__).parent / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
-def upgrade(deployable: str, url: str) -> None:
+def upgrade(package: str, url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(deployable, url), "head")
+    command.upgrade(alembic_config(package, url), "head")
 
 
 def run_env(target_metadata) -> None:
@@ -42,3 +36,22 @@ def run_env(target_metadata) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+def schema_differences(package: str, url: str) -> list:
+    """What Alembic's autogenerate would change to make the database at `url` match
+    the models of `package`: [] when the migrations and the models agree."""
+    models = import_module(f"{package}.models")
+    engine = make_engine(url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, models.Base.metadata)
+    finally:
+        engine.dispose()
+    return [d for d in differences if not _is_alembic_version(d)]
+
+
+def _is_alembic_version(difference) -> bool:
+    return (isinstance(difference, tuple) and difference[0] == "remove_table"
+            and difference[1].name == "alembic_version")

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -39,12 +39,16 @@ class Appointment(Base):
     """A citizen's booked visit to an institution, one morning or afternoon."""
 
     __tablename__ = "appointments"
-    __table_args__ = (UniqueConstraint("citizen_id", "institution_id", "day",
-                                       name="uq_appointments_citizen_institution_day"),)
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "institution_id", "day",
+                         name="uq_appointments_citizen_institution_day"),
+        # Counting the places taken in a period.
+        Index("ix_appointments_institution_day", "institution_id", "day", "period"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(String(36))
-    institution_id: Mapped[str] = mapped_column(String(64))
+    institution_id: Mapped[str] = mapped_column(String(64), ForeignKey("institutions.id"))
     day: Mapped[date] = mapped_column(Date)
     period: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))

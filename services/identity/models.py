@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -59,6 +59,7 @@ class RealNameFailure(Base):
     registry (PENDING), counted from before the registry is asked."""
 
     __tablename__ = "real_name_failures"
+    __table_args__ = (Index("ix_real_name_failures_citizen", "citizen_id", "failed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     citizen_id: Mapped[str] = mapped_column(String(36))
@@ -70,6 +71,7 @@ class Consent(Base):
     """A citizen let a partner read some verified attributes for one purpose."""
 
     __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_citizen", "citizen_id", "partner_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(String(36))
@@ -100,9 +102,10 @@ class FaceVerification(Base):
     """One face-and-liveness session with the provider."""
 
     __tablename__ = "face_verifications"
+    __table_args__ = (Index("ix_face_verifications_citizen", "citizen_id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    citizen_id: Mapped[str] = mapped_column(String(36), index=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
     provider_session: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # pending, passed, failed, expired
     result_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -41,7 +41,7 @@ class Payment(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(String(36), index=True)
-    fee_code: Mapped[str] = mapped_column(String(64))
+    fee_code: Mapped[str] = mapped_column(String(64), ForeignKey("fees.code"))
     amount_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     # The bill, account or ticket number the payment settles; None for fixed fees.
