@@ -14,17 +14,27 @@ import uuid
 
 import eventlet
 from kombu.utils import json as kombu_json
-from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
+from nameko.exceptions import (
+    IncorrectSignature,
+    UnserializableValueError,
+    deserialize_to_instance,
+    serialize,
+)
 from nameko.extensions import SharedExtension
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
 
 from chassis.broker import Publisher as ChannelPublisher
 from chassis.broker import PublishFailed
 from chassis.consumers import InlineQueueConsumer, ReplyQueueConsumer
-from chassis.db import settings_of
-from contracts.errors import CityHubError, ServiceUnavailable, UpstreamTimeout
+from chassis.settings import settings_of
+from contracts.errors import ERRORS, CityHubError, ServiceUnavailable, UpstreamTimeout
 
 log = logging.getLogger(__name__)
+
+# The typed errors are plain Python (contracts/ knows nothing of Nameko); registered
+# here, in every process that calls or answers, they cross RPC as themselves.
+for _error in ERRORS:
+    deserialize_to_instance(_error)
 
 
 class QuickRpcConsumer(RpcConsumer):

@@ -1,12 +1,11 @@
 """Typed errors that cross service boundaries.
 
-A service raises one of these; Nameko serialises it, and the caller gets the
-same class back (not a bare RemoteError) because each is registered with
-`deserialize_to_instance`. The gateway turns any of them into the one JSON
-error shape with the status given here.
+Plain Python, so that domain code raises them without knowing about Nameko. A
+service raises one of these; the chassis registers every class in ERRORS with
+Nameko (chassis/rpc.py), so the caller gets the same class back, not a bare
+RemoteError. The gateway turns any of them into the one JSON error shape with
+the status given here.
 """
-
-from nameko.exceptions import deserialize_to_instance
 
 
 class CityHubError(Exception):
@@ -25,31 +24,26 @@ class CityHubError(Exception):
         return self.message
 
 
-@deserialize_to_instance
 class InvalidInput(CityHubError):
     status = 422
     code = "validation_error"
 
 
-@deserialize_to_instance
 class BadRequestBody(CityHubError):
     status = 400
     code = "bad_request"
 
 
-@deserialize_to_instance
 class NotFound(CityHubError):
     status = 404
     code = "not_found"
 
 
-@deserialize_to_instance
 class Forbidden(CityHubError):
     status = 403
     code = "forbidden"
 
 
-@deserialize_to_instance
 class TooManyAttempts(CityHubError):
     """429; `retry_after` (whole seconds) becomes the Retry-After header."""
 
@@ -64,25 +58,28 @@ class TooManyAttempts(CityHubError):
         self.args = (*self.args, str(self.retry_after))
 
 
-@deserialize_to_instance
 class Conflict(CityHubError):
     status = 409
     code = "conflict"
 
 
-@deserialize_to_instance
 class Unauthorized(CityHubError):
     status = 401
     code = "unauthorized"
 
 
-@deserialize_to_instance
 class ServiceUnavailable(CityHubError):
     status = 503
     code = "service_unavailable"
 
 
-@deserialize_to_instance
 class UpstreamTimeout(CityHubError):
     status = 504
     code = "upstream_timeout"
+
+
+# Every error that crosses RPC as itself.
+ERRORS: tuple[type[CityHubError], ...] = (
+    InvalidInput, BadRequestBody, NotFound, Forbidden, TooManyAttempts, Conflict,
+    Unauthorized, ServiceUnavailable, UpstreamTimeout,
+)

@@ -24,7 +24,18 @@ class EventEnvelope(BaseModel):
     payload: dict
 
 
-class CitizenRegistered(BaseModel):
+class Event(BaseModel):
+    """A payload; each kind names its TYPE (routing key) and SOURCE (publisher) once.
+
+    `db.publish(CitizenRegistered(...))` inside a transaction is all a service
+    writes; handlers subscribe with `@reliable_handler(CitizenRegistered)`.
+    """
+
+    TYPE: ClassVar[str]
+    SOURCE: ClassVar[str]
+
+
+class CitizenRegistered(Event):
     """identity -> anyone: a partner registered a new citizen."""
 
     TYPE: ClassVar[str] = "citizen.registered"
@@ -46,7 +57,7 @@ def events_exchange(source: str) -> str:
     return f"{source}.events"
 
 
-class CitizenPhoneVerified(BaseModel):
+class CitizenPhoneVerified(Event):
     """identity -> anyone: the citizen confirmed their phone with a one-time code."""
 
     TYPE: ClassVar[str] = "citizen.phone_verified"
@@ -56,7 +67,7 @@ class CitizenPhoneVerified(BaseModel):
     partner_id: str
 
 
-class CitizenVerified(BaseModel):
+class CitizenVerified(Event):
     """identity -> anyone: the citizen reached a new assurance level."""
 
     TYPE: ClassVar[str] = "citizen.verified"
@@ -68,7 +79,7 @@ class CitizenVerified(BaseModel):
     locale: str
 
 
-class CitizenVerificationFailed(BaseModel):
+class CitizenVerificationFailed(Event):
     """identity -> anyone: a check failed; `locked` when that failure locked the check."""
 
     TYPE: ClassVar[str] = "citizen.verification_failed"
@@ -82,7 +93,7 @@ class CitizenVerificationFailed(BaseModel):
     locale: str
 
 
-class ConsentGranted(BaseModel):
+class ConsentGranted(Event):
     """identity -> anyone: a citizen let a partner read attributes for a purpose."""
 
     TYPE: ClassVar[str] = "consent.granted"
@@ -95,7 +106,7 @@ class ConsentGranted(BaseModel):
     purpose: str
 
 
-class ConsentRevoked(BaseModel):
+class ConsentRevoked(Event):
     """identity -> anyone: a citizen withdrew a consent."""
 
     TYPE: ClassVar[str] = "consent.revoked"
@@ -104,3 +115,10 @@ class ConsentRevoked(BaseModel):
     consent_id: str
     citizen_id: str
     partner_id: str
+
+
+# Every kind of event any service publishes.
+EVENT_MODELS: tuple[type[Event], ...] = (
+    CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
+    ConsentGranted, ConsentRevoked,
+)

@@ -29,9 +29,9 @@ def grant(db, citizen, partner_id: str, attributes: list[str], purpose: str) -> 
                       granted_at=datetime.now(UTC))
     with db.transaction() as session:
         session.add(consent)
-        db.publish(ConsentGranted.TYPE, ConsentGranted(
+        db.publish(ConsentGranted(
             consent_id=consent.id, citizen_id=citizen.id, partner_id=partner_id,
-            attributes=attributes, purpose=purpose).model_dump(), citizen_id=citizen.id)
+            attributes=attributes, purpose=purpose))
     return consent_view(consent)
 
 
@@ -43,9 +43,9 @@ def revoke(db, citizen, partner_id: str, consent_id: str) -> None:
             raise NotFound("no such consent", field="consent_id", code="consent_not_found")
         if consent.revoked_at is None:
             consent.revoked_at = datetime.now(UTC)
-            db.publish(ConsentRevoked.TYPE, ConsentRevoked(
+            db.publish(ConsentRevoked(
                 consent_id=consent.id, citizen_id=citizen.id, partner_id=partner_id,
-            ).model_dump(), citizen_id=citizen.id)
+            ))
 
 
 def record_read(db, citizen, partner_id: str, attributes: list[str], purpose: str) -> None:

@@ -78,14 +78,14 @@ def finish(db, verification, status, sealed, now, citizen=None, outcome=None) ->
         if status == "passed":
             level = raise_to(citizen.assurance_level, 3)
             repository.set_level(s, citizen.id, level)
-            db.publish(CitizenVerified.TYPE, CitizenVerified(
+            db.publish(CitizenVerified(
                 citizen_id=citizen.id, partner_id=citizen.partner_id, level=level,
-                locale=citizen.locale).model_dump(), citizen_id=citizen.id)
+                locale=citizen.locale))
         else:
-            db.publish(CitizenVerificationFailed.TYPE, CitizenVerificationFailed(
+            db.publish(CitizenVerificationFailed(
                 citizen_id=citizen.id, partner_id=citizen.partner_id, check="face",
                 reason=outcome, locked=False, locale=citizen.locale,
-            ).model_dump(), citizen_id=citizen.id)
+            ))
 
 
 def view(verification) -> dict:

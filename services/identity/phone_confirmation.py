@@ -45,10 +45,8 @@ def confirm(db, codes, hash_key: str, citizen, code: str) -> int:
     codes.discard(citizen.id)
     with db.transaction() as session:
         repository.set_level(session, citizen.id, level)
-        db.publish(CitizenPhoneVerified.TYPE, CitizenPhoneVerified(
-            citizen_id=citizen.id, partner_id=citizen.partner_id).model_dump(),
-            citizen_id=citizen.id)
-        db.publish(CitizenVerified.TYPE, CitizenVerified(
+        db.publish(CitizenPhoneVerified(citizen_id=citizen.id, partner_id=citizen.partner_id))
+        db.publish(CitizenVerified(
             citizen_id=citizen.id, partner_id=citizen.partner_id, level=level,
-            locale=citizen.locale).model_dump(), citizen_id=citizen.id)
+            locale=citizen.locale))
     return level

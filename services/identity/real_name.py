@@ -47,9 +47,9 @@ def verify(db, registry, cipher, citizen, name: str, id_number: str, now: dateti
             repository.forget_attempt(session, attempt_id)
             repository.set_real_name(session, citizen.id, level, name_sealed, id_number_sealed,
                                      index)
-            db.publish(CitizenVerified.TYPE, CitizenVerified(
+            db.publish(CitizenVerified(
                 citizen_id=citizen.id, partner_id=citizen.partner_id, level=level,
-                locale=citizen.locale).model_dump(), citizen_id=citizen.id)
+                locale=citizen.locale))
     except IntegrityError:
         # Another request of the same partner took the ID number in the meantime.
         with db.transaction() as session:
@@ -89,10 +89,10 @@ def record_failure(db, citizen, attempt_id: int, answer: RegistryAnswer,
     locked = attempts >= MAX_FAILED_REAL_NAME_ATTEMPTS
     with db.transaction() as session:
         repository.settle_attempt(session, attempt_id, reason)
-        db.publish(CitizenVerificationFailed.TYPE, CitizenVerificationFailed(
+        db.publish(CitizenVerificationFailed(
             citizen_id=citizen.id, partner_id=citizen.partner_id, check="real_name",
             reason=reason, locked=locked, locale=citizen.locale,
-        ).model_dump(), citizen_id=citizen.id)
+        ))
     if reason == "identity_not_found":
         raise InvalidInput("the registry holds no person with this ID number",
                            field="id_number", code=reason)

@@ -2,10 +2,11 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis.assertions import AssertionKeys, sign
 from chassis.crypto import Cipher, mask_phone, transit
-from chassis.db import Database, FromSettings, SettingsProvider
+from chassis.db import Database
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc, rpc
+from chassis.settings import FromSettings, SettingsProvider
 from chassis.timestamps import Clock
 from contracts.errors import InvalidInput, NotFound
 from contracts.events import CitizenRegistered
@@ -55,9 +56,9 @@ class IdentityService:
             with self.db.core_transaction() as connection:
                 citizen = self._new_citizen(registration)
                 repository.add_citizen(connection, citizen)
-                self.db.publish(CitizenRegistered.TYPE, CitizenRegistered(
+                self.db.publish(CitizenRegistered(
                     citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale,
-                ).model_dump(), citizen_id=citizen.id)
+                ))
             return self._view(citizen, created=True, phone=registration.phone)
         except IntegrityError:
             with self.db.read() as session:

@@ -1,9 +1,10 @@
 
 from chassis.crypto import Cipher, transit
-from chassis.db import Database, FromSettings
+from chassis.db import Database
 from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
+from chassis.settings import FromSettings
 from contracts.errors import InvalidInput
 from contracts.events import (
     CitizenRegistered,
@@ -31,17 +32,17 @@ class NotifyService:
     def ping(self):
         return "pong"
 
-    @reliable_handler(CitizenRegistered.SOURCE, CitizenRegistered.TYPE)
+    @reliable_handler(CitizenRegistered)
     def on_citizen_registered(self, body):
         envelope, event = open_envelope(body, CitizenRegistered)
         self._tell(envelope, event, "welcome")
 
-    @reliable_handler(CitizenVerified.SOURCE, CitizenVerified.TYPE)
+    @reliable_handler(CitizenVerified)
     def on_citizen_verified(self, body):
         envelope, event = open_envelope(body, CitizenVerified)
         self._tell(envelope, event, "level_reached", {"level": event.level})
 
-    @reliable_handler(CitizenVerificationFailed.SOURCE, CitizenVerificationFailed.TYPE)
+    @reliable_handler(CitizenVerificationFailed)
     def on_verification_failed(self, body):
         envelope, event = open_envelope(body, CitizenVerificationFailed)
         # Only a lockout is worth telling the citizen about.

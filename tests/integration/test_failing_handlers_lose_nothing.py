@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
-from chassis import operations
 from chassis.broker import Publisher
 from chassis.db import new_event
-from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, queue_depth, reliable_handler
+from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, reliable_handler
+from chassis.topology import queue_depth
+from cityhub import operations
+from contracts.events import Event
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -21,10 +23,15 @@ pytestmark = pytest.mark.integration
 behaviour = {"failures_left": 0, "calls": [], "handled": []}
 
 
+class ThingHappened(Event):
+    TYPE = "thing.happened"
+    SOURCE = "testsource"
+
+
 class FlakyService:
     name = "flaky"
 
-    @reliable_handler("testsource", "thing.happened")
+    @reliable_handler(ThingHappened)
     def on_thing(self, body):
         behaviour["calls"].append(body["event_id"])
         if behaviour["failures_left"] > 0:
