@@ -28,12 +28,12 @@ import urllib.request
 from pathlib import Path
 
 from bench.load import Connections
-from chassis.settings import SERVICES
+from cityhub.deployables import DEPLOYABLES
 from gateway.signing import signed_headers
 
 URL = "http://127.0.0.1:8000"
 APP_ID, SECRET = "sandbox", "sandbox-secret"
-PROCESSES = [*SERVICES, "gateway"]
+PROCESSES = list(DEPLOYABLES)
 
 
 def cityhub(*args) -> list[str]:

@@ -18,6 +18,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from nameko.extensions import DependencyProvider
 
+from chassis.settings import settings_of
+from contracts.errors import Forbidden
+
 ISSUER = "cityhub-identity"
 ALGORITHM = "EdDSA"
 
@@ -92,8 +95,6 @@ class AssertionKeys(DependencyProvider):
     """The process's assertion keys, loaded from settings when the container starts."""
 
     def setup(self):
-        from chassis.db import settings_of
-
         settings = settings_of(self.container)
         self.keys = load_keys(settings.assertion_keys)
         self.lifetime = settings.assertion_lifetime_seconds
@@ -109,8 +110,6 @@ class AssertionVerifier(DependencyProvider):
     """
 
     def setup(self):
-        from chassis.db import settings_of
-
         self.key_set = jwks(load_keys(settings_of(self.container).assertion_keys))
 
     def get_dependency(self, worker_ctx):
@@ -118,8 +117,6 @@ class AssertionVerifier(DependencyProvider):
 
     def level_of(self, token: str, citizen_id: str, audience: str) -> int:
         """The assurance level the token vouches for, for this citizen and audience."""
-        from contracts.errors import Forbidden
-
         try:
             claims = verify(token, self.key_set, audience)
         except InvalidAssertion as exc:

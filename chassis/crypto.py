@@ -13,6 +13,8 @@ import os
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nameko.extensions import DependencyProvider
 
+from chassis.settings import settings_of
+
 
 class FieldCipher:
     def __init__(self, data_keys: str, blind_index_key: str):
@@ -61,8 +63,6 @@ class Cipher(DependencyProvider):
     """The process's FieldCipher, built from settings when the container starts."""
 
     def setup(self):
-        from chassis.db import settings_of
-
         settings = settings_of(self.container)
         self.cipher = FieldCipher(settings.data_keys, settings.blind_index_key)
 

@@ -10,14 +10,16 @@ from contextlib import contextmanager
 from functools import cache
 
 from nameko.extensions import DependencyProvider
-from sqlalchemy import bindparam, create_engine, event, insert, select
+from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import sessionmaker
 
-from chassis.settings import Settings, get_settings
+from chassis import metrics, topology
+from chassis.outbox import OutboxRelay
+from chassis.settings import settings_of
 from chassis.timestamps import utcnow
-from contracts.events import EventEnvelope, events_exchange
+from contracts.events import Event, EventEnvelope, events_exchange
 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
@@ -73,11 +75,6 @@ def ping_when_idle(engine: Engine) -> None:
         except engine.dialect.loaded_dbapi.Error as exc:
             # The pool drops this connection and tries a fresh one.
             raise DisconnectionError() from exc
-
-
-def settings_of(container) -> Settings:
-    """Tests pass their own Settings in the Nameko config; processes read the env."""
-    return container.config.get("CITYHUB_SETTINGS") or get_settings()
 
 
 def new_event(source: str, event_type: str, payload: dict, *, citizen_id: str | None = None,
@@ -179,10 +176,14 @@ class UnitOfWork:
         with self._provider.engine.connect() as connection:
             yield connection
 
-    def publish(self, event_type: str, payload: dict, citizen_id: str | None = None):
+    def publish(self, event: Event):
         """Queue an event for the outbox of the transaction in progress."""
-        self._events.append(new_event(self._provider.service_name, event_type, payload,
-                                      citizen_id=citizen_id, correlation_id=self.request_id))
+        source = self._provider.service_name
+        if event.SOURCE != source:
+            raise ValueError(f"{source} cannot publish {event.SOURCE}'s {event.TYPE}")
+        self._events.append(new_event(source, event.TYPE, event.model_dump(mode="json"),
+                                      citizen_id=getattr(event, "citizen_id", None),
+                                      correlation_id=self.request_id))
 
     def claim(self, connection: Connection, event_id: str) -> bool:
         """True the first time this handler sees `event_id` (see `claim_event`);
@@ -220,12 +221,15 @@ class Database(DependencyProvider):
 
     def start(self):
         if self.base_outbox is not None:
-            from chassis.outbox import OutboxRelay
-
             settings = settings_of(self.container)
             self.relay = OutboxRelay(self.engine, self.base_outbox, settings,
                                      self.service_name)
             self.container.spawn_managed_thread(self.relay.run, identifier="outbox-relay")
+            # A publisher is where an event with no binding comes from: say how many there are.
+            self.container.spawn_managed_thread(
+                lambda: topology.watch_depth(settings.amqp_uri, topology.UNROUTED_QUEUE,
+                                             metrics.UNROUTED_EVENTS),
+                identifier="unrouted-depth")
 
     def stop(self):
         if self.relay is not None:
@@ -242,45 +246,3 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return UnitOfWork(self, worker_ctx)
-
-
-def pending_outbox(connection, outbox_model, limit: int = 100):
-    """Unsent events, oldest first, as plain rows (no ORM identity-map cost)."""
-    query = _pending_query(outbox_model, connection.dialect.name)
-    return list(connection.execute(query, {"limit": limit}))
-
-
-@cache
-def _pending_query(outbox_model, dialect: str):
-    # Built once per outbox: the relay runs this for every batch.
-    o = outbox_model.__table__.c
-    query = (select(o.id, o.event_id, o.exchange, o.routing_key, o.body, o.correlation_id)
-             .where(o.sent_at.is_(None)).order_by(o.id).limit(bindparam("limit")))
-    if dialect == "postgresql":
-        # Two relays (two replicas of a service) never take the same rows.
-        query = query.with_for_update(skip_locked=True)
-    return query
-
-
-class SettingsProvider(DependencyProvider):
-    """`settings = SettingsProvider()` gives a worker the process's Settings."""
-
-    def get_dependency(self, worker_ctx):
-        return settings_of(self.container)
-
-
-class FromSettings(DependencyProvider):
-    """One object per process, built from the Settings when the container starts.
-
-    `sms = FromSettings(lambda s: HttpSms(s.sms_url))` gives every worker the same
-    client, so no adapter needs a DependencyProvider of its own.
-    """
-
-    def __init__(self, build):
-        self.build = build
-
-    def setup(self):
-        self.instance = self.build(settings_of(self.container))
-
-    def get_dependency(self, worker_ctx):
-        return self.instance

@@ -15,28 +15,28 @@ leaves the message somewhere. Handlers must be idempotent (see
 import logging
 import traceback
 
-import eventlet
 from kombu import Connection
 from nameko.messaging import Consumer
 
 from chassis import metrics, topology
 from chassis.broker import Publisher, PublishFailed
 from chassis.consumers import InlineQueueConsumer
-from chassis.db import settings_of
+from chassis.settings import settings_of
+from contracts.events import Event
 
 log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-cityhub-attempt"
 ERROR_HEADER = "x-cityhub-error"
-DLQ_POLL_SECONDS = 15
 
 
 class ReliableEventHandler(Consumer):
     queue_consumer = InlineQueueConsumer()
 
-    def __init__(self, source: str, event_type: str, **kwargs):
-        self.source = source
-        self.event_type = event_type
+    def __init__(self, event: type[Event], **kwargs):
+        """`@reliable_handler(CitizenRegistered)`: the handler gets each such event's body."""
+        self.source = event.SOURCE
+        self.event_type = event.TYPE
         super().__init__(queue=None, **kwargs)
 
     @property
@@ -56,8 +56,10 @@ class ReliableEventHandler(Consumer):
         super().setup()
 
     def start(self):
-        self.container.spawn_managed_thread(self._watch_dead_letters,
-                                            identifier=f"dlq-depth:{self.queues.name}")
+        gauge = metrics.DEAD_LETTER_DEPTH.labels(self.queues.dlq_name)
+        self.container.spawn_managed_thread(
+            lambda: topology.watch_depth(self.amqp_uri, self.queues.dlq_name, gauge),
+            identifier=f"dlq-depth:{self.queues.name}")
         super().start()
 
     def stop(self):
@@ -100,23 +102,17 @@ class ReliableEventHandler(Consumer):
             return
         self.queue_consumer.ack_message(message)
 
-    def _watch_dead_letters(self):
-        gauge = metrics.DEAD_LETTER_DEPTH.labels(self.queues.dlq_name)
-        while True:
-            try:
-                with Connection(self.amqp_uri) as connection:
-                    gauge.set(queue_depth(connection, self.queues.dlq_name))
-            except Exception:  # noqa: BLE001 - a metric must not kill the service
-                log.debug("could not read dead-letter depth", exc_info=True)
-            eventlet.sleep(DLQ_POLL_SECONDS)
-
-
-def queue_depth(connection, name: str) -> int:
-    channel = connection.channel()
-    try:
-        return channel.queue_declare(queue=name, passive=True).message_count
-    finally:
-        channel.close()
-
 
 reliable_handler = ReliableEventHandler.decorator
+
+
+def handler_queues_of(service_cls) -> list[topology.HandlerQueues]:
+    """The handler queues a Nameko service class consumes from."""
+    found = []
+    for name in dir(service_cls):
+        method = getattr(service_cls, name)
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ReliableEventHandler):
+                found.append(topology.HandlerQueues(service_cls.name, name,
+                                                    entrypoint.source, entrypoint.event_type))
+    return found

@@ -1,6 +1,6 @@
 """Prometheus metrics, and the Nameko extension that records and serves them.
 
-Every process serves `/metrics` on its own port (chassis.settings.METRICS_PORTS).
+Every process serves `/metrics` on its own port (cityhub/deployables.py).
 Labels carry entrypoint names, queue names and status codes: never ids or
 personal data, which would both leak and explode the series count.
 """
@@ -17,6 +17,7 @@ from nameko.web.handlers import HttpRequestHandler
 from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 
 from chassis import logs
+from chassis.settings import settings_of
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ OUTBOX_PUBLISH_FAILURES = Counter("cityhub_outbox_publish_failures_total",
 DEAD_LETTER_DEPTH = Gauge("cityhub_dead_letter_depth", "Messages in a handler's DLQ", ["queue"])
 EVENTS_DEAD_LETTERED = Counter("cityhub_events_dead_lettered_total",
                                "Events moved to a dead-letter queue", ["handler"])
+UNROUTED_EVENTS = Gauge("cityhub_unrouted_events",
+                        "Events of the last 24 h that matched no binding (a handler's "
+                        "binding is missing); see docs/operations.md")
 EVENTS_RETRIED = Counter("cityhub_events_retried_total", "Event deliveries scheduled for retry",
                          ["handler"])
 
@@ -58,21 +62,24 @@ def _http_children(method: str, route: str, status: int):
 
 
 class MetricsServer(SharedExtension):
-    """Serves the process's registry on its metrics port."""
+    """Serves the process's registry on the port the runner put in the config
+    (METRICS_PORT); a service run in-process by a test serves none."""
 
     def start(self):
-        from chassis.db import settings_of
-
+        self._server = None
+        port = self.container.config.get("METRICS_PORT")
+        if port is None:
+            return
         settings = settings_of(self.container)
-        port = settings.metrics_port(self.container.service_name)
         self._sock = eventlet.listen((settings.metrics_host, port))
         self._server = self.container.spawn_managed_thread(
             lambda: eventlet.wsgi.server(self._sock, make_wsgi_app(), log_output=False),
             identifier="metrics-server")
 
     def stop(self):
-        self._server.kill()
-        self._sock.close()
+        if self._server is not None:
+            self._server.kill()
+            self._sock.close()
 
     def kill(self):
         self.stop()

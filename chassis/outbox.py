@@ -7,6 +7,7 @@ broker outage or by another process are still published.
 
 import logging
 from datetime import UTC, datetime
+from functools import cache
 
 import eventlet
 from eventlet.event import Event
@@ -14,7 +15,6 @@ from sqlalchemy import bindparam, func, select, update
 
 from chassis import metrics
 from chassis.broker import Outgoing, Publisher, PublishFailed
-from chassis.db import pending_outbox
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +123,21 @@ class OutboxRelay:
         count = connection.scalar(select(func.count()).select_from(self.outbox)
                                .where(self.outbox.sent_at.is_(None)))
         metrics.OUTBOX_PENDING.labels(self.service_name).set(count)
+
+
+def pending_outbox(connection, outbox_model, limit: int = 100):
+    """Unsent events, oldest first, as plain rows (no ORM identity-map cost)."""
+    query = _pending_query(outbox_model, connection.dialect.name)
+    return list(connection.execute(query, {"limit": limit}))
+
+
+@cache
+def _pending_query(outbox_model, dialect: str):
+    # Built once per outbox: the relay runs this for every batch.
+    o = outbox_model.__table__.c
+    query = (select(o.id, o.event_id, o.exchange, o.routing_key, o.body, o.correlation_id)
+             .where(o.sent_at.is_(None)).order_by(o.id).limit(bindparam("limit")))
+    if dialect == "postgresql":
+        # Two relays (two replicas of a service) never take the same rows.
+        query = query.with_for_update(skip_locked=True)
+    return query

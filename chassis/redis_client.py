@@ -3,7 +3,7 @@
 import redis
 from nameko.extensions import DependencyProvider
 
-from chassis.db import settings_of
+from chassis.settings import settings_of
 
 
 class Redis(DependencyProvider):

@@ -7,13 +7,10 @@ their extension starts, never at import time.
 from functools import lru_cache
 from pathlib import Path
 
+from nameko.extensions import DependencyProvider
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SERVICES = ("identity", "payments", "appointments", "notify")
-# Every deployable, in start order, with the port its /metrics listens on.
-METRICS_PORTS = {"gateway": 9100, "identity": 9101, "payments": 9102,
-                 "appointments": 9103, "notify": 9104}
 DEV_SANDBOX_SECRET = "sandbox-secret"
 # A fixed development key so that `make up` works with no setup. Production
 # refuses to start with it (see `check_production`).
@@ -89,9 +86,6 @@ class Settings(BaseSettings):
         url = getattr(self, f"{deployable}_database_url")
         return url or f"sqlite:///{self.var_dir / (deployable + '.db')}"
 
-    def metrics_port(self, deployable: str) -> int:
-        return METRICS_PORTS[deployable] + self.metrics_port_offset
-
     def nameko_config(self) -> dict:
         return {
             "AMQP_URI": self.amqp_uri,
@@ -106,3 +100,32 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_of(container) -> Settings:
+    """Tests pass their own Settings in the Nameko config; processes read the env."""
+    return container.config.get("CITYHUB_SETTINGS") or get_settings()
+
+
+class SettingsProvider(DependencyProvider):
+    """`settings = SettingsProvider()` gives a worker the process's Settings."""
+
+    def get_dependency(self, worker_ctx):
+        return settings_of(self.container)
+
+
+class FromSettings(DependencyProvider):
+    """One object per process, built from the Settings when the container starts.
+
+    `sms = FromSettings(lambda s: HttpSms(s.sms_url))` gives every worker the same
+    client, so no adapter needs a DependencyProvider of its own.
+    """
+
+    def __init__(self, build):
+        self.build = build
+
+    def setup(self):
+        self.instance = self.build(settings_of(self.container))
+
+    def get_dependency(self, worker_ctx):
+        return self.instance

@@ -16,14 +16,15 @@ import json
 import sys
 import warnings
 
+from cityhub.deployables import DEPLOYABLES
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="cityhub", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run one deployable")
-    run.add_argument("name", choices=["identity", "payments", "appointments", "notify",
-                                      "gateway"])
+    run.add_argument("name", choices=list(DEPLOYABLES))
     migrate = commands.add_parser("migrate", help="apply migrations")
     migrate.add_argument("names", nargs="*")
     commands.add_parser("seed", help="load demo data and the sandbox partner")
@@ -48,7 +49,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
     if args.command == "run":
-        from chassis.runner import run as run_deployable
+        from cityhub.runner import run as run_deployable
 
         run_deployable(args.name)
         return 0
@@ -56,8 +57,8 @@ def main(argv=None) -> int:
     if args.command == "sandbox":
         return run_sandbox(args)
 
-    from chassis import operations
     from chassis.settings import get_settings
+    from cityhub import operations
 
     settings = get_settings()
     try:
@@ -81,7 +82,7 @@ def main(argv=None) -> int:
 
 
 def run_sandbox(args) -> int:
-    from chassis.runner import prepare_process
+    from cityhub.runner import prepare_process
 
     prepare_process()
     from chassis.settings import get_settings

@@ -1,16 +1,41 @@
-"""The five processes CityHub runs, by name. Strings, so nothing is imported early."""
+"""The processes CityHub runs, in one place: read by the CLI, the runner and the tests.
 
+Classes and seed functions are named by strings, so nothing is imported until a
+command needs it (`cityhub seed` does not load the gateway's web server).
+"""
+
+from dataclasses import dataclass
 from importlib import import_module
 
-SERVICE_CLASSES = {
-    "identity": "services.identity.service:IdentityService",
-    "payments": "services.payments.service:PaymentsService",
-    "appointments": "services.appointments.service:AppointmentsService",
-    "notify": "services.notify.service:NotifyService",
-    "gateway": "gateway.service:GatewayService",
-}
+
+@dataclass(frozen=True)
+class Deployable:
+    name: str
+    service: str  # "module:Class", the Nameko service
+    package: str  # the package whose migrations/ and models.py are this deployable's
+    metrics_port: int  # where its /metrics listens (plus the settings' offset)
+    seed: str | None = None  # "module:function(session)" for its demo reference data
+
+    def service_class(self):
+        return _attribute(self.service)
+
+    def seed_function(self):
+        return _attribute(self.seed) if self.seed else None
 
 
-def service_class(name: str):
-    module, _, cls = SERVICE_CLASSES[name].partition(":")
-    return getattr(import_module(module), cls)
+def _attribute(path: str):
+    module, _, name = path.partition(":")
+    return getattr(import_module(module), name)
+
+
+# In start order: the gateway last, once the services it calls are there.
+DEPLOYABLES = {d.name: d for d in (
+    Deployable("identity", "services.identity.service:IdentityService", "services.identity",
+               9101),
+    Deployable("payments", "services.payments.service:PaymentsService", "services.payments",
+               9102, seed="services.payments.repository:seed"),
+    Deployable("appointments", "services.appointments.service:AppointmentsService",
+               "services.appointments", 9103, seed="services.appointments.repository:seed"),
+    Deployable("notify", "services.notify.service:NotifyService", "services.notify", 9104),
+    Deployable("gateway", "gateway.service:GatewayService", "gateway", 9100),
+)}

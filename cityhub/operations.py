@@ -1,16 +1,18 @@
 """What the `cityhub` commands do, callable from tests too."""
 
-from importlib import import_module
-
 from kombu import Connection
 from sqlalchemy.orm import sessionmaker
 
 from chassis import topology
 from chassis.broker import Publisher
 from chassis.db import make_engine
-from chassis.deployables import SERVICE_CLASSES, service_class
-from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, queue_depth
-from chassis.migrations import MIGRATION_PACKAGES, upgrade
+from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, handler_queues_of
+from chassis.migrations import upgrade
+from chassis.topology import queue_depth
+from cityhub.deployables import DEPLOYABLES
+from gateway import repository as partners
+from gateway import signing
+from gateway.auth import SANDBOX_APP_ID
 
 
 class OperationFailed(Exception):
@@ -18,10 +20,10 @@ class OperationFailed(Exception):
 
 
 def migrate(settings, names=()) -> None:
-    for name in names or MIGRATION_PACKAGES:
-        if name not in MIGRATION_PACKAGES:
+    for name in names or DEPLOYABLES:
+        if name not in DEPLOYABLES:
             raise OperationFailed(f"no such deployable: {name}")
-        upgrade(name, settings.database_url(name))
+        upgrade(DEPLOYABLES[name].package, settings.database_url(name))
 
 
 def _session(settings, name: str):
@@ -32,15 +34,12 @@ def _session(settings, name: str):
 def seed(settings) -> dict:
     """Demo reference data for every service that has some, and the sandbox partner."""
     seeded = {}
-    for name, package in MIGRATION_PACKAGES.items():
-        repository = import_module(f"{package}.repository")
-        if hasattr(repository, "seed"):
+    for name, deployable in DEPLOYABLES.items():
+        if (seed_data := deployable.seed_function()) is not None:
             engine, transaction = _session(settings, name)
             with transaction as session:
-                seeded[name] = repository.seed(session)
+                seeded[name] = seed_data(session)
             engine.dispose()
-    from gateway.auth import SANDBOX_APP_ID
-
     if settings.env != "production":
         set_partner_secret(settings, SANDBOX_APP_ID, settings.sandbox_secret)
         seeded["partners"] = [SANDBOX_APP_ID]
@@ -48,21 +47,17 @@ def seed(settings) -> dict:
 
 
 def set_partner_secret(settings, app_id: str, secret: str, create_only: bool = False) -> None:
-    from gateway import repository
-
     engine, transaction = _session(settings, "gateway")
     try:
         with transaction as session:
-            if create_only and repository.partner(session, app_id) is not None:
+            if create_only and partners.partner(session, app_id) is not None:
                 raise OperationFailed(f"partner {app_id} already exists")
-            repository.save_partner(session, settings, app_id, secret)
+            partners.save_partner(session, settings, app_id, secret)
     finally:
         engine.dispose()
 
 
 def create_partner(settings, app_id: str) -> dict:
-    from gateway import signing
-
     if not signing.APP_ID.match(app_id):
         raise OperationFailed("APP_ID must be 1-64 characters of A-Z a-z 0-9 _ -")
     secret = signing.new_secret()
@@ -71,14 +66,16 @@ def create_partner(settings, app_id: str) -> dict:
 
 
 def all_handler_queues() -> list[topology.HandlerQueues]:
-    return [queues for name in SERVICE_CLASSES
-            for queues in topology.handler_queues_of(service_class(name))]
+    return [queues for deployable in DEPLOYABLES.values()
+            for queues in handler_queues_of(deployable.service_class())]
 
 
 def declare_topology(settings) -> list[str]:
     handlers = all_handler_queues()
     with Connection(settings.amqp_uri) as connection:
         topology.declare(connection, [q for h in handlers for q in h.all()])
+        # The unbounded queue of earlier releases; what it held was never read.
+        connection.default_channel.queue_delete(topology.LEGACY_UNROUTED_QUEUE)
     return [h.name for h in handlers]
 
 
@@ -89,6 +86,8 @@ def dead_letters(settings) -> list[dict]:
             rows.append({"queue": handler.name,
                          "ready": queue_depth(connection, handler.name),
                          "dead_letters": queue_depth(connection, handler.dlq_name)})
+        rows.append({"queue": topology.UNROUTED_QUEUE,
+                     "unrouted": queue_depth(connection, topology.UNROUTED_QUEUE)})
     return rows
 
 

@@ -19,11 +19,13 @@ def run(name: str) -> None:
     from nameko.cli.run import run as run_services
 
     from chassis import logs
-    from chassis.deployables import service_class
     from chassis.settings import get_settings
+    from cityhub.deployables import DEPLOYABLES
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     logs.configure(name, settings.log_level)
-    config = settings.nameko_config()
-    run_services([service_class(name)], config)
+    deployable = DEPLOYABLES[name]
+    config = settings.nameko_config() | {
+        "METRICS_PORT": deployable.metrics_port + settings.metrics_port_offset}
+    run_services([deployable.service_class()], config)

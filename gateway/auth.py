@@ -8,7 +8,8 @@ from nameko.extensions import SharedExtension
 from sqlalchemy.orm import sessionmaker
 
 from chassis.crypto import FieldCipher
-from chassis.db import make_engine, settings_of
+from chassis.db import make_engine
+from chassis.settings import settings_of
 from contracts.errors import ServiceUnavailable, Unauthorized
 from gateway import signing
 from gateway.models import Partner

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from chassis import logs, metrics
-from chassis.db import settings_of
+from chassis.settings import settings_of
 from contracts.errors import CityHubError
 from gateway.auth import PartnerAuthenticator
 from gateway.errors import json_response, response_for

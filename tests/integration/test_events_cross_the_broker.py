@@ -70,7 +70,7 @@ def test_an_event_delivered_twice_is_applied_once(run_services, settings):
 
 def test_an_event_published_before_its_consumer_starts_is_still_delivered(
         run_services, settings):
-    from chassis import operations
+    from cityhub import operations
 
     operations.declare_topology(settings)
     envelope = new_event("identity", CitizenRegistered.TYPE,

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from chassis.deployables import SERVICE_CLASSES
-from chassis.settings import METRICS_PORTS, Settings
+from chassis.settings import Settings
+from cityhub.deployables import DEPLOYABLES
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE_KEYS = {"build", "image", "command", "environment", "depends_on", "ports", "expose",
@@ -66,12 +66,12 @@ def test_every_file_mounted_into_a_container_exists_in_the_repository():
 
 def test_compose_runs_every_deployable_the_code_has_and_no_other():
     assert {service["command"][2] for service in app_services(compose()).values()} == set(
-        SERVICE_CLASSES)
+        DEPLOYABLES)
 
 
 def test_every_deployable_exposes_the_metrics_port_the_code_serves_on():
     for name, service in app_services(compose()).items():
-        assert str(METRICS_PORTS[name]) in service["expose"], name
+        assert str(DEPLOYABLES[name].metrics_port) in service["expose"], name
         assert service.get("healthcheck"), f"{name} has no healthcheck"
 
 
@@ -79,7 +79,7 @@ def test_prometheus_scrapes_exactly_the_metrics_ports_of_the_deployables():
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     cityhub = next(job for job in config["scrape_configs"] if job["job_name"] == "cityhub")
     targets = set(cityhub["static_configs"][0]["targets"])
-    assert targets == {f"{name}:{port}" for name, port in METRICS_PORTS.items()}
+    assert targets == {f"{d.name}:{d.metrics_port}" for d in DEPLOYABLES.values()}
 
 
 def test_every_cityhub_setting_in_compose_is_one_the_settings_object_reads():
@@ -92,7 +92,7 @@ def test_every_cityhub_setting_in_compose_is_one_the_settings_object_reads():
 def test_the_procfile_starts_every_deployable_and_the_sandboxes():
     lines = (ROOT / "Procfile").read_text().splitlines()
     started = {line.split(":")[0] for line in lines if line.strip()}
-    assert started == set(SERVICE_CLASSES) | {"sandbox"}
+    assert started == set(DEPLOYABLES) | {"sandbox"}
 
 
 def test_compose_runs_the_sandboxes_and_points_the_services_at_them():
@@ -145,3 +145,19 @@ def test_grafana_is_provisioned_with_the_dashboard_and_the_prometheus_it_queries
     source = sources["datasources"][0]
     assert source["url"] == "http://prometheus:9090" and "prometheus" in spec["services"]
     assert {panel["datasource"]["uid"] for panel in dashboard()["panels"]} == {source["uid"]}
+
+
+def test_every_alert_watches_a_metric_the_code_exposes_and_prometheus_loads_the_rules():
+    import re
+
+    alerts = yaml.safe_load((ROOT / "deploy/prometheus/alerts.yml").read_text())
+    rules = [rule for group in alerts["groups"] for rule in group["rules"]]
+    assert {rule["alert"] for rule in rules} >= {"CityHubDeadLetters", "CityHubUnroutedEvents"}
+    exposed = exposed_metric_names()
+    for rule in rules:
+        names = re.findall(r"\b(cityhub_\w+)\b", rule["expr"])
+        assert names and set(names) <= exposed, rule["alert"]
+    config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+    prometheus = compose()["services"]["prometheus"]
+    mounts = dict(volume.split(":")[:2] for volume in prometheus["volumes"])
+    assert mounts["./deploy/prometheus/alerts.yml"] in config["rule_files"]
