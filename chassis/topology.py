@@ -11,17 +11,43 @@ Per event handler there are three queues:
   <service>.<handler>.dlq    where a message lands after its last attempt
 """
 
+import logging
 from dataclasses import dataclass
 
-from kombu import Exchange, Queue
+import eventlet
+from kombu import Connection, Exchange, Queue, binding
 
-from contracts.events import events_exchange
+from contracts.events import (
+    CitizenPhoneVerified,
+    ConsentGranted,
+    ConsentRevoked,
+    Event,
+    events_exchange,
+)
 
-# Events that no handler is bound to are kept here instead of vanishing, so
-# that `mandatory` publishing only fails when the topology itself is missing.
+log = logging.getLogger(__name__)
+
+DEPTH_POLL_SECONDS = 15
+
+# The alternate exchange of every events exchange: an event that matches no
+# binding goes there instead of vanishing, so that `mandatory` publishing only
+# fails when the topology itself is missing. What lands in its queue is an event
+# whose handler's binding is missing: bounded in length and age (it is for
+# diagnosis, not keeping), watched by the `cityhub_unrouted_events` gauge.
 UNROUTED_EXCHANGE = "cityhub.unrouted"
-UNROUTED_QUEUE = "cityhub.unrouted"
-UNROUTED_MAX_LENGTH = 100_000
+UNROUTED_QUEUE = "cityhub.missing-bindings"
+UNROUTED_MAX_LENGTH = 10_000
+UNROUTED_MAX_AGE_MS = 24 * 3600 * 1000
+# Before the bounds, unrouted events piled up here with no age limit.
+LEGACY_UNROUTED_QUEUE = "cityhub.unrouted"
+
+# Events published for consumers to come (the matters timeline, partner
+# webhooks) that no handler reads today. They are bound to a queue that keeps
+# nothing, so they are neither lost by accident nor counted as unrouted.
+NO_CONSUMER_QUEUE = "cityhub.no-consumer"
+NO_CONSUMER_BY_DESIGN: tuple[type[Event], ...] = (
+    CitizenPhoneVerified, ConsentGranted, ConsentRevoked,
+)
 
 
 def unrouted_exchange() -> Exchange:
@@ -30,7 +56,16 @@ def unrouted_exchange() -> Exchange:
 
 def unrouted_queue() -> Queue:
     return Queue(UNROUTED_QUEUE, exchange=unrouted_exchange(), durable=True,
-                 queue_arguments={"x-max-length": UNROUTED_MAX_LENGTH})
+                 queue_arguments={"x-max-length": UNROUTED_MAX_LENGTH,
+                                  "x-message-ttl": UNROUTED_MAX_AGE_MS})
+
+
+def no_consumer_queue() -> Queue:
+    # x-max-length 0: every message is dropped as it arrives, and confirmed.
+    bindings = [binding(source_exchange(event.SOURCE), event.TYPE)
+                for event in NO_CONSUMER_BY_DESIGN]
+    return Queue(NO_CONSUMER_QUEUE, durable=True, bindings=bindings,
+                 queue_arguments={"x-max-length": 0})
 
 
 def source_exchange(source: str) -> Exchange:
@@ -77,22 +112,26 @@ class HandlerQueues:
 
 
 def declare(connection, queues) -> None:
-    """Declare the unrouted sink and the given queues (with their exchanges)."""
+    """Declare the sinks and the given queues (with their exchanges)."""
     channel = connection.default_channel
-    unrouted_queue().declare(channel=channel)
-    for queue in queues:
+    for queue in (unrouted_queue(), no_consumer_queue(), *queues):
         queue.declare(channel=channel)
 
 
-def handler_queues_of(service_cls) -> list[HandlerQueues]:
-    """The handler queues a Nameko service class consumes from."""
-    from chassis.events import ReliableEventHandler
+def queue_depth(connection, name: str) -> int:
+    channel = connection.channel()
+    try:
+        return channel.queue_declare(queue=name, passive=True).message_count
+    finally:
+        channel.close()
 
-    found = []
-    for name in dir(service_cls):
-        method = getattr(service_cls, name)
-        for entrypoint in getattr(method, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, ReliableEventHandler):
-                found.append(HandlerQueues(service_cls.name, name,
-                                           entrypoint.source, entrypoint.event_type))
-    return found
+
+def watch_depth(amqp_uri: str, name: str, gauge, every: float = DEPTH_POLL_SECONDS) -> None:
+    """Set `gauge` to the depth of queue `name` every `every` seconds, for ever."""
+    while True:
+        try:
+            with Connection(amqp_uri) as connection:
+                gauge.set(queue_depth(connection, name))
+        except Exception:  # noqa: BLE001 - a metric must not kill the service
+            log.debug("could not read the depth of %s", name, exc_info=True)
+        eventlet.sleep(every)
