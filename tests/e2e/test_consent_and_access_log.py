@@ -1,11 +1,14 @@
 """Partners read verified attributes only with consent, and every read is logged."""
 
+import json
 
 import pytest
+import requests
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from tests.e2e.test_real_name import ZHANG_SAN, citizen_at_level_2
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -81,3 +84,17 @@ def test_the_access_log_cannot_be_edited_or_deleted_in_the_database(platform, ve
     for statement in ("UPDATE access_log SET purpose = 'x'", "DELETE FROM access_log"):
         with pytest.raises(DBAPIError, match="append-only"):
             platform.execute("identity", statement)
+
+
+def test_events_no_one_consumes_by_design_are_not_counted_as_unrouted(platform, verified):
+    partner, citizen_id = verified  # its phone was confirmed: citizen.phone_verified
+    consent_id = grant(platform, partner, citizen_id)
+    platform.call("DELETE", f"/v1/citizens/{citizen_id}/consents/{consent_id}",
+                  partner=partner)
+    assert eventually(lambda: platform.scalar(
+        "identity", "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)
+    rows = [json.loads(line) for line in platform.cli("dlq", "list").splitlines()]
+    unrouted = next(row for row in rows if row["queue"] == "cityhub.missing-bindings")
+    assert unrouted["unrouted"] == 0
+    gauges = requests.get(platform.metrics_url("identity"), timeout=5).text
+    assert "cityhub_unrouted_events 0.0" in gauges
