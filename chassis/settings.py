@@ -57,6 +57,15 @@ class Settings(BaseSettings):
 
     signature_window_seconds: int = 300
     max_body_bytes: int = 64 * 1024
+    # The gateway's HTTP limits (docs/operations.md, "The gateway under load"):
+    # the request line and headers, and then the body, must each arrive within
+    # this; a client that sends less holds no connection longer.
+    http_read_timeout_seconds: float = 10.0
+    # Connections beyond this are answered 503 at once and closed.
+    http_max_connections: int = 1000
+    # The longest a request waits for a free worker; one that cannot start by
+    # then is answered 503 with Retry-After and never started later.
+    http_queue_seconds: float = 2.0
 
     outbox_poll_seconds: float = 0.5
     handler_max_attempts: int = 5

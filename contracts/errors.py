@@ -68,6 +68,11 @@ class Unauthorized(CityHubError):
     code = "unauthorized"
 
 
+class RequestTimeout(CityHubError):
+    status = 408
+    code = "request_timeout"
+
+
 class ServiceUnavailable(CityHubError):
     status = 503
     code = "service_unavailable"
@@ -81,5 +86,5 @@ class UpstreamTimeout(CityHubError):
 # Every error that crosses RPC as itself.
 ERRORS: tuple[type[CityHubError], ...] = (
     InvalidInput, BadRequestBody, NotFound, Forbidden, TooManyAttempts, Conflict,
-    Unauthorized, ServiceUnavailable, UpstreamTimeout,
+    Unauthorized, RequestTimeout, ServiceUnavailable, UpstreamTimeout,
 )

@@ -1,36 +1,46 @@
-"""`@api(...)`: Nameko's @http, with partner auth, request ids and one error shape.
+"""`@api(...)`: Nameko's @http, with partner auth, request ids, deadlines and one error shape.
 
 A signed route authenticates the partner before a worker is spawned, so a
 handler never runs for an unauthenticated call and receives `partner_id` as a
 keyword argument. Handlers return `(status, body)`; errors of any kind become
 the JSON error shape; every response carries X-Request-Id.
+
+Every request has a deadline from its arrival: its body must arrive within the
+read timeout, and it must get a worker within `http_queue_seconds`, or it is
+answered 503 at once and never started later (Nameko's spawn_worker waits for a
+free worker for ever, so requests whose callers had long given up used to run
+after an outage). Health and readiness probes have workers of their own and
+never wait behind business requests.
 """
 
-import random
 import re
 import time
 from functools import partial
 
+import eventlet
 from eventlet.event import Event
+from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from chassis import logs, metrics
 from chassis.settings import settings_of
-from contracts.errors import CityHubError
+from contracts.errors import CityHubError, RequestTimeout, ServiceUnavailable
 from gateway.auth import PartnerAuthenticator
-from gateway.errors import json_response, response_for
-from gateway.http_protocol import QuickHeadersProtocol
+from gateway.errors import json_response, new_request_id, response_for
+from gateway.http_protocol import CLOSE_AFTER_RESPONSE, GatewayProtocol, closing_error
 
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# Workers kept for /healthz and /readyz out of the container's max_workers.
+PROBE_WORKERS = 2
 
 
 def request_id_of(request) -> str:
     given = request.headers.get("X-Request-Id", "")
-    # An id only has to be unique, not unguessable: no system call for randomness.
-    return given if CLIENT_REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
+    return given if CLIENT_REQUEST_ID.match(given) else new_request_id()
 
 
 class JsonWsgiApp(WsgiApp):
@@ -59,19 +69,72 @@ class JsonWsgiApp(WsgiApp):
 
 
 class JsonWebServer(WebServer):
+    """Nameko's web server with read timeouts, a connection cap and worker admission."""
+
+    def setup(self):
+        settings = settings_of(self.container)
+        self.read_timeout = settings.http_read_timeout_seconds
+        self.queue_seconds = settings.http_queue_seconds
+        self.connections = Semaphore(settings.http_max_connections)
+        self.admission = Semaphore(max(1, self.container.max_workers - PROBE_WORKERS))
+        super().setup()
+
+    def make_url_map(self):
+        # No merging of slashes: `/v1//fees` is a 404 in the error shape, not a
+        # redirect to a host name the client never used.
+        url_map = Map(merge_slashes=False)
+        for provider in self._providers:
+            rule = provider.get_url_rule()
+            rule.endpoint = provider
+            url_map.add(rule)
+        return url_map
+
     def get_wsgi_app(self):
         return JsonWsgiApp(self)
 
-    def get_wsgi_server(self, sock, wsgi_app, protocol=QuickHeadersProtocol, debug=False):
-        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
+    def get_wsgi_server(self, sock, wsgi_app, protocol=GatewayProtocol, debug=False):
+        server = super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
+        server.socket_timeout = self.read_timeout  # every read and write after the headers
+        server.read_timeout = self.read_timeout  # the request line and headers together
+        return server
+
+    def run(self):
+        while self._is_accepting:
+            sock, address = self._sock.accept()
+            sock.settimeout(self.read_timeout)
+            if not self.connections.acquire(blocking=False):
+                self.container.spawn_managed_thread(partial(turn_away, sock))
+                continue
+            self.container.spawn_managed_thread(partial(self._serve, sock, address))
+
+    def _serve(self, sock, address):
+        try:
+            self.process_request(sock, address)
+        finally:
+            self.connections.release()
+
+
+def turn_away(sock) -> None:
+    """Too many connections: say so in the error shape and close."""
+    try:
+        sock.sendall(closing_error(503, "temporarily_unavailable",
+                                   "the gateway has too many connections; try again shortly",
+                                   {"Retry-After": "1"}))
+    except OSError:
+        pass
+    finally:
+        sock.close()
 
 
 class ApiRoute(HttpRequestHandler):
     server = JsonWebServer()
     authenticator = PartnerAuthenticator()
 
-    def __init__(self, method, url, signed=True, expected_exceptions=CityHubError, **kwargs):
+    def __init__(self, method, url, signed=True, probe=False,
+                 expected_exceptions=CityHubError, **kwargs):
+        """`probe`: a health or readiness route, which has workers of its own."""
         self.signed = signed
+        self.probe = probe
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def setup(self):
@@ -87,18 +150,45 @@ class ApiRoute(HttpRequestHandler):
         try:
             kwargs = dict(request.path_values)
             if self.signed:
+                self._read_body(request)
                 kwargs["partner_id"] = self.authenticator.authenticate(request)
+            response = self._run_worker(request, kwargs, request_id, started)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the error shape
+            response = response_for(exc, request_id)
+        response.headers["X-Request-Id"] = request_id
+        if response.status_code in (408, 413):
+            request.environ.get(CLOSE_AFTER_RESPONSE, lambda: None)()
+        metrics.observe_http(request.method, self.url, response.status_code,
+                             time.perf_counter() - started)
+        return response
+
+    def _read_body(self, request) -> None:
+        """The whole body within the read timeout, before anything else is done."""
+        timeout = self.server.read_timeout
+        try:
+            with eventlet.Timeout(timeout):
+                request.get_data(cache=True)
+        except eventlet.Timeout:
+            raise RequestTimeout(f"the body did not arrive within {timeout:g} s") from None
+
+    def _run_worker(self, request, kwargs, request_id, started):
+        admission = None if self.probe else self.server.admission
+        if admission is not None:
+            waited = time.perf_counter() - started
+            if not admission.acquire(timeout=max(0.0, self.server.queue_seconds - waited)):
+                busy = ServiceUnavailable("the gateway is busy; try again in a second",
+                                          code="temporarily_unavailable")
+                busy.retry_after = 1
+                raise busy
+        try:
             event = Event()
             self.container.spawn_worker(self, (request,), kwargs,
                                         context_data={"request_id": request_id},
                                         handle_result=partial(self.handle_result, event))
-            response = self.response_from_result(event.wait())
-        except Exception as exc:  # noqa: BLE001 - every failure becomes the error shape
-            response = response_for(exc, request_id)
-        response.headers["X-Request-Id"] = request_id
-        metrics.observe_http(request.method, self.url, response.status_code,
-                             time.perf_counter() - started)
-        return response
+            return self.response_from_result(event.wait())
+        finally:
+            if admission is not None:
+                admission.release()
 
     def response_from_result(self, result):
         if isinstance(result, Response):

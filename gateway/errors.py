@@ -2,6 +2,7 @@
 
 import json
 import logging
+import random
 
 from nameko.exceptions import RemoteError
 from pydantic import ValidationError
@@ -11,6 +12,11 @@ from werkzeug.wrappers import Response
 from contracts.errors import BadRequestBody, CityHubError, InvalidInput
 
 log = logging.getLogger(__name__)
+
+
+def new_request_id() -> str:
+    # An id only has to be unique, not unguessable: no system call for randomness.
+    return f"{random.getrandbits(128):032x}"
 
 
 def json_response(status: int, payload, headers: dict | None = None) -> Response:
@@ -49,7 +55,10 @@ def response_for(exc: Exception, request_id: str) -> Response:
     if isinstance(exc, HTTPException):
         code = {404: "route_not_found", 405: "method_not_allowed",
                 413: "body_too_large"}.get(exc.code, "bad_request")
-        return error_response(exc.code, code, exc.description or exc.name, request_id)
+        allowed = getattr(exc, "valid_methods", None)
+        headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None
+        return error_response(exc.code, code, exc.description or exc.name, request_id,
+                              headers=headers)
     if isinstance(exc, RemoteError):
         log.error("a service failed: %s", exc.exc_type)
         return error_response(502, "upstream_error", "a service behind the gateway failed",

@@ -1,27 +1,119 @@
-"""The gateway's HTTP/1.1 request parsing, without the email package.
+"""The gateway's HTTP/1.1 connection handling: every refusal in the one error shape.
 
-Eventlet's WSGI server reads a request's headers with the standard library's
-`http.client.parse_headers`, which runs the email package's feed parser: a fifth
-of the gateway's whole HTTP cost for a small request (bench/instructions.py,
-`--scenario healthz`). This protocol reads the request line and the header lines
-itself and fills the same `http.client.HTTPMessage`, with the same outcomes:
-400 for a malformed request line, 505 for HTTP/2 and later, 431 for too many
-headers, keep-alive by HTTP version and the Connection header, and
-"Expect: 100-continue".
+Eventlet's WSGI server answers malformed requests itself, as HTML or plain text with
+`Server: BaseHTTP/0.6 Python/3.11`, reads a request's headers with the email package
+(a fifth of the gateway's HTTP cost, bench/instructions.py `--scenario healthz`), and
+waits for a slow client for ever. This protocol reads the request line and headers
+itself, bounds how long they and each later read may take, refuses chunked bodies,
+and answers every refusal with the JSON error shape, naming no server software:
+
+  400 bad_request            malformed request or header line, bad Content-Length,
+                             Content-Length together with Transfer-Encoding
+  408 request_timeout        the request line and headers took longer than the read timeout
+  411 length_required        Transfer-Encoding without Content-Length (chunked bodies)
+  414 uri_too_long           a request line over 8 KiB
+  431 headers_too_large      a header line over 8 KiB, or more than 100 headers
+  505 http_version_not_supported   HTTP/2 and later
 """
 
 import http.client
+import json
 import re
 from http import HTTPStatus
 
+import eventlet
+from eventlet.support import get_errno
+from eventlet.wsgi import BROKEN_SOCK, STATE_REQUEST
 from nameko.web.server import HttpOnlyProtocol
 
+from gateway.errors import new_request_id
+
 VERSION = re.compile(r"^HTTP/(\d{1,4})\.(\d{1,4})$")
+CONTENT_LENGTH = re.compile(r"^[0-9]{1,12}$")
 MAX_HEADERS = 100  # the standard library's limit
-MAX_LINE = 65536
+MAX_LINE = 8192  # request line and each header line, as most servers allow
+CLOSE_AFTER_RESPONSE = "cityhub.close_after_response"
+ERROR_CODES = {400: "bad_request", 408: "request_timeout", 411: "length_required",
+               414: "uri_too_long", 431: "headers_too_large",
+               505: "http_version_not_supported"}
 
 
-class QuickHeadersProtocol(HttpOnlyProtocol):
+class GatewayProtocol(HttpOnlyProtocol):
+    """`server.read_timeout` (seconds) bounds the request line and headers together."""
+
+    def handle_one_request(self):
+        if self.server.max_http_version:
+            self.protocol_version = self.server.max_http_version
+        self.raw_requestline = b""
+        try:
+            with eventlet.Timeout(self.server.read_timeout):
+                self.raw_requestline = self._read_request_line()
+                self.conn_state[2] = STATE_REQUEST
+                if not self.raw_requestline:
+                    self.close_connection = 1
+                    return
+                if len(self.raw_requestline) > MAX_LINE:
+                    self.refuse(414, "the request line is longer than 8 KiB")
+                    return
+                if not self.parse_request():
+                    return
+        except eventlet.Timeout:
+            # Nothing at all on a kept-alive connection: just close it.
+            if self.raw_requestline:
+                self.refuse(408, f"the request's headers did not arrive within "
+                                 f"{self.server.read_timeout:g} s")
+            self.close_connection = 1
+            return
+        if not self._body_is_framed():
+            return
+        self.environ = self.get_environ()
+        self.application = self.server.app
+        self.server.outstanding_requests += 1
+        try:
+            self.handle_one_response()
+        except OSError as exc:
+            if get_errno(exc) not in BROKEN_SOCK:
+                raise
+        finally:
+            self.server.outstanding_requests -= 1
+
+    def get_environ(self):
+        environ = super().get_environ()
+        # For an answer sent before the body was read (408, 413): close rather
+        # than wait for, and throw away, a body that may be huge or never come.
+        environ[CLOSE_AFTER_RESPONSE] = self._close_after_response
+        return environ
+
+    def _close_after_response(self) -> None:
+        self.close_connection = 1
+
+    def _read_request_line(self) -> bytes:
+        if self.rfile.closed:
+            return b""
+        # One byte over the limit tells a line that is too long from one that fits.
+        try:
+            return self.rfile.readline(MAX_LINE + 1)
+        except OSError as exc:
+            if get_errno(exc) not in BROKEN_SOCK:
+                raise
+            return b""
+
+    def _body_is_framed(self) -> bool:
+        """Only bodies with a Content-Length are read: a chunked body would be read
+        as empty by the WSGI layer below, so it is refused instead."""
+        length = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding") is not None:
+            if length is not None:
+                self.refuse(400, "Content-Length and Transfer-Encoding cannot come together")
+            else:
+                self.refuse(411, "send the body with a Content-Length; chunked bodies "
+                                 "are not accepted")
+            return False
+        if length is not None and not CONTENT_LENGTH.match(length):
+            self.refuse(400, "Content-Length must be a whole number of bytes")
+            return False
+        return True
+
     def parse_request(self) -> bool:
         self.command = None
         self.request_version = version = self.default_request_version
@@ -30,29 +122,22 @@ class QuickHeadersProtocol(HttpOnlyProtocol):
         words = self.requestline.split()
         if not words:
             return False
-        if len(words) >= 3:
-            version = words[-1]
-            match = VERSION.match(version)
-            if match is None:
-                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
-                return False
-            number = (int(match.group(1)), int(match.group(2)))
-            if number >= (2, 0):
-                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED,
-                                f"Invalid HTTP version ({version})")
-                return False
-            if number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
-                self.close_connection = False
-            self.request_version = version
-        if not 2 <= len(words) <= 3:
-            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({words!r})")
+        if len(words) != 3:
+            self.refuse(400, "the request line must be METHOD TARGET HTTP/1.x")
             return False
-        if len(words) == 2:  # HTTP/0.9: not spoken here
-            self.send_error(HTTPStatus.BAD_REQUEST, "Bad HTTP/0.9 request type")
+        version = words[-1]
+        match = VERSION.match(version)
+        if match is None:
+            self.refuse(400, "the request line must end with HTTP/1.0 or HTTP/1.1")
             return False
+        number = (int(match.group(1)), int(match.group(2)))
+        if number >= (2, 0):
+            self.refuse(505, "only HTTP/1.0 and HTTP/1.1 are spoken here")
+            return False
+        if number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
+            self.close_connection = False
+        self.request_version = version
         self.command, self.path = words[0], words[1]
-        if self.path.startswith("//"):
-            self.path = "/" + self.path.lstrip("/")  # not a network path
 
         headers = self._read_headers()
         if headers is None:
@@ -74,14 +159,42 @@ class QuickHeadersProtocol(HttpOnlyProtocol):
         for _ in range(MAX_HEADERS + 1):
             line = self.rfile.readline(MAX_LINE + 1)
             if len(line) > MAX_LINE:
-                self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long")
+                self.refuse(431, "a header line is longer than 8 KiB")
                 return None
             if line in (b"\r\n", b"\n", b""):
                 return message
             name, colon, value = line.decode("iso-8859-1").partition(":")
             if not colon or not name or name != name.strip():
-                self.send_error(HTTPStatus.BAD_REQUEST, "Malformed header line")
+                self.refuse(400, "a header line is not NAME: VALUE")
                 return None
             message[name] = value.strip()
-        self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers")
+        self.refuse(431, f"more than {MAX_HEADERS} headers")
         return None
+
+    def send_error(self, code, message=None, explain=None):
+        # Anything in the standard library that would answer with its HTML page.
+        self.refuse(int(code), message or HTTPStatus(int(code)).phrase)
+
+    def refuse(self, status: int, message: str) -> None:
+        """Answer in the error shape and close: what follows on this connection
+        cannot be trusted to start at a request boundary."""
+        self.close_connection = True
+        try:
+            self.wfile.write(closing_error(status, ERROR_CODES.get(status, "bad_request"),
+                                           message))
+            self.wfile.flush()
+        except OSError:
+            pass  # the client is gone: nothing to tell
+
+
+def closing_error(status: int, code: str, message: str, headers: dict | None = None) -> bytes:
+    """A whole HTTP response in the error shape that closes its connection, for
+    answers given below the WSGI application."""
+    request_id = new_request_id()
+    body = json.dumps({"error": {"code": code, "message": message, "field": None,
+                                 "request_id": request_id}}).encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
+    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Request-Id: {request_id}\r\n{extra}Connection: close\r\n\r\n")
+    return head.encode("latin-1") + body

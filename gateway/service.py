@@ -38,11 +38,11 @@ class GatewayService:
     cipher = Cipher()
     instrumentation = Instrumentation()
 
-    @api("GET", "/healthz", signed=False)
+    @api("GET", "/healthz", signed=False, probe=True)
     def healthz(self, request):
         return 200, {"status": "ok"}
 
-    @api("GET", "/readyz", signed=False)
+    @api("GET", "/readyz", signed=False, probe=True)
     def readyz(self, request):
         checks = {"broker": self._check(self._broker_answers),
                   "redis": self._check(self.redis.ping)}

@@ -151,3 +151,34 @@ def test_personal_data_never_reaches_the_logs(platform):
     for personal in ("11010519491231002X", "440524188001010014", "310115198001011238",
                      "张三", "李四"):
         assert personal not in logs
+
+
+def test_requests_that_cannot_start_in_time_are_refused_at_once_and_never_run_later(platform):
+    """Workers held by calls to a dead service: later requests are answered 503 within
+    the queue limit, probes still answer, and a refused request is never carried out."""
+    run = uuid.uuid4().hex[:8]
+    users = [f"deadline-{run}-{n}" for n in range(6)]
+    platform.kill("payments", signal.SIGKILL)  # its calls now hold a worker until 504
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            held = [pool.submit(platform.call, "GET", "/v1/fees/catalogue") for _ in range(8)]
+            time.sleep(0.5)  # every business worker is now waiting on payments
+            registrations = [pool.submit(platform.call, "POST", "/v1/citizens", {
+                "partner_user_id": user, "phone": "+8613812345678", "locale": "en"})
+                for user in users]
+            health = requests.get(f"{platform.url}/healthz", timeout=3)
+            ready = requests.get(f"{platform.url}/readyz", timeout=8)
+            refused = [future.result() for future in registrations]
+            assert [r.status_code for r in (f.result() for f in held)] == [504] * 8
+    finally:
+        platform.start("payments")
+    assert health.status_code == 200
+    assert (ready.status_code, ready.json()["down"]) == (503, ["payments"])
+    assert [(r.status_code, r.json()["error"]["code"], r.headers["Retry-After"])
+            for r in refused] == [(503, "temporarily_unavailable", "1")] * len(users)
+    platform.wait_ready()
+    time.sleep(1)  # anything queued would have run by now
+    # Control: each user is new to identity now, so the refused calls did nothing.
+    assert [platform.call("POST", "/v1/citizens", {
+        "partner_user_id": user, "phone": "+8613812345678", "locale": "en"}).status_code
+        for user in users] == [201] * len(users)
