@@ -22,6 +22,7 @@ from eventlet.event import Event
 from eventlet.semaphore import Semaphore
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
@@ -30,7 +31,7 @@ from chassis import logs, metrics
 from chassis.settings import settings_of
 from contracts.errors import CityHubError, RequestTimeout, ServiceUnavailable
 from gateway.auth import PartnerAuthenticator
-from gateway.errors import json_response, new_request_id, response_for
+from gateway.errors import invalid_input, json_response, new_request_id, response_for
 from gateway.http_protocol import CLOSE_AFTER_RESPONSE, GatewayProtocol, closing_error
 
 CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -130,11 +131,20 @@ class ApiRoute(HttpRequestHandler):
     server = JsonWebServer()
     authenticator = PartnerAuthenticator()
 
-    def __init__(self, method, url, signed=True, probe=False,
-                 expected_exceptions=CityHubError, **kwargs):
-        """`probe`: a health or readiness route, which has workers of its own."""
+    def __init__(self, method, url, signed=True, probe=False, body=None, query=None,
+                 answers=None, expected_exceptions=CityHubError, **kwargs):
+        """The route's contract, from which the OpenAPI document is built:
+
+        `body`, `query`: pydantic models; the handler gets the validated values as
+        `body=` and `query=` (a bad one is 400/422 before any worker runs).
+        `answers`: {status: response model or None} for its successful answers.
+        `probe`: a health or readiness route, which has workers of its own.
+        """
         self.signed = signed
         self.probe = probe
+        self.body = body
+        self.query = query
+        self.answers = answers or {}
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def setup(self):
@@ -152,6 +162,11 @@ class ApiRoute(HttpRequestHandler):
             if self.signed:
                 self._read_body(request)
                 kwargs["partner_id"] = self.authenticator.authenticate(request)
+            if self.body is not None:
+                kwargs["body"] = parse(self.body.model_validate_json,
+                                       request.get_data(cache=True) or b"{}")
+            if self.query is not None:
+                kwargs["query"] = parse(self.query.model_validate, request.args.to_dict())
             response = self._run_worker(request, kwargs, request_id, started)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the error shape
             response = response_for(exc, request_id)
@@ -195,6 +210,14 @@ class ApiRoute(HttpRequestHandler):
             return result
         status, body = result
         return json_response(status, body)
+
+
+def parse(validate, data):
+    """The validated model, or InvalidInput naming the field (never echoing the value)."""
+    try:
+        return validate(data)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
 
 
 api = ApiRoute.decorator

@@ -1,107 +1,117 @@
-"""The OpenAPI 3.1 document, generated from the models that validate requests."""
+"""The OpenAPI 3.1 document, generated from the routes that serve the requests.
+
+Every `@api` route declares its body and query models and its successful answers
+(gateway/entrypoint.py); the gateway validates requests with those same models. So a
+route, a parameter or a rule cannot be served without being in the document, nor
+documented without being served. `tests/e2e/test_openapi_conformance.py` runs
+schemathesis against the document and the running gateway.
+"""
+
+from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
 from gateway import schemas
+from gateway.entrypoint import ApiRoute
 
-SIGNED = [{"X-App-Id": [], "X-Timestamp": [], "X-Nonce": [], "X-Signature": []}]
-ERRORS = {
-    "400": "Malformed JSON", "401": "Missing or bad partner credentials",
-    "403": "The citizen's assurance level does not allow this yet",
+SIGNATURE_HEADERS = ("X-App-Id", "X-Timestamp", "X-Nonce", "X-Signature")
+SIGNED = [{name: [] for name in SIGNATURE_HEADERS}]
+# What any route can answer besides its own successes (docs/api.md lists the codes).
+HTTP_ERRORS = {
+    "400": "Malformed HTTP or JSON (bad_request, invalid_json)",
+    "408": "The headers or the body did not arrive in time",
+    "411": "A body without Content-Length (chunked bodies are not accepted)",
+    "414": "A request line over 8 KiB",
+    "431": "A header line over 8 KiB, or more than 100 headers",
+    "503": "Temporarily unavailable: busy, too many connections, or a dependency is down; "
+           "see Retry-After",
+    "505": "Only HTTP/1.0 and 1.1 are spoken",
+}
+SIGNED_ERRORS = {
+    "401": "Missing or bad partner credentials",
+    "403": "The citizen's assurance level does not allow this yet, or no consent",
     "404": "Unknown resource, or another partner's citizen",
     "409": "Already done, already booked, fully booked, or the ID number backs "
-           "another citizen", "413": "Body too large",
+           "another citizen",
+    "413": "Body too large",
+    "422": "A field is missing, unknown or of the wrong type, or a rule refused it",
     "429": "Too many failed attempts; see Retry-After",
-    "422": "A field is missing, unknown or of the wrong type",
-    "502": "A service failed", "503": "An outside system (SMS, registry) is unavailable",
-    "504": "A service did not answer in time",
+    "502": "A service failed",
+    "504": "A service did not answer in time; the work may have been done",
 }
 
-# (method, path, summary, request model, success status, response model)
-ROUTES = [
-    ("post", "/v1/citizens", "Register a partner's user as a citizen (200 if already known)",
-     schemas.RegisterCitizen, "201", schemas.Citizen),
-    ("get", "/v1/citizens/{citizen_id}", "A citizen's profile, personal data masked",
-     None, "200", schemas.Citizen),
-    ("post", "/v1/citizens/{citizen_id}/phone-verifications",
-     "Text the citizen a six-digit code (valid 5 minutes)", None, "202", schemas.CodeSent),
-    ("post", "/v1/citizens/{citizen_id}/phone-verifications/confirm",
-     "Confirm the phone with the code: assurance level 1", schemas.ConfirmPhone, "200",
-     schemas.Citizen),
-    ("post", "/v1/citizens/{citizen_id}/real-name",
-     "Match name and ID number against the population registry: assurance level 2",
-     schemas.RealName, "200", schemas.Citizen),
-    ("post", "/v1/citizens/{citizen_id}/assertions",
-     "A signed, short-lived statement of the citizen's id and assurance level",
-     schemas.AssertionRequest, "201", schemas.Assertion),
-    ("post", "/v1/citizens/{citizen_id}/consents",
-     "The citizen lets this partner read attributes for a purpose", schemas.GrantConsent,
-     "201", schemas.Consent),
-    ("get", "/v1/citizens/{citizen_id}/consents", "This partner's active consents", None,
-     "200", schemas.ConsentList),
-    ("delete", "/v1/citizens/{citizen_id}/consents/{consent_id}",
-     "Revoke a consent (revoking twice is fine)", None, "204", None),
-    ("get", "/v1/citizens/{citizen_id}/attributes",
-     "Verified attributes in the clear, for a consented purpose (?purpose=&attributes=)",
-     None, "200", schemas.Attributes),
-    ("get", "/v1/citizens/{citizen_id}/access-log",
-     "Who read the citizen's personal data, when and why; hash-chained", None, "200",
-     schemas.AccessLog),
-    ("post", "/v1/citizens/{citizen_id}/face-verifications",
-     "Start face and liveness (level 2 -> 3); valid 10 minutes", None, "201",
-     schemas.FaceVerification),
-    ("get", "/v1/citizens/{citizen_id}/face-verifications/{verification_id}",
-     "The result, as the server obtained it from the provider", None, "200",
-     schemas.FaceVerification),
-    ("get", "/v1/citizens/{citizen_id}/notifications", "The citizen's inbox, newest first",
-     None, "200", schemas.NotificationList),
-    ("get", "/v1/fees/catalogue", "Government fees payable through the hub",
-     None, "200", schemas.FeeList),
-    ("get", "/v1/institutions", "Hospitals and service halls that take appointments",
-     None, "200", schemas.InstitutionList),
-    ("post", "/v1/citizens/{citizen_id}/payments",
-     "Order a fee payment (403 below the fee's required_assurance_level)",
-     schemas.CreatePayment, "201", schemas.Payment),
-    ("get", "/v1/citizens/{citizen_id}/payments", "The citizen's payment orders, newest first",
-     None, "200", schemas.PaymentList),
-    ("post", "/v1/citizens/{citizen_id}/appointments",
-     "Book a morning or afternoon visit (403 below the institution's required level)",
-     schemas.BookAppointment, "201", schemas.Appointment),
-    ("get", "/v1/citizens/{citizen_id}/appointments", "The citizen's visits, soonest first",
-     None, "200", schemas.AppointmentList),
-]
+
+def routes(service_cls) -> list[tuple[ApiRoute, str]]:
+    """The service's routes with their handlers' summaries, in path order."""
+    found = []
+    for name in dir(service_cls):
+        handler = getattr(service_cls, name)
+        for entrypoint in getattr(handler, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, ApiRoute):
+                summary = (handler.__doc__ or name).strip().splitlines()[0]
+                found.append((entrypoint, summary))
+    return sorted(found, key=lambda route: (route[0].url, route[0].method))
+
+
+def openapi_path(url: str) -> str:
+    return url.replace("<", "{").replace(">", "}")
 
 
 def _ref(model) -> dict:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _json(model) -> dict:
-    return {"content": {"application/json": {"schema": _ref(model)}}}
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
 
 
-def document() -> dict:
-    models = {schemas.Error, schemas.Health}
-    for _, _, _, request, _, response in ROUTES:
-        models.update(m for m in (request, response) if m is not None)
-    _, top = models_json_schema([(m, "validation") for m in models],
-                                ref_template="#/components/schemas/{model}")
+def _query_parameters(model) -> list[dict]:
+    schema = model.model_json_schema()
+    parameters = []
+    for name, prop in schema["properties"].items():
+        # An optional parameter is one that is left out, never one sent as null.
+        branches = [b for b in prop.get("anyOf", [prop]) if b.get("type") != "null"]
+        value = {k: v for k, v in branches[0].items() if k != "title"}
+        parameters.append({"name": name, "in": "query",
+                           "required": name in schema.get("required", []),
+                           "description": prop.get("description", ""), "schema": value})
+    return parameters
+
+
+def _operation(route: ApiRoute, summary: str) -> dict:
+    path_names = [part[1:-1] for part in openapi_path(route.url).split("/")
+                  if part.startswith("{")]
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "string", "minLength": 1}} for name in path_names]
+    if route.query is not None:
+        parameters += _query_parameters(route.query)
+    responses = {str(status): ({"description": "OK", **_json(_ref(model))} if model
+                               else {"description": "No content" if status == 204 else "OK",
+                                     **({} if status == 204 else _json({"type": "object"}))})
+                 for status, model in route.answers.items()}
+    errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else {})
+    for status, text in errors.items():
+        responses.setdefault(status, {"description": text, **_json(_ref(schemas.Error))})
+    operation = {"summary": summary, "security": SIGNED if route.signed else [],
+                 "parameters": parameters, "responses": responses}
+    if route.body is not None:
+        operation["requestBody"] = {"required": True, **_json(_ref(route.body))}
+    return operation
+
+
+@cache
+def document(service_cls) -> dict:
+    found = routes(service_cls)
+    models = {schemas.Error}
+    for route, _ in found:
+        models.update(m for m in (route.body, *route.answers.values()) if m is not None)
+    _, top = models_json_schema(
+        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+        ref_template="#/components/schemas/{model}")
     paths: dict = {}
-    for method, path, summary, request, status, response in ROUTES:
-        operation = {
-            "summary": summary,
-            "security": SIGNED,
-            "parameters": [{"name": name.strip("{}"), "in": "path", "required": True,
-                            "schema": {"type": "string"}}
-                           for name in path.split("/") if name.startswith("{")],
-            "responses": {status: ({"description": "OK", **_json(response)} if response
-                                   else {"description": "Done, no content"}),
-                          **{code: {"description": text, **_json(schemas.Error)}
-                             for code, text in ERRORS.items()}},
-        }
-        if request is not None:
-            operation["requestBody"] = {"required": True, **_json(request)}
-        paths.setdefault(path, {})[method] = operation
+    for route, summary in found:
+        paths.setdefault(openapi_path(route.url), {})[route.method.lower()] = _operation(
+            route, summary)
     return {
         "openapi": "3.1.0",
         "info": {"title": "CityHub partner API", "version": "1",
@@ -110,9 +120,7 @@ def document() -> dict:
         "paths": paths,
         "components": {
             "schemas": top["$defs"],
-            "securitySchemes": {
-                name: {"type": "apiKey", "in": "header", "name": name}
-                for name in ("X-App-Id", "X-Timestamp", "X-Nonce", "X-Signature")
-            },
+            "securitySchemes": {name: {"type": "apiKey", "in": "header", "name": name}
+                                for name in SIGNATURE_HEADERS},
         },
     }

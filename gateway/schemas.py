@@ -1,9 +1,14 @@
-"""The HTTP API's bodies. The same models validate requests and generate OpenAPI."""
+"""The HTTP API's bodies, queries and answers. The gateway validates requests with
+these models and the OpenAPI document is generated from them and the routes
+(gateway/openapi.py), so the two cannot drift. Formats come from contracts/formats.py,
+which the services' own rules use too."""
 
-from datetime import date
-from typing import Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from contracts import formats
 
 
 class Strict(BaseModel):
@@ -11,26 +16,37 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def _whole_number(value):
+    # JSON Schema's integer is any number with no fraction: 56085.0 is 56085.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class RegisterCitizen(Strict):
-    partner_user_id: str = Field(min_length=1, max_length=128,
-                                 pattern=r"^[A-Za-z0-9_.:@-]+$",
+    partner_user_id: str = Field(pattern=formats.PARTNER_USER_ID,
                                  description="The partner's own id for this user.")
-    phone: str = Field(pattern=r"^\+[1-9]\d{7,14}$", description="E.164, e.g. +8613812345678")
-    locale: Literal["zh-CN", "en"] = Field(description="Language of messages to the citizen.")
+    phone: str = Field(pattern=formats.PHONE, description="E.164, e.g. +8613812345678")
+    locale: Literal[formats.LOCALES] = Field(description="Language of messages to the citizen.")
 
 
 class ConfirmPhone(Strict):
-    code: str = Field(pattern=r"^\d{6}$", description="The six digits the citizen received")
+    code: str = Field(pattern=formats.PHONE_CODE,
+                      description="The six digits the citizen received")
 
 
 class RealName(Strict):
-    name: str = Field(min_length=1, max_length=64, description="As on the identity card")
-    id_number: str = Field(min_length=15, max_length=18,
-                           description="18-character resident identity card number")
+    name: str = Field(pattern=formats.NAME,
+                      description="As on the identity card: 1-64 characters, no digits, no "
+                                  "space at either end")
+    id_number: str = Field(pattern=formats.ID_NUMBER,
+                           description="18-character resident identity card number: 17 "
+                                       "digits and a digit or X; its birth date and check "
+                                       "character are checked too (id_number_invalid)")
 
 
 class AssertionRequest(Strict):
-    audience: str = Field(pattern=r"^[a-z][a-z0-9_.-]{0,63}$",
+    audience: str = Field(pattern=formats.AUDIENCE,
                           description="Who will check the token, e.g. payments")
 
 
@@ -41,18 +57,31 @@ class Assertion(BaseModel):
     expires_in: int
 
 
+Attribute = Literal["name", "id_number", "phone"]
+
+
 class GrantConsent(Strict):
-    attributes: list[Literal["name", "id_number", "phone"]] = Field(min_length=1)
-    purpose: str = Field(pattern=r"^[a-z][a-z0-9_.-]{2,63}$",
+    attributes: list[Attribute] = Field(min_length=1)
+    purpose: str = Field(pattern=formats.PURPOSE,
                          description="Why the partner reads them, e.g. fine-payment")
+
+
+class AttributesQuery(Strict):
+    attributes: str = Field(pattern=r"^(name|id_number|phone)(,(name|id_number|phone))*$",
+                            description="Comma separated, e.g. name,id_number")
+    purpose: str = Field(pattern=formats.PURPOSE, description="A purpose consented to")
+
+
+class InstitutionsQuery(Strict):
+    kind: Literal["hospital", "service_hall"] | None = None
 
 
 class Consent(BaseModel):
     consent_id: str
     attributes: list[str]
     purpose: str
-    granted_at: str
-    revoked_at: str | None
+    granted_at: datetime
+    revoked_at: datetime | None
 
 
 class ConsentList(BaseModel):
@@ -68,7 +97,7 @@ class AccessLogItem(BaseModel):
     reader: str
     attributes: list[str]
     purpose: str
-    read_at: str
+    read_at: datetime
     hash: str
 
 
@@ -80,7 +109,7 @@ class AccessLog(BaseModel):
 class FaceVerification(BaseModel):
     verification_id: str
     status: Literal["pending", "passed", "failed", "expired"]
-    expires_at: str
+    expires_at: datetime
     sandbox_complete_url: str | None = Field(
         default=None, description="Sandbox only: POST {\"outcome\": \"pass\"} here to "
                                   "play the citizen's phone")
@@ -100,7 +129,7 @@ class Citizen(BaseModel):
                                   description="Masked (1101**********002X); null before level 2")
     locale: str
     assurance_level: int
-    created_at: str
+    created_at: datetime
 
 
 class Notification(BaseModel):
@@ -109,7 +138,7 @@ class Notification(BaseModel):
     locale: str
     title: str
     body: str
-    created_at: str
+    created_at: datetime
 
 
 class NotificationList(BaseModel):
@@ -138,11 +167,13 @@ class FeeList(BaseModel):
 
 class CreatePayment(Strict):
     fee_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$", description="From the fee catalogue")
-    amount_cents: int | None = Field(
-        default=None, ge=1, description="In fen; required when the fee has no fixed amount")
+    amount_cents: Annotated[int, Field(ge=1, le=formats.MAX_AMOUNT_CENTS),
+                            BeforeValidator(_whole_number)] | None = Field(
+        default=None, description="In fen; required when the fee has no fixed amount")
     reference: str | None = Field(
-        default=None, description="The bill, account or ticket number the payment settles; "
-                                  "required when the fee has no fixed amount")
+        default=None, pattern=formats.REFERENCE,
+        description="The bill, account or ticket number the payment settles; required when "
+                    "the fee has no fixed amount")
 
 
 class Payment(BaseModel):
@@ -152,7 +183,7 @@ class Payment(BaseModel):
     currency: str
     reference: str | None
     status: Literal["awaiting_payment"]
-    created_at: str
+    created_at: datetime
 
 
 class PaymentList(BaseModel):
@@ -168,10 +199,10 @@ class BookAppointment(Strict):
 class Appointment(BaseModel):
     appointment_id: str
     institution_id: str
-    day: str
-    period: str
+    day: date
+    period: Literal["morning", "afternoon"]
     status: Literal["booked"]
-    created_at: str
+    created_at: datetime
 
 
 class AppointmentList(BaseModel):
@@ -204,5 +235,23 @@ class Error(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
-    checks: dict[str, str] = {}
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, str] = Field(description="ok, or down: and why, per dependency")
+    down: list[str] | None = Field(default=None, description="What is down, when unavailable")
+
+
+class JsonWebKey(BaseModel):
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    alg: Literal["EdDSA"]
+    use: Literal["sig"]
+
+
+class JsonWebKeySet(BaseModel):
+    keys: list[JsonWebKey]

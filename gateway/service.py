@@ -1,5 +1,4 @@
 from kombu import Connection
-from pydantic import ValidationError
 from werkzeug.wrappers import Response
 
 from chassis.assertions import AssertionKeys, jwks
@@ -11,17 +10,8 @@ from chassis.settings import SettingsProvider
 from gateway import openapi, schemas
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
-from gateway.errors import invalid_input
 
 READY_TIMEOUT = 1.0
-
-
-def body_of(request, model):
-    """The validated body, or InvalidInput naming the field (never echoing the value)."""
-    try:
-        return model.model_validate_json(request.get_data(cache=True) or b"{}")
-    except ValidationError as exc:
-        raise invalid_input(exc) from None
 
 
 class GatewayService:
@@ -38,12 +28,15 @@ class GatewayService:
     cipher = Cipher()
     instrumentation = Instrumentation()
 
-    @api("GET", "/healthz", signed=False, probe=True)
+    @api("GET", "/healthz", signed=False, probe=True, answers={200: schemas.Health})
     def healthz(self, request):
+        """The process is alive."""
         return 200, {"status": "ok"}
 
-    @api("GET", "/readyz", signed=False, probe=True)
+    @api("GET", "/readyz", signed=False, probe=True,
+         answers={200: schemas.Readiness, 503: schemas.Readiness})
     def readyz(self, request):
+        """The broker, Redis and every service answer (503 names what is down)."""
         checks = {"broker": self._check(self._broker_answers),
                   "redis": self._check(self.redis.ping)}
         for service in self._services_called():
@@ -53,13 +46,15 @@ class GatewayService:
             return 503, {"status": "unavailable", "down": down, "checks": checks}
         return 200, {"status": "ready", "checks": checks}
 
-    @api("GET", "/v1/openapi.json", signed=False)
+    @api("GET", "/v1/openapi.json", signed=False, answers={200: None})
     def openapi_document(self, request):
-        return 200, openapi.document()
+        """This document."""
+        return 200, openapi.document(type(self))
 
-    @api("POST", "/v1/citizens")
-    def register_citizen(self, request, partner_id):
-        body = body_of(request, schemas.RegisterCitizen)
+    @api("POST", "/v1/citizens", body=schemas.RegisterCitizen,
+         answers={201: schemas.Citizen, 200: schemas.Citizen})
+    def register_citizen(self, request, partner_id, body):
+        """Register a partner's user as a citizen (200 and the same citizen if already known)."""
         citizen = self.identity.register_citizen(
             partner_id, body.partner_user_id, self.cipher.seal(body.phone, transit("phone")),
             body.locale)
@@ -67,110 +62,136 @@ class GatewayService:
         created = citizen.pop("created")
         return (201 if created else 200), citizen
 
-    @api("GET", "/v1/citizens/<citizen_id>")
+    @api("GET", "/v1/citizens/<citizen_id>", answers={200: schemas.Citizen})
     def get_citizen(self, request, partner_id, citizen_id):
+        """A citizen's profile, personal data masked."""
         citizen = self.identity.get_citizen(partner_id, citizen_id)
         self.directory.remember(citizen_id, partner_id)
         return 200, citizen
 
-    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications")
+    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications",
+         answers={202: schemas.CodeSent})
     def start_phone_verification(self, request, partner_id, citizen_id):
+        """Text the citizen a six-digit code (valid 5 minutes)."""
         return 202, self.identity.start_phone_verification(partner_id, citizen_id)
 
-    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications/confirm")
-    def confirm_phone(self, request, partner_id, citizen_id):
-        body = body_of(request, schemas.ConfirmPhone)
+    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications/confirm",
+         body=schemas.ConfirmPhone, answers={200: schemas.Citizen})
+    def confirm_phone(self, request, partner_id, citizen_id, body):
+        """Confirm the phone with the code: assurance level 1."""
         return 200, self.identity.confirm_phone(partner_id, citizen_id, body.code)
 
-    @api("POST", "/v1/citizens/<citizen_id>/real-name")
-    def verify_real_name(self, request, partner_id, citizen_id):
-        body = body_of(request, schemas.RealName)
+    @api("POST", "/v1/citizens/<citizen_id>/real-name", body=schemas.RealName,
+         answers={200: schemas.Citizen})
+    def verify_real_name(self, request, partner_id, citizen_id, body):
+        """Match name and ID number against the population registry: assurance level 2."""
         return 200, self.identity.verify_real_name(
             partner_id, citizen_id, self.cipher.seal(body.name, transit("name")),
             self.cipher.seal(body.id_number, transit("id_number")))
 
-    @api("POST", "/v1/citizens/<citizen_id>/assertions")
-    def issue_assertion(self, request, partner_id, citizen_id):
-        body = body_of(request, schemas.AssertionRequest)
+    @api("POST", "/v1/citizens/<citizen_id>/assertions", body=schemas.AssertionRequest,
+         answers={201: schemas.Assertion})
+    def issue_assertion(self, request, partner_id, citizen_id, body):
+        """A signed, short-lived statement of the citizen's id and assurance level."""
         return 201, self.identity.issue_assertion(partner_id, citizen_id, body.audience)
 
-    @api("GET", "/v1/.well-known/jwks.json", signed=False)
+    @api("GET", "/v1/.well-known/jwks.json", signed=False,
+         answers={200: schemas.JsonWebKeySet})
     def jwks(self, request):
+        """The public keys that verify assertions."""
         return 200, jwks(self.assertion_keys.keys)
 
-    @api("POST", "/v1/citizens/<citizen_id>/consents")
-    def grant_consent(self, request, partner_id, citizen_id):
-        body = body_of(request, schemas.GrantConsent)
+    @api("POST", "/v1/citizens/<citizen_id>/consents", body=schemas.GrantConsent,
+         answers={201: schemas.Consent})
+    def grant_consent(self, request, partner_id, citizen_id, body):
+        """The citizen lets this partner read attributes for a purpose."""
         return 201, self.identity.grant_consent(partner_id, citizen_id, body.attributes,
                                                 body.purpose)
 
-    @api("GET", "/v1/citizens/<citizen_id>/consents")
+    @api("GET", "/v1/citizens/<citizen_id>/consents", answers={200: schemas.ConsentList})
     def list_consents(self, request, partner_id, citizen_id):
+        """This partner's active consents."""
         return 200, {"items": self.identity.list_consents(partner_id, citizen_id)}
 
-    @api("DELETE", "/v1/citizens/<citizen_id>/consents/<consent_id>")
+    @api("DELETE", "/v1/citizens/<citizen_id>/consents/<consent_id>", answers={204: None})
     def revoke_consent(self, request, partner_id, citizen_id, consent_id):
+        """Revoke a consent (revoking twice is fine)."""
         self.identity.revoke_consent(partner_id, citizen_id, consent_id)
         return Response(status=204)
 
-    @api("GET", "/v1/citizens/<citizen_id>/attributes")
-    def read_attributes(self, request, partner_id, citizen_id):
-        wanted = [a for a in request.args.get("attributes", "").split(",") if a]
-        result = self.identity.read_attributes(partner_id, citizen_id, wanted,
-                                               request.args.get("purpose", ""))
+    @api("GET", "/v1/citizens/<citizen_id>/attributes", query=schemas.AttributesQuery,
+         answers={200: schemas.Attributes})
+    def read_attributes(self, request, partner_id, citizen_id, query):
+        """Verified attributes in the clear, for a consented purpose; every read is logged."""
+        result = self.identity.read_attributes(partner_id, citizen_id,
+                                               query.attributes.split(","), query.purpose)
         result["attributes"] = {
             name: self.cipher.open(value, transit(name)) if value else None
             for name, value in result["attributes"].items()}
         return 200, result
 
-    @api("GET", "/v1/citizens/<citizen_id>/access-log")
+    @api("GET", "/v1/citizens/<citizen_id>/access-log", answers={200: schemas.AccessLog})
     def access_log(self, request, partner_id, citizen_id):
+        """Who read the citizen's personal data, when and why; hash-chained."""
         return 200, self.identity.access_log(partner_id, citizen_id)
 
-    @api("POST", "/v1/citizens/<citizen_id>/face-verifications")
+    @api("POST", "/v1/citizens/<citizen_id>/face-verifications",
+         answers={201: schemas.FaceVerification})
     def start_face_verification(self, request, partner_id, citizen_id):
+        """Start face and liveness (level 2 -> 3); valid 10 minutes."""
         return 201, self.identity.start_face_verification(partner_id, citizen_id)
 
-    @api("GET", "/v1/citizens/<citizen_id>/face-verifications/<verification_id>")
+    @api("GET", "/v1/citizens/<citizen_id>/face-verifications/<verification_id>",
+         answers={200: schemas.FaceVerification})
     def get_face_verification(self, request, partner_id, citizen_id, verification_id):
+        """The result, as the server itself obtained it from the provider."""
         return 200, self.identity.get_face_verification(partner_id, citizen_id,
                                                         verification_id)
 
-    @api("GET", "/v1/citizens/<citizen_id>/notifications")
+    @api("GET", "/v1/citizens/<citizen_id>/notifications",
+         answers={200: schemas.NotificationList})
     def list_notifications(self, request, partner_id, citizen_id):
+        """The citizen's inbox, newest first."""
         self._check_owner(partner_id, citizen_id)
         return 200, {"items": self.notify.list_notifications(citizen_id)}
 
-    @api("GET", "/v1/fees/catalogue")
+    @api("GET", "/v1/fees/catalogue", answers={200: schemas.FeeList})
     def fee_catalogue(self, request, partner_id):
+        """Government fees payable through the hub."""
         return 200, {"items": self.payments.list_fees()}
 
-    @api("GET", "/v1/institutions")
-    def institutions(self, request, partner_id):
-        kind = request.args.get("kind")
-        return 200, {"items": self.appointments.list_institutions(kind)}
+    @api("GET", "/v1/institutions", query=schemas.InstitutionsQuery,
+         answers={200: schemas.InstitutionList})
+    def institutions(self, request, partner_id, query):
+        """Hospitals and service halls that take appointments."""
+        return 200, {"items": self.appointments.list_institutions(query.kind)}
 
-    @api("POST", "/v1/citizens/<citizen_id>/payments")
-    def create_payment(self, request, partner_id, citizen_id):
-        body = body_of(request, schemas.CreatePayment)
+    @api("POST", "/v1/citizens/<citizen_id>/payments", body=schemas.CreatePayment,
+         answers={201: schemas.Payment})
+    def create_payment(self, request, partner_id, citizen_id, body):
+        """Order a fee payment (403 below the fee's required assurance level)."""
         return 201, self.payments.create_payment(
             citizen_id, self._assertion(partner_id, citizen_id, "payments"), body.fee_code,
             body.amount_cents, body.reference)
 
-    @api("GET", "/v1/citizens/<citizen_id>/payments")
+    @api("GET", "/v1/citizens/<citizen_id>/payments", answers={200: schemas.PaymentList})
     def list_payments(self, request, partner_id, citizen_id):
+        """The citizen's payment orders, newest first."""
         self._check_owner(partner_id, citizen_id)
         return 200, {"items": self.payments.list_payments(citizen_id)}
 
-    @api("POST", "/v1/citizens/<citizen_id>/appointments")
-    def book_appointment(self, request, partner_id, citizen_id):
-        body = body_of(request, schemas.BookAppointment)
+    @api("POST", "/v1/citizens/<citizen_id>/appointments", body=schemas.BookAppointment,
+         answers={201: schemas.Appointment})
+    def book_appointment(self, request, partner_id, citizen_id, body):
+        """Book a morning or afternoon visit (403 below the institution's required level)."""
         return 201, self.appointments.book(
             citizen_id, self._assertion(partner_id, citizen_id, "appointments"),
             body.institution_id, body.day.isoformat(), body.period)
 
-    @api("GET", "/v1/citizens/<citizen_id>/appointments")
+    @api("GET", "/v1/citizens/<citizen_id>/appointments",
+         answers={200: schemas.AppointmentList})
     def list_appointments(self, request, partner_id, citizen_id):
+        """The citizen's visits, soonest first."""
         self._check_owner(partner_id, citizen_id)
         return 200, {"items": self.appointments.list_appointments(citizen_id)}
 

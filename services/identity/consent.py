@@ -7,17 +7,16 @@ entry and the hash before it, so an edited or deleted entry breaks the chain.
 
 import hashlib
 import json
-import re
 
+from contracts import formats
 from contracts.errors import Forbidden, InvalidInput
 
 ATTRIBUTES = ("name", "id_number", "phone")
-PURPOSE = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
 GENESIS = "0" * 64
 
 
 def check_request(attributes: list, purpose: str) -> tuple[list[str], str]:
-    if not isinstance(purpose, str) or not PURPOSE.match(purpose):
+    if not formats.matches(formats.PURPOSE, purpose):
         raise InvalidInput("purpose must be 3-64 characters of a-z 0-9 _ . - "
                            "(e.g. fine-payment)", field="purpose")
     if not attributes or any(a not in ATTRIBUTES for a in attributes):

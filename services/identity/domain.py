@@ -1,15 +1,11 @@
 """Identity's rules, in plain Python: what a valid registration is."""
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts import formats
 from contracts.errors import InvalidInput
-
-LOCALES = ("zh-CN", "en")
-E164 = re.compile(r"^\+[1-9]\d{7,14}$")
-PARTNER_USER_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -40,15 +36,16 @@ class Registration:
     locale: str
 
     def __post_init__(self):
-        if not PARTNER_USER_ID.match(self.partner_user_id):
+        if not formats.matches(formats.PARTNER_USER_ID, self.partner_user_id):
             raise InvalidInput("partner_user_id must be 1-128 characters of letters, digits "
                                "and _ . : @ -", field="partner_user_id")
-        if not E164.match(self.phone):
+        if not formats.matches(formats.PHONE, self.phone):
             # The value itself is personal data: the message never repeats it.
             raise InvalidInput("phone must be in E.164 form, such as +8613900001111",
                                field="phone")
-        if self.locale not in LOCALES:
-            raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+        if self.locale not in formats.LOCALES:
+            raise InvalidInput(f"locale must be one of {', '.join(formats.LOCALES)}",
+                               field="locale")
 
 
 def new_citizen_id() -> str:
@@ -56,10 +53,10 @@ def new_citizen_id() -> str:
 
 
 def check_name(name: str) -> str:
-    """A person's name as the registry holds it: 1-64 letters, no digits."""
-    name = name.strip() if isinstance(name, str) else ""
-    if not 1 <= len(name) <= 64 or any(ch.isdigit() or not ch.isprintable() for ch in name):
-        raise InvalidInput("name must be 1-64 characters with no digits", field="name")
+    """A person's name as the registry holds it (contracts.formats.NAME)."""
+    if not formats.matches(formats.NAME, name):
+        raise InvalidInput("name must be 1-64 characters with no digits and no space at "
+                           "either end", field="name")
     return name
 
 

@@ -18,7 +18,7 @@ from contracts.errors import InvalidInput
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"
-FORM = re.compile(r"^\d{17}[\dX]$")
+FORM = re.compile(r"^[0-9]{17}[0-9X]$")
 EARLIEST_BIRTH = date(1850, 1, 1)
 
 

@@ -9,6 +9,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, replace
 
+from contracts import formats
 from contracts.errors import InvalidInput
 
 CODE_DIGITS = 6
@@ -50,6 +51,6 @@ class PendingCode:
 
 
 def check_format(code: str) -> None:
-    if not (isinstance(code, str) and len(code) == CODE_DIGITS and code.isdigit()):
+    if not formats.matches(formats.PHONE_CODE, code):
         raise InvalidInput(f"the code is {CODE_DIGITS} digits", field="code",
                            code="validation_error")

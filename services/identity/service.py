@@ -86,9 +86,9 @@ class IdentityService:
     @rpc
     def verify_real_name(self, partner_id, citizen_id, sealed_name, sealed_id_number):
         """Match name and ID number against the population registry: level 2."""
+        citizen = self._citizen(partner_id, citizen_id)  # an unknown citizen is 404 first
         name = check_name(self._unseal(sealed_name, "name"))
         id_number = normalise(self._unseal(sealed_id_number, "id_number"))
-        citizen = self._citizen(partner_id, citizen_id)
         real_name.verify(self.db, self.registry, self.cipher, citizen, name, id_number,
                          now=self.clock())
         return self._view(citizen)

@@ -1,13 +1,12 @@
 """Payments' rules, in plain Python."""
 
-import re
 
+from contracts import formats
 from contracts.errors import InvalidInput
 from contracts.time import iso_utc
 
 # Above 100,000 CNY a fee is settled at a counter, not from a phone.
-MAX_AMOUNT_CENTS = 10_000_000
-REFERENCE = re.compile(r"^[A-Za-z0-9-]{4,64}$")
+MAX_AMOUNT_CENTS = formats.MAX_AMOUNT_CENTS
 # A new order waits for the citizen to pay it with a payment provider.
 AWAITING_PAYMENT = "awaiting_payment"
 
@@ -49,7 +48,7 @@ def order_terms(fee, amount_cents: int | None, reference: str | None) -> tuple[i
     bill or ticket needs both the amount and the bill's number, so that the payment
     can be matched to what it settles.
     """
-    if reference is not None and not REFERENCE.match(reference):
+    if reference is not None and not formats.matches(formats.REFERENCE, reference):
         raise InvalidInput("reference must be 4-64 letters, digits or -", field="reference")
     if fee.amount_cents is not None:
         if amount_cents is not None and amount_cents != fee.amount_cents:

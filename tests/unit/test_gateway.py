@@ -9,21 +9,23 @@ from nameko.testing.services import worker_factory
 from openapi_spec_validator import validate
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RouteNotFound
-from werkzeug.test import EnvironBuilder
-from werkzeug.wrappers import Request
 
 from chassis.crypto import FieldCipher, transit
 from chassis.settings import DEV_DATA_KEY
 from contracts.errors import InvalidInput, NotFound, UpstreamTimeout
 from gateway import openapi
 from gateway.directory import CitizenDirectory
+from gateway.entrypoint import parse
 from gateway.errors import response_for
 from gateway.service import GatewayService
 
 
-def request_with(body: dict | bytes) -> Request:
+def register(gateway, body: dict | bytes, partner_id: str = "acme"):
+    """What the register route does with a request: its body model, then its handler."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return Request(EnvironBuilder(method="POST", path="/v1/citizens", data=data).get_environ())
+    (route,) = GatewayService.register_citizen.nameko_entrypoints
+    return gateway.register_citizen(Mock(), partner_id,
+                                    body=parse(route.body.model_validate_json, data))
 
 
 def error_of(response):
@@ -45,8 +47,8 @@ def test_registering_a_new_citizen_answers_201_and_an_existing_one_200(gateway):
     gateway.identity.register_citizen.side_effect = [citizen | {"created": True},
                                                      citizen | {"created": False}]
     body = {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"}
-    assert gateway.register_citizen(request_with(body), "acme") == (201, citizen)
-    assert gateway.register_citizen(request_with(body), "acme") == (200, citizen)
+    assert register(gateway, body) == (201, citizen)
+    assert register(gateway, body) == (200, citizen)
     partner, user, sealed_phone, locale = gateway.identity.register_citizen.call_args.args
     assert (partner, user, locale) == ("acme", "u1", "en")
     assert "8613812345678" not in sealed_phone  # it crosses the broker sealed
@@ -66,7 +68,7 @@ def test_registering_a_new_citizen_answers_201_and_an_existing_one_200(gateway):
 def test_a_bad_body_is_refused_with_a_code_and_field_and_reaches_no_service(
         gateway, body, code, field):
     with pytest.raises(Exception) as raised:
-        gateway.register_citizen(request_with(body), "acme")
+        register(gateway, body)
     assert (raised.value.code, raised.value.field) == (code, field)
     gateway.identity.register_citizen.assert_not_called()
 
@@ -74,7 +76,7 @@ def test_a_bad_body_is_refused_with_a_code_and_field_and_reaches_no_service(
 def test_a_bad_phone_is_refused_without_the_number_appearing_in_the_error(gateway):
     body = {"partner_user_id": "u1", "phone": "13812345678", "locale": "en"}
     with pytest.raises(InvalidInput) as raised:
-        gateway.register_citizen(request_with(body), "acme")
+        register(gateway, body)
     assert "13812345678" not in str(raised.value)
 
 
@@ -88,8 +90,7 @@ def test_another_partners_citizen_is_not_found_when_reading_the_inbox(gateway):
 
 def test_the_inbox_of_a_citizen_the_partner_registered_needs_no_identity_call(gateway):
     gateway.identity.register_citizen.return_value = {"citizen_id": "c-1", "created": True}
-    gateway.register_citizen(request_with(
-        {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"}), "acme")
+    register(gateway, {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"})
     gateway.notify.list_notifications.return_value = []
     assert gateway.list_notifications(Mock(), "acme", "c-1") == (200, {"items": []})
     gateway.identity.get_citizen.assert_not_called()
@@ -110,14 +111,68 @@ def test_every_failure_becomes_the_one_error_shape(exc, status, code):
     assert "secret internals" not in error["message"]
 
 
+def document() -> dict:
+    from gateway.service import GatewayService
+
+    return openapi.document(GatewayService)
+
+
 def test_the_openapi_document_is_valid_openapi_3_1():
-    validate(openapi.document())
+    validate(document())
 
 
 def test_the_openapi_request_schema_is_the_one_that_validates_requests():
-    schema = openapi.document()["components"]["schemas"]["RegisterCitizen"]
+    schema = document()["components"]["schemas"]["RegisterCitizen"]
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"partner_user_id", "phone", "locale"}
+
+
+def test_every_route_the_gateway_serves_is_in_the_document_and_no_other():
+    from gateway.service import GatewayService
+
+    served = {(route.method.lower(), openapi.openapi_path(route.url))
+              for route, _ in openapi.routes(GatewayService)}
+    documented = {(method, path) for path, operations in document()["paths"].items()
+                  for method in operations}
+    assert len(served) >= 20  # control: the routes were found
+    assert documented == served
+    for expected in [("get", "/healthz"), ("get", "/readyz"),
+                     ("get", "/v1/.well-known/jwks.json")]:
+        assert expected in documented
+
+
+def test_query_parameters_and_repeat_registrations_are_documented():
+    paths = document()["paths"]
+    attributes = {p["name"]: p for p in paths["/v1/citizens/{citizen_id}/attributes"]["get"][
+        "parameters"]}
+    assert attributes["purpose"]["required"] and attributes["attributes"]["required"]
+    kind = next(p for p in paths["/v1/institutions"]["get"]["parameters"] if p["name"] == "kind")
+    assert kind["schema"]["enum"] == ["hospital", "service_hall"] and not kind["required"]
+    assert {"200", "201"} <= set(paths["/v1/citizens"]["post"]["responses"])
+
+
+@pytest.mark.parametrize("model, rule, value", [
+    ("RealName", "name", "张3"), ("RealName", "id_number", "11010519491231002"),
+    ("CreatePayment", "reference", "ab"), ("CreatePayment", "amount_cents", 10_000_001),
+])
+def test_every_rule_the_services_enforce_is_stated_in_the_document(model, rule, value):
+    from gateway import schemas
+
+    prop = document()["components"]["schemas"][model]["properties"][rule]
+    assert "pattern" in str(prop) or "maximum" in str(prop)
+    with pytest.raises(ValueError):
+        getattr(schemas, model).model_validate({rule: value}, strict=False)
+
+
+def test_a_whole_number_written_with_a_fraction_is_an_integer():
+    from gateway import schemas
+
+    order = schemas.CreatePayment.model_validate_json(
+        b'{"fee_code": "traffic-fine", "amount_cents": 56085.0, "reference": "ABCD-1"}')
+    assert order.amount_cents == 56085
+    with pytest.raises(ValueError):
+        schemas.CreatePayment.model_validate_json(
+            b'{"fee_code": "traffic-fine", "amount_cents": 56085.5, "reference": "ABCD-1"}')
 
 
 def test_a_lockout_tells_the_partner_when_to_retry():

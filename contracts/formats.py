@@ -1,0 +1,29 @@
+"""The shapes of values that cross the API, spelled once.
+
+The gateway's request models (the OpenAPI document) and the services' own rules
+use these same patterns, so what the document promises is what the services
+accept. ASCII digits only: in both Python's and pydantic's regular expressions
+`\\d` also matches other scripts' digits.
+"""
+
+import re
+
+PHONE = r"^\+[1-9][0-9]{7,14}$"  # E.164
+PARTNER_USER_ID = r"^[A-Za-z0-9_.:@-]{1,128}$"
+LOCALES = ("zh-CN", "en")
+# A person's name as the registry holds it: 1-64 characters, no digits, no control
+# characters, no space at either end.
+NAME = r"^[^\s0-9\x00-\x1f\x7f](?:[^0-9\x00-\x1f\x7f]{0,62}[^\s0-9\x00-\x1f\x7f])?$"
+# The shape of a resident identity card number; its birth date and check character
+# are identity's rules (services/identity/id_numbers.py).
+ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
+PURPOSE = r"^[a-z][a-z0-9_.-]{2,63}$"
+AUDIENCE = r"^[a-z][a-z0-9_.-]{0,63}$"
+PHONE_CODE = r"^[0-9]{6}$"
+# The bill, account or ticket number a payment settles.
+REFERENCE = r"^[A-Za-z0-9-]{4,64}$"
+MAX_AMOUNT_CENTS = 10_000_000
+
+
+def matches(pattern: str, value) -> bool:
+    return isinstance(value, str) and re.match(pattern, value) is not None
