@@ -75,7 +75,7 @@ class NonceStore:
         request = command(b"SET", key.encode(), b"1", b"NX", b"EX", b"%d" % seconds)
         with self._slots:
             for attempt in (1, 2):
-                connection = self._idle.pop() if self._idle else None
+                connection = self._idle.pop() if self._idle and attempt == 1 else None
                 try:
                     connection = connection or _Connection(*self.address, self.password,
                                                            self.db)
@@ -87,8 +87,10 @@ class NonceStore:
                 except (OSError, NonceStoreError) as exc:
                     if connection is not None:
                         connection.close()
-                    # An idle connection the server has closed fails like this:
-                    # one more try, on a new connection.
+                    # An idle connection the server has closed fails like this. A
+                    # restart closes them all: drop the other idle ones too, and try
+                    # once more on a new connection, never on another old one.
+                    self.close()
                     if attempt == 2:
                         raise NonceStoreError(f"Redis is unavailable: {exc}") from exc
                     continue
