@@ -178,6 +178,8 @@ class UnitOfWork:
 
     def publish(self, event: Event):
         """Queue an event for the outbox of the transaction in progress."""
+        if self._provider.base_outbox is None:
+            raise RuntimeError("this service has no outbox: declare Database(Outbox, ...)")
         source = self._provider.service_name
         if event.SOURCE != source:
             raise ValueError(f"{source} cannot publish {event.SOURCE}'s {event.TYPE}")
@@ -198,7 +200,11 @@ class UnitOfWork:
 
 
 class Database(DependencyProvider):
-    """`db = Database(Outbox, Inbox)` on a service class."""
+    """`db = Database(Outbox, Inbox)` on a service class.
+
+    Only a service that publishes passes its Outbox (and so runs a relay); only one
+    that consumes events passes its Inbox.
+    """
 
     def __init__(self, outbox_model=None, inbox_model=None):
         self.base_outbox = outbox_model

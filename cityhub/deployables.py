@@ -33,9 +33,9 @@ DEPLOYABLES = {d.name: d for d in (
     Deployable("identity", "services.identity.service:IdentityService", "services.identity",
                9101),
     Deployable("payments", "services.payments.service:PaymentsService", "services.payments",
-               9102, seed="services.payments.repository:seed"),
+               9102, seed="services.payments.seed:seed"),
     Deployable("appointments", "services.appointments.service:AppointmentsService",
-               "services.appointments", 9103, seed="services.appointments.repository:seed"),
+               "services.appointments", 9103, seed="services.appointments.seed:seed"),
     Deployable("notify", "services.notify.service:NotifyService", "services.notify", 9104),
     Deployable("gateway", "gateway.service:GatewayService", "gateway", 9100),
 )}

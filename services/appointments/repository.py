@@ -3,7 +3,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.appointments.domain import BOOKED, INSTITUTIONS
+from services.appointments.domain import BOOKED
 from services.appointments.models import Appointment, Institution
 
 
@@ -30,10 +30,3 @@ def booked(session: Session, institution_id: str, day: date, period: str) -> int
 def appointments_of(session: Session, citizen_id: str) -> list[Appointment]:
     return list(session.scalars(select(Appointment).where(Appointment.citizen_id == citizen_id)
                                 .order_by(Appointment.day, Appointment.period)))
-
-
-def seed(session: Session) -> int:
-    """Load the institutions; running it twice changes nothing."""
-    for entry in INSTITUTIONS:
-        session.merge(Institution(**entry))
-    return len(INSTITUTIONS)

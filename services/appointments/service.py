@@ -11,15 +11,9 @@ from chassis.rpc import rpc
 from contracts.assurance import require
 from contracts.errors import Conflict, InvalidInput, NotFound
 from services.appointments import repository
-from services.appointments.domain import (
-    BOOKED,
-    appointment_view,
-    check_kind,
-    check_places,
-    check_slot,
-    institution_view,
-)
-from services.appointments.models import Appointment, Inbox, Outbox
+from services.appointments.domain import BOOKED, check_kind, check_places, check_slot
+from services.appointments.models import Appointment
+from services.appointments.views import appointment_view, institution_view
 
 # Days are the city's days, whatever the server's clock zone.
 CITY_TIME = ZoneInfo("Asia/Shanghai")
@@ -28,7 +22,7 @@ CITY_TIME = ZoneInfo("Asia/Shanghai")
 class AppointmentsService:
     name = "appointments"
 
-    db = Database(Outbox, Inbox)
+    db = Database()  # publishes nothing yet: no outbox relay
     assertions = AssertionVerifier()
     instrumentation = Instrumentation()
 

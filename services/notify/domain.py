@@ -3,8 +3,6 @@
 import uuid
 from dataclasses import dataclass
 
-from contracts.time import iso_utc
-
 DEFAULT_LOCALE = "zh-CN"
 
 # (title, body) per message kind and locale.
@@ -59,15 +57,3 @@ def render(kind: str, citizen_id: str, locale: str, event_id: str,
     title, body = variants[locale]
     body = body.format(**(values or {}))
     return Message(str(uuid.uuid4()), citizen_id, kind, locale, title, body, event_id)
-
-
-def notification_view(notification) -> dict:
-    """The API view of a stored notification (a row or an object with these fields)."""
-    return {
-        "notification_id": notification.id,
-        "kind": notification.kind,
-        "locale": notification.locale,
-        "title": notification.title,
-        "body": notification.body,
-        "created_at": iso_utc(notification.created_at),
-    }

@@ -14,8 +14,9 @@ from contracts.events import (
 )
 from services.notify import repository
 from services.notify.adapters import HttpSms
-from services.notify.domain import notification_view, render, render_sms
-from services.notify.models import Inbox, Outbox
+from services.notify.domain import render, render_sms
+from services.notify.models import Inbox
+from services.notify.views import notification_view
 
 MAX_PAGE = 100
 
@@ -23,7 +24,7 @@ MAX_PAGE = 100
 class NotifyService:
     name = "notify"
 
-    db = Database(Outbox, Inbox)
+    db = Database(inbox_model=Inbox)  # consumes events, publishes none: no relay
     instrumentation = Instrumentation()
     sms = FromSettings(lambda settings: HttpSms(settings.sms_url))
     cipher = Cipher()

@@ -1,7 +1,6 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.payments.domain import CATALOGUE
 from services.payments.models import Fee, Payment
 
 
@@ -16,10 +15,3 @@ def fee(session: Session, code: str) -> Fee | None:
 def payments_of(session: Session, citizen_id: str) -> list[Payment]:
     return list(session.scalars(select(Payment).where(Payment.citizen_id == citizen_id)
                                 .order_by(Payment.created_at.desc())))
-
-
-def seed(session: Session) -> int:
-    """Load the catalogue; running it twice changes nothing."""
-    for entry in CATALOGUE:
-        session.merge(Fee(currency="CNY", **entry))
-    return len(CATALOGUE)

@@ -7,14 +7,15 @@ from chassis.rpc import rpc
 from contracts.assurance import require
 from contracts.errors import NotFound
 from services.payments import repository
-from services.payments.domain import AWAITING_PAYMENT, fee_view, order_terms, payment_view
-from services.payments.models import Inbox, Outbox, Payment
+from services.payments.domain import AWAITING_PAYMENT, order_terms
+from services.payments.models import Payment
+from services.payments.views import fee_view, payment_view
 
 
 class PaymentsService:
     name = "payments"
 
-    db = Database(Outbox, Inbox)
+    db = Database()  # publishes nothing yet: no outbox relay
     assertions = AssertionVerifier()
     instrumentation = Instrumentation()
 
