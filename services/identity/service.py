@@ -1,7 +1,13 @@
+"""Identity's entrypoints: unseal what crossed the broker, call a use case, shape the answer.
+
+The rules are in domain/, the use cases in use_cases/, all SQL in repository.py and
+the answers' shapes in views.py.
+"""
+
 from sqlalchemy.exc import IntegrityError
 
 from chassis.assertions import AssertionKeys, sign
-from chassis.crypto import Cipher, mask_phone, transit
+from chassis.crypto import Cipher, transit
 from chassis.db import Database
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
@@ -10,21 +16,15 @@ from chassis.settings import FromSettings, SettingsProvider
 from chassis.timestamps import Clock
 from contracts.errors import InvalidInput, NotFound
 from contracts.events import CitizenRegistered
-from contracts.time import iso_utc
-from services.identity import access, faces, phone_confirmation, real_name, repository
+from services.identity import repository
 from services.identity.adapters import HttpFaceProvider, HttpRegistry
-from services.identity.consent import check_request
-from services.identity.domain import (
-    NewCitizen,
-    Registration,
-    check_name,
-    mask_name,
-    new_citizen_id,
-)
-from services.identity.id_numbers import mask as mask_id_number
-from services.identity.id_numbers import normalise
+from services.identity.domain.citizens import NewCitizen, Registration, check_name, new_citizen_id
+from services.identity.domain.consent import check_request
+from services.identity.domain.id_numbers import normalise
+from services.identity.domain.phone_codes import check_format
 from services.identity.models import ID_NUMBER, NAME, PHONE, Citizen, Inbox, Outbox
-from services.identity.phone_codes import check_format
+from services.identity.use_cases import access, faces, phone_confirmation, real_name
+from services.identity.views import access_log_view, citizen_view, consent_view, face_view
 
 
 class IdentityService:
@@ -57,31 +57,29 @@ class IdentityService:
                 citizen = self._new_citizen(registration)
                 repository.add_citizen(connection, citizen)
                 self.db.publish(CitizenRegistered(
-                    citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale,
-                ))
-            return self._view(citizen, created=True, phone=registration.phone)
+                    citizen_id=citizen.id, partner_id=partner_id, locale=citizen.locale))
+            return citizen_view(self.cipher, citizen, registration.phone) | {"created": True}
         except IntegrityError:
-            with self.db.read() as session:
-                existing = repository.citizen_by_partner_user(session, partner_id,
-                                                              partner_user_id)
-                if existing is None:
-                    raise  # some other constraint failed: not a repeat registration
-                return self._view(existing, created=False)
+            with self.uow.read() as stored:
+                existing = stored.citizen_by_partner_user(partner_id, partner_user_id)
+            if existing is None:
+                raise  # some other constraint failed: not a repeat registration
+            return citizen_view(self.cipher, existing) | {"created": False}
 
     @rpc
     def start_phone_verification(self, partner_id, citizen_id):
         """Text the citizen a fresh one-time code (any earlier code stops working)."""
-        return phone_confirmation.send_code(self.codes, self.notify, self.cipher,
+        return phone_confirmation.send_code(self.codes, self._send_sms, self.cipher,
                                             self.settings.blind_index_key,
-                                            self._citizen(partner_id, citizen_id))
+                                            self._citizen(partner_id, citizen_id), self.clock())
 
     @rpc
     def confirm_phone(self, partner_id, citizen_id, code):
         check_format(code)
         citizen = self._citizen(partner_id, citizen_id)
-        citizen.assurance_level = phone_confirmation.confirm(
-            self.db, self.codes, self.settings.blind_index_key, citizen, code)
-        return self._view(citizen)
+        phone_confirmation.confirm(self.uow, self.codes, self.settings.blind_index_key, citizen,
+                                   code, self.clock())
+        return citizen_view(self.cipher, citizen)
 
     @rpc
     def verify_real_name(self, partner_id, citizen_id, sealed_name, sealed_id_number):
@@ -89,9 +87,9 @@ class IdentityService:
         citizen = self._citizen(partner_id, citizen_id)  # an unknown citizen is 404 first
         name = check_name(self._unseal(sealed_name, "name"))
         id_number = normalise(self._unseal(sealed_id_number, "id_number"))
-        real_name.verify(self.db, self.registry, self.cipher, citizen, name, id_number,
-                         now=self.clock())
-        return self._view(citizen)
+        real_name.verify(self.uow, self.registry, self.cipher, citizen, name, id_number,
+                         self.clock())
+        return citizen_view(self.cipher, citizen)
 
     @rpc
     def issue_assertion(self, partner_id, citizen_id, audience):
@@ -105,19 +103,19 @@ class IdentityService:
     @rpc
     def grant_consent(self, partner_id, citizen_id, attributes, purpose):
         attributes, purpose = check_request(attributes, purpose)
-        return access.grant(self.db, self._citizen(partner_id, citizen_id), partner_id,
-                            attributes, purpose)
+        return consent_view(access.grant(self.uow, self._citizen(partner_id, citizen_id),
+                                         partner_id, attributes, purpose, self.clock()))
 
     @rpc
     def revoke_consent(self, partner_id, citizen_id, consent_id):
-        access.revoke(self.db, self._citizen(partner_id, citizen_id), partner_id, consent_id)
+        access.revoke(self.uow, self._citizen(partner_id, citizen_id), partner_id, consent_id,
+                      self.clock())
 
     @rpc
     def list_consents(self, partner_id, citizen_id):
         citizen = self._citizen(partner_id, citizen_id)
-        with self.db.read() as session:
-            return [access.consent_view(c)
-                    for c in repository.active_consents(session, citizen.id, partner_id)]
+        with self.uow.read() as stored:
+            return [consent_view(c) for c in stored.active_consents(citizen.id, partner_id)]
 
     @rpc
     def read_attributes(self, partner_id, citizen_id, attributes, purpose):
@@ -127,7 +125,7 @@ class IdentityService:
         """
         attributes, purpose = check_request(attributes, purpose)
         citizen = self._citizen(partner_id, citizen_id)
-        access.record_read(self.db, citizen, partner_id, attributes, purpose)
+        access.record_read(self.uow, citizen, partner_id, attributes, purpose, self.clock())
         stored = {"name": (citizen.name_sealed, NAME), "phone": (citizen.phone_sealed, PHONE),
                   "id_number": (citizen.id_number_sealed, ID_NUMBER)}
         values = {}
@@ -139,24 +137,35 @@ class IdentityService:
 
     @rpc
     def access_log(self, partner_id, citizen_id):
-        return access.log_view(self.db, self._citizen(partner_id, citizen_id))
+        return access_log_view(*access.access_log(self.uow,
+                                                  self._citizen(partner_id, citizen_id)))
 
     @rpc
     def start_face_verification(self, partner_id, citizen_id):
-        return faces.start(self.db, self.face, self._citizen(partner_id, citizen_id))
+        return face_view(*faces.start(self.uow, self.face,
+                                      self._citizen(partner_id, citizen_id), self.clock()))
 
     @rpc
     def get_face_verification(self, partner_id, citizen_id, verification_id):
-        return faces.check(self.db, self.face, self.cipher,
-                           self._citizen(partner_id, citizen_id), verification_id)
+        return face_view(faces.check(self.uow, self.face, self.cipher,
+                                     self._citizen(partner_id, citizen_id), verification_id,
+                                     self.clock()))
 
     @rpc
     def get_citizen(self, partner_id, citizen_id):
-        return self._view(self._citizen(partner_id, citizen_id))
+        return citizen_view(self.cipher, self._citizen(partner_id, citizen_id))
+
+    @property
+    def uow(self) -> repository.UnitOfWork:
+        return repository.UnitOfWork(self.db)
 
     @property
     def codes(self) -> repository.PhoneCodes:
         return repository.PhoneCodes(self.redis)
+
+    def _send_sms(self, phone: str, kind: str, locale: str, values: dict) -> None:
+        """A text through notify; the phone crosses the broker sealed."""
+        self.notify.send_sms(self.cipher.seal(phone, transit("phone")), kind, locale, values)
 
     def _unseal(self, sealed: str, field: str) -> str:
         """A personal value another service sealed for the trip (chassis.crypto.transit)."""
@@ -166,8 +175,8 @@ class IdentityService:
             raise InvalidInput(f"{field} must be sealed for transit", field=field) from None
 
     def _citizen(self, partner_id: str, citizen_id: str) -> Citizen:
-        with self.db.read() as session:
-            citizen = repository.citizen_of_partner(session, partner_id, citizen_id)
+        with self.uow.read() as stored:
+            citizen = stored.citizen_of_partner(partner_id, citizen_id)
         if citizen is None:
             raise NotFound("no such citizen", field="citizen_id", code="citizen_not_found")
         return citizen
@@ -182,22 +191,3 @@ class IdentityService:
             locale=registration.locale,
             created_at=self.clock(),
         )
-
-    def _view(self, citizen: Citizen | NewCitizen, created: bool | None = None,
-              phone: str | None = None) -> dict:
-        """The masked profile; `phone` saves a decryption when the caller has it."""
-        view = {
-            "citizen_id": citizen.id,
-            "partner_user_id": citizen.partner_user_id,
-            "phone": mask_phone(phone or self.cipher.open(citizen.phone_sealed, PHONE)),
-            "name": (mask_name(self.cipher.open(citizen.name_sealed, NAME))
-                     if citizen.name_sealed else None),
-            "id_number": (mask_id_number(self.cipher.open(citizen.id_number_sealed, ID_NUMBER))
-                          if citizen.id_number_sealed else None),
-            "locale": citizen.locale,
-            "assurance_level": citizen.assurance_level,
-            "created_at": iso_utc(citizen.created_at),
-        }
-        if created is not None:
-            view["created"] = created
-        return view

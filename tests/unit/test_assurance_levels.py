@@ -4,7 +4,7 @@ import pytest
 
 from contracts.assurance import require
 from contracts.errors import Conflict, Forbidden, TooManyAttempts
-from services.identity.assurance import check_not_locked_out, raise_to
+from services.identity.domain.assurance import check_not_locked_out, raise_to
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -1,7 +1,7 @@
 import pytest
 
 from contracts.errors import Forbidden, InvalidInput
-from services.identity.consent import (
+from services.identity.domain.consent import (
     GENESIS,
     chain_is_intact,
     check_covered,

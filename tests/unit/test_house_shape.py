@@ -16,8 +16,10 @@ from contracts import errors
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("cityhub", "chassis", "contracts", "services", "gateway", "sandboxes")
-# Every service answers the same questions in the same files (docs/architecture.md).
-SERVICE_FILES = ("service.py", "domain.py", "models.py", "repository.py", "migrations/env.py")
+# Every service answers the same questions in the same places (docs/architecture.md);
+# a role is a module, or a package of the same name once it outgrows one file.
+REQUIRED_ROLES = ("service", "domain", "models", "repository", "migrations")
+OPTIONAL_ROLES = ("use_cases", "views", "adapters", "seed")
 
 
 def import_cycles(*packages: str) -> list[tuple[str, str]]:
@@ -57,7 +59,11 @@ def test_the_cycle_finder_finds_a_cycle_hidden_in_a_function(tmp_path, monkeypat
                          ids=lambda d: d.name)
 def test_every_service_has_the_same_files_in_the_same_roles(deployable):
     folder = ROOT / deployable.package.replace(".", "/")
-    assert [name for name in SERVICE_FILES if not (folder / name).exists()] == []
+    roles = {path.stem for path in folder.iterdir()
+             if path.suffix == ".py" or (path / "__init__.py").exists()
+             or (path / "env.py").exists()} - {"__init__"}
+    assert [role for role in REQUIRED_ROLES if role not in roles] == []
+    assert roles - set(REQUIRED_ROLES) - set(OPTIONAL_ROLES) == set()
 
 
 def test_every_typed_error_crosses_rpc_as_itself():
@@ -65,3 +71,12 @@ def test_every_typed_error_crosses_rpc_as_itself():
         return {cls, *(c for sub in cls.__subclasses__() for c in subclasses(sub))}
 
     assert subclasses(errors.CityHubError) - {errors.CityHubError} == set(errors.ERRORS)
+
+
+@pytest.mark.parametrize("deployable", [d for d in DEPLOYABLES.values()
+                                        if d.package.startswith("services.")],
+                         ids=lambda d: d.name)
+def test_only_a_service_that_publishes_events_runs_an_outbox_relay(deployable):
+    folder = ROOT / deployable.package.replace(".", "/")
+    publishes = any("publish(" in path.read_text() for path in folder.rglob("*.py"))
+    assert (deployable.service_class().db.base_outbox is not None) == publishes

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from contracts.errors import InvalidInput
-from services.identity.id_numbers import check_character, mask, normalise
+from services.identity.domain.id_numbers import check_character, mask, normalise
 
 
 @pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014"])

@@ -1,7 +1,7 @@
 import pytest
 
 from contracts.errors import InvalidInput
-from services.identity.phone_codes import (
+from services.identity.domain.phone_codes import (
     MAX_TRIES,
     PendingCode,
     check_format,

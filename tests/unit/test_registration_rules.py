@@ -1,7 +1,7 @@
 import pytest
 
 from contracts.errors import InvalidInput
-from services.identity.domain import Registration
+from services.identity.domain.citizens import Registration
 
 
 def registration(**changes):
@@ -38,7 +38,7 @@ def test_a_partner_user_id_must_be_short_and_plain(partner_user_id):
 
 
 def test_a_name_is_masked_but_its_first_character():
-    from services.identity.domain import mask_name
+    from services.identity.domain.citizens import mask_name
 
     assert mask_name("张三") == "张*"
     assert mask_name("欧阳娜娜") == "欧***"
@@ -47,7 +47,7 @@ def test_a_name_is_masked_but_its_first_character():
 
 @pytest.mark.parametrize("name", ["", "   ", "张3", "x" * 65, "张\x00三"])
 def test_a_name_must_be_short_letters_without_digits(name):
-    from services.identity.domain import check_name
+    from services.identity.domain.citizens import check_name
 
     with pytest.raises(InvalidInput) as raised:
         check_name(name)
