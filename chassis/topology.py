@@ -73,6 +73,11 @@ def source_exchange(source: str) -> Exchange:
                     arguments={"alternate-exchange": UNROUTED_EXCHANGE})
 
 
+def dlq_name(handler_queue: str) -> str:
+    """Where a handler queue's messages go after their last attempt."""
+    return f"{handler_queue}.dlq"
+
+
 @dataclass(frozen=True)
 class HandlerQueues:
     service: str
@@ -90,7 +95,7 @@ class HandlerQueues:
 
     @property
     def dlq_name(self) -> str:
-        return f"{self.name}.dlq"
+        return dlq_name(self.name)
 
     def main(self) -> Queue:
         return Queue(self.name, exchange=source_exchange(self.source),

@@ -97,7 +97,7 @@ def replay(settings, queue: str, limit: int | None = None) -> dict:
     Each message is republished (confirmed) before it is acked off the DLQ: a
     crash in between leaves a copy in both, which the handler's inbox dedupes.
     """
-    dlq = f"{queue}.dlq"
+    dlq = topology.dlq_name(queue)
     publisher = Publisher(settings.amqp_uri)
     moved = 0
     with Connection(settings.amqp_uri) as connection:
