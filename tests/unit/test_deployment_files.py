@@ -161,3 +161,16 @@ def test_every_alert_watches_a_metric_the_code_exposes_and_prometheus_loads_the_
     prometheus = compose()["services"]["prometheus"]
     mounts = dict(volume.split(":")[:2] for volume in prometheus["volumes"])
     assert mounts["./deploy/prometheus/alerts.yml"] in config["rule_files"]
+
+
+def test_the_image_holds_every_package_the_project_installs():
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = {name.rstrip("*") for name in
+                project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    copied = set(re.findall(r"^COPY (\w+) \1$", (ROOT / "deploy/Dockerfile").read_text(),
+                            re.MULTILINE))
+    assert "cityhub" in packages  # control: the composition root is one of them
+    assert packages <= copied
