@@ -15,7 +15,7 @@ LOCALES = ("zh-CN", "en")
 # characters, no space at either end.
 NAME = r"^[^\s0-9\x00-\x1f\x7f](?:[^0-9\x00-\x1f\x7f]{0,62}[^\s0-9\x00-\x1f\x7f])?$"
 # The shape of a resident identity card number; its birth date and check character
-# are identity's rules (services/identity/id_numbers.py).
+# are identity's rules (services/identity/domain/id_numbers.py).
 ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 PURPOSE = r"^[a-z][a-z0-9_.-]{2,63}$"
 AUDIENCE = r"^[a-z][a-z0-9_.-]{0,63}$"
