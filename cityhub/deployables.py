@@ -36,6 +36,7 @@ DEPLOYABLES = {d.name: d for d in (
                9102, seed="services.payments.seed:seed"),
     Deployable("appointments", "services.appointments.service:AppointmentsService",
                "services.appointments", 9103, seed="services.appointments.seed:seed"),
-    Deployable("notify", "services.notify.service:NotifyService", "services.notify", 9104),
+    Deployable("notify", "services.notify.service:NotifyService", "services.notify", 9104,
+               seed="services.notify.seed:seed"),
     Deployable("gateway", "gateway.service:GatewayService", "gateway", 9100),
 )}

@@ -37,9 +37,13 @@ def seed(settings) -> dict:
     for name, deployable in DEPLOYABLES.items():
         if (seed_data := deployable.seed_function()) is not None:
             engine, transaction = _session(settings, name)
-            with transaction as session:
-                seeded[name] = seed_data(session)
-            engine.dispose()
+            try:
+                with transaction as session:
+                    seeded[name] = seed_data(session)
+            except ValueError as exc:  # reference data that contradicts what is stored
+                raise OperationFailed(f"{name}: {exc}") from exc
+            finally:
+                engine.dispose()
     if settings.env != "production":
         set_partner_secret(settings, SANDBOX_APP_ID, settings.sandbox_secret)
         seeded["partners"] = [SANDBOX_APP_ID]

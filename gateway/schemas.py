@@ -132,17 +132,43 @@ class Citizen(BaseModel):
     created_at: datetime
 
 
+class NotificationsQuery(BaseModel):
+    # Query strings are text: "20" is the number 20 here, unlike in JSON bodies.
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=20, ge=1, le=100, description="Items per page")
+    cursor: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,200}$",
+                               description="next_cursor of the page before; opaque")
+
+
+class Action(BaseModel):
+    type: str = Field(description="What the super-app opens: profile, payment, appointment")
+    id: str
+
+
 class Notification(BaseModel):
     notification_id: str
-    kind: str
+    category: Literal["account", "security", "payment", "appointment", "matter"]
+    template_id: str
+    template_version: int
     locale: str
     title: str
     body: str
+    action: Action | None
+    read: bool
     created_at: datetime
 
 
-class NotificationList(BaseModel):
-    items: list[Notification]
+class NotificationPage(BaseModel):
+    items: list[Notification] = Field(description="Newest first")
+    unread_count: int
+    next_cursor: str | None = Field(description="Pass as cursor for the next (older) page; "
+                                                "null on the last page")
+
+
+class AllRead(BaseModel):
+    marked: int = Field(description="How many were unread")
+    unread_count: Literal[0]
 
 
 class LocalisedName(BaseModel):

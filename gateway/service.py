@@ -148,12 +148,26 @@ class GatewayService:
         return 200, self.identity.get_face_verification(partner_id, citizen_id,
                                                         verification_id)
 
-    @api("GET", "/v1/citizens/<citizen_id>/notifications",
-         answers={200: schemas.NotificationList})
-    def list_notifications(self, request, partner_id, citizen_id):
-        """The citizen's inbox, newest first."""
+    @api("GET", "/v1/citizens/<citizen_id>/notifications", query=schemas.NotificationsQuery,
+         answers={200: schemas.NotificationPage})
+    def list_notifications(self, request, partner_id, citizen_id, query):
+        """The citizen's inbox, newest first, a page at a time, with the unread count."""
         self._check_owner(partner_id, citizen_id)
-        return 200, {"items": self.notify.list_notifications(citizen_id)}
+        return 200, self.notify.list_notifications(citizen_id, query.limit, query.cursor)
+
+    @api("POST", "/v1/citizens/<citizen_id>/notifications/<notification_id>/read",
+         answers={200: schemas.Notification})
+    def mark_notification_read(self, request, partner_id, citizen_id, notification_id):
+        """Mark one notification read (again: no change)."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.notify.mark_read(citizen_id, notification_id)
+
+    @api("POST", "/v1/citizens/<citizen_id>/notifications/read-all",
+         answers={200: schemas.AllRead})
+    def mark_all_notifications_read(self, request, partner_id, citizen_id):
+        """Mark every notification of the citizen read."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.notify.mark_all_read(citizen_id)
 
     @api("GET", "/v1/fees/catalogue", answers={200: schemas.FeeList})
     def fee_catalogue(self, request, partner_id):

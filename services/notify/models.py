@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -19,6 +19,19 @@ class Inbox(InboxRecord, Base):
     pass
 
 
+class Template(Base):
+    """A released version of a template, as `cityhub seed` loaded it from its file."""
+
+    __tablename__ = "templates"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(32))
+    critical: Mapped[bool] = mapped_column(Boolean)
+    channels: Mapped[str] = mapped_column(Text)  # JSON: {channel: {part: {locale: text}}}
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
 class Notification(Base):
     """A message in a citizen's in-app inbox."""
 
@@ -29,10 +42,17 @@ class Notification(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), unique=True)
     citizen_id: Mapped[str] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(64))
+    # The template and version it was rendered from, and the template's category.
+    template_id: Mapped[str] = mapped_column(String(64))
+    template_version: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str] = mapped_column(String(8))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # What the super-app opens when the citizen taps it, e.g. ("payment", "p-1").
+    action_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    action_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # The event that caused it, so support can trace a message to its cause.
     event_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -1,9 +1,15 @@
-from sqlalchemy import bindparam, insert, select
+"""All of notify's queries: the inbox, and the templates `cityhub seed` loaded."""
+
+import json
+
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from chassis.timestamps import utcnow
-from services.notify.domain import Message
+from services.notify.domain.inbox import Message
+from services.notify.domain.templates import Template, TemplateError
 from services.notify.models import Notification
+from services.notify.models import Template as TemplateRow
 
 # A Core insert built once, with the values as parameters: this runs once per
 # event, and an ORM flush (or a new statement per call) costs more than the row.
@@ -12,18 +18,79 @@ INSERT_NOTIFICATION = insert(Notification.__table__)
 
 def add(connection: Connection, message: Message) -> None:
     connection.execute(INSERT_NOTIFICATION, [{
-        "id": message.id, "citizen_id": message.citizen_id, "kind": message.kind,
-        "locale": message.locale, "title": message.title, "body": message.body,
-        "event_id": message.event_id, "created_at": utcnow()}])
+        "id": message.id, "citizen_id": message.citizen_id,
+        "template_id": message.template_id, "template_version": message.template_version,
+        "category": message.category, "locale": message.locale, "title": message.title,
+        "body": message.body, "action_type": message.action_type,
+        "action_id": message.action_id, "event_id": message.event_id,
+        "created_at": utcnow()}])
 
 
 _n = Notification.__table__.c
-# Partners poll this: one statement built once, run on a plain connection.
-SELECT_INBOX = (select(_n.id, _n.kind, _n.locale, _n.title, _n.body, _n.created_at)
-                .where(_n.citizen_id == bindparam("citizen_id"))
-                .order_by(_n.seq.desc()).limit(bindparam("limit")))
+# Partners poll this: statements built once, run on a plain connection.
+_COLUMNS = (_n.seq, _n.id, _n.template_id, _n.template_version, _n.category, _n.locale,
+            _n.title, _n.body, _n.action_type, _n.action_id, _n.created_at, _n.read_at)
+SELECT_PAGE = (select(*_COLUMNS).where(_n.citizen_id == bindparam("citizen_id"))
+               .order_by(_n.seq.desc()).limit(bindparam("limit")))
+SELECT_PAGE_AFTER = SELECT_PAGE.where(_n.seq < bindparam("after_seq"))
+COUNT_UNREAD = (select(func.count()).select_from(Notification.__table__)
+                .where(_n.citizen_id == bindparam("citizen_id"), _n.read_at.is_(None)))
 
 
-def inbox(connection: Connection, citizen_id: str, limit: int) -> list:
-    """Newest first, as plain rows."""
-    return list(connection.execute(SELECT_INBOX, {"citizen_id": citizen_id, "limit": limit}))
+def page(connection: Connection, citizen_id: str, limit: int,
+         after_seq: int | None = None) -> list:
+    """Newest first, as plain rows, starting after `after_seq` (older) when given."""
+    if after_seq is None:
+        return list(connection.execute(SELECT_PAGE, {"citizen_id": citizen_id,
+                                                     "limit": limit}))
+    return list(connection.execute(SELECT_PAGE_AFTER, {"citizen_id": citizen_id,
+                                                       "limit": limit,
+                                                       "after_seq": after_seq}))
+
+
+def unread_count(connection: Connection, citizen_id: str) -> int:
+    return connection.execute(COUNT_UNREAD, {"citizen_id": citizen_id}).scalar_one()
+
+
+def one(connection: Connection, citizen_id: str, notification_id: str):
+    return connection.execute(select(*_COLUMNS).where(
+        _n.citizen_id == citizen_id, _n.id == notification_id)).first()
+
+
+def mark_read(connection: Connection, citizen_id: str, notification_id: str, at) -> None:
+    """Read once: the first time it was read is kept."""
+    connection.execute(update(Notification).where(
+        _n.citizen_id == citizen_id, _n.id == notification_id, _n.read_at.is_(None))
+        .values(read_at=at))
+
+
+def mark_all_read(connection: Connection, citizen_id: str, at) -> int:
+    return connection.execute(update(Notification).where(
+        _n.citizen_id == citizen_id, _n.read_at.is_(None)).values(read_at=at)).rowcount
+
+
+def template_from_row(row) -> Template:
+    return Template(row.id, row.version, row.category, row.critical, json.loads(row.channels))
+
+
+class TemplateBook:
+    """The released templates, read from the database once and kept in the process.
+
+    A template id not yet seen reads the table again, so templates seeded while
+    the process runs are found.
+    """
+
+    def __init__(self):
+        self._latest: dict[str, Template] = {}
+
+    def latest(self, connection: Connection, template_id: str) -> Template:
+        if template_id not in self._latest:
+            self._load(connection)
+        try:
+            return self._latest[template_id]
+        except KeyError:
+            raise TemplateError(f"no template {template_id}: run `cityhub seed`") from None
+
+    def _load(self, connection: Connection) -> None:
+        rows = connection.execute(select(TemplateRow).order_by(TemplateRow.version))
+        self._latest = {row.id: template_from_row(row) for row in rows}

@@ -1,11 +1,14 @@
+"""Notify's entrypoints: events become inbox messages, commands send texts, and the
+inbox is paged, read and marked read. Rules in domain/, queries in repository.py."""
 
 from chassis.crypto import Cipher, transit
 from chassis.db import Database
 from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
-from chassis.settings import FromSettings
-from contracts.errors import InvalidInput
+from chassis.settings import FromSettings, SettingsProvider
+from chassis.timestamps import Clock
+from contracts.errors import NotFound
 from contracts.events import (
     CitizenRegistered,
     CitizenVerificationFailed,
@@ -14,11 +17,16 @@ from contracts.events import (
 )
 from services.notify import repository
 from services.notify.adapters import HttpSms
-from services.notify.domain import render, render_sms
+from services.notify.domain.inbox import (
+    DEFAULT_PAGE,
+    check_limit,
+    inbox_message,
+    make_cursor,
+    read_cursor,
+)
+from services.notify.domain.triggers import what_to_tell
 from services.notify.models import Inbox
 from services.notify.views import notification_view
-
-MAX_PAGE = 100
 
 
 class NotifyService:
@@ -27,7 +35,10 @@ class NotifyService:
     db = Database(inbox_model=Inbox)  # consumes events, publishes none: no relay
     instrumentation = Instrumentation()
     sms = FromSettings(lambda settings: HttpSms(settings.sms_url))
+    templates = FromSettings(lambda settings: repository.TemplateBook())
     cipher = Cipher()
+    settings = SettingsProvider()
+    clock = Clock()
 
     @rpc
     def ping(self):
@@ -35,41 +46,70 @@ class NotifyService:
 
     @reliable_handler(CitizenRegistered)
     def on_citizen_registered(self, body):
-        envelope, event = open_envelope(body, CitizenRegistered)
-        self._tell(envelope, event, "welcome")
+        self._tell(*open_envelope(body, CitizenRegistered))
 
     @reliable_handler(CitizenVerified)
     def on_citizen_verified(self, body):
-        envelope, event = open_envelope(body, CitizenVerified)
-        self._tell(envelope, event, "level_reached", {"level": event.level})
+        self._tell(*open_envelope(body, CitizenVerified))
 
     @reliable_handler(CitizenVerificationFailed)
     def on_verification_failed(self, body):
-        envelope, event = open_envelope(body, CitizenVerificationFailed)
-        # Only a lockout is worth telling the citizen about.
-        self._tell(envelope, event, f"{event.check}_locked" if event.locked else None)
+        self._tell(*open_envelope(body, CitizenVerificationFailed))
 
     @rpc
-    def send_sms(self, sealed_phone, kind, locale, values):
-        """Send a text message now (a command, so RPC): the caller needs to know it went.
+    def send_sms(self, sealed_phone, template_id, locale, values):
+        """Send a text now (a command, so RPC): the caller needs to know it went.
 
         The phone arrives sealed for transit (chassis.crypto.transit).
         """
         phone = self.cipher.open(sealed_phone, transit("phone"))
-        return {"message_id": self.sms.send(phone, render_sms(kind, locale, values))}
-
-    def _tell(self, envelope, event, kind: str | None, values: dict | None = None):
-        """Put a message in the citizen's inbox, once per event, however often delivered."""
-        with self.db.core_transaction() as connection:
-            if not self.db.claim(connection, envelope.event_id) or kind is None:
-                return  # a duplicate delivery, or nothing to tell
-            repository.add(connection, render(kind, event.citizen_id, event.locale,
-                                           envelope.event_id, values))
+        with self.db.core_read() as connection:
+            template = self.templates.latest(connection, template_id)
+        text = template.render("sms", locale, values)["body"]
+        return {"message_id": self.sms.send(phone, text)}
 
     @rpc
-    def list_notifications(self, citizen_id, limit=50):
-        if not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+    def list_notifications(self, citizen_id, limit=DEFAULT_PAGE, cursor=None):
+        """A page of the inbox, newest first, with the cursor of the next page."""
+        check_limit(limit)
+        after = read_cursor(self._cursor_key, citizen_id, cursor) if cursor else None
         with self.db.core_read() as connection:
-            return [notification_view(n)
-                    for n in repository.inbox(connection, citizen_id, limit)]
+            rows = repository.page(connection, citizen_id, limit + 1, after)
+            unread = repository.unread_count(connection, citizen_id)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return {"items": [notification_view(row) for row in rows], "unread_count": unread,
+                "next_cursor": (make_cursor(self._cursor_key, citizen_id, rows[-1].seq)
+                                if more else None)}
+
+    @rpc
+    def mark_read(self, citizen_id, notification_id):
+        with self.db.core_transaction() as connection:
+            repository.mark_read(connection, citizen_id, notification_id, self.clock())
+            row = repository.one(connection, citizen_id, notification_id)
+        if row is None:
+            raise NotFound("no such notification", field="notification_id",
+                           code="notification_not_found")
+        return notification_view(row)
+
+    @rpc
+    def mark_all_read(self, citizen_id):
+        with self.db.core_transaction() as connection:
+            marked = repository.mark_all_read(connection, citizen_id, self.clock())
+        return {"marked": marked, "unread_count": 0}
+
+    @property
+    def _cursor_key(self) -> bytes:
+        # Derived from the blind-index key, for this use only.
+        return f"inbox-cursor:{self.settings.blind_index_key}".encode()
+
+    def _tell(self, envelope, event):
+        """Put a message in the citizen's inbox, once per event, however often delivered."""
+        tell = what_to_tell(event)
+        with self.db.core_transaction() as connection:
+            if not self.db.claim(connection, envelope.event_id) or tell is None:
+                return  # a duplicate delivery, or nothing to tell
+            template = self.templates.latest(connection, tell.template_id)
+            repository.add(connection, inbox_message(template, tell.values, tell.action,
+                                                     event.citizen_id, event.locale,
+                                                     envelope.event_id))

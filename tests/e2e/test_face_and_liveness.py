@@ -49,7 +49,7 @@ def test_a_citizen_goes_from_registered_to_face_verified_through_the_gateway(
         "passed"
     assert level(platform, partner, citizen_id) == 3
     assert eventually(lambda: [m for m in platform.inbox(citizen_id, partner=partner)
-                               if m["kind"] == "level_reached" and "3" in m["body"]])
+                               if m["template_id"] == "level_reached" and "3" in m["body"]])
 
 
 @pytest.mark.parametrize("outcome", ["spoof", "no_match"])

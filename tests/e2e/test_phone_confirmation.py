@@ -55,7 +55,7 @@ def test_a_citizen_who_enters_the_texted_code_reaches_level_1_and_is_told(platfo
     profile = platform.call("GET", f"/v1/citizens/{citizen_id}").json()
     assert profile["assurance_level"] == 1
     messages = eventually(lambda: [m for m in platform.inbox(citizen_id)
-                                   if m["kind"] == "level_reached"])
+                                   if m["template_id"] == "level_reached"])
     assert "level 1" in messages[0]["body"]
 
 

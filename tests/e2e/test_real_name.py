@@ -65,7 +65,7 @@ def test_a_citizen_whose_name_matches_the_registry_reaches_level_2_shown_masked(
     assert profile["name"] == "张*"
     assert profile["id_number"] == "1101**********002X"
     assert eventually(lambda: [m for m in platform.inbox(citizen_id)
-                               if m["kind"] == "level_reached" and "2" in m["body"]])
+                               if m["template_id"] == "level_reached" and "2" in m["body"]])
 
 
 def test_the_real_name_check_needs_a_confirmed_phone_first(platform):

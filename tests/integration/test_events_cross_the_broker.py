@@ -30,14 +30,14 @@ def register(runner, partner_user_id="u-1", locale="en"):
 
 def inbox(runner, citizen_id):
     with entrypoint_hook(container_of(runner, "notify"), "list_notifications") as call:
-        return call(citizen_id)
+        return call(citizen_id)["items"]
 
 
 def test_registering_a_citizen_puts_one_welcome_message_in_their_inbox(run_services):
     runner = run_services(IdentityService, NotifyService)
     citizen = register(runner, locale="zh-CN")
     messages = eventually(lambda: inbox(runner, citizen["citizen_id"]))
-    assert [m["kind"] for m in messages] == ["welcome"]
+    assert [m["template_id"] for m in messages] == ["welcome"]
     assert messages[0]["locale"] == "zh-CN"
     assert messages[0]["title"] == "欢迎使用城市服务"
 

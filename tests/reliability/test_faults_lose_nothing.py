@@ -18,7 +18,7 @@ def welcomes_to(platform, citizen_ids) -> int:
     """Only these citizens' welcomes: other tests' messages may still be arriving."""
     ids = sorted(set(citizen_ids))
     placeholders = ", ".join(f":c{n}" for n in range(len(ids)))
-    return platform.scalar("notify", "SELECT count(*) FROM notifications WHERE kind = "
+    return platform.scalar("notify", "SELECT count(*) FROM notifications WHERE template_id = "
                            f"'welcome' AND citizen_id IN ({placeholders})",
                            **{f"c{n}": citizen_id for n, citizen_id in enumerate(ids)})
 

@@ -17,6 +17,7 @@ from gateway import openapi
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import parse
 from gateway.errors import response_for
+from gateway.schemas import NotificationsQuery
 from gateway.service import GatewayService
 
 
@@ -33,6 +34,7 @@ def error_of(response):
 
 
 CIPHER = FieldCipher(DEV_DATA_KEY, "unused")
+FIRST_PAGE = NotificationsQuery()
 
 
 @pytest.fixture
@@ -84,15 +86,16 @@ def test_another_partners_citizen_is_not_found_when_reading_the_inbox(gateway):
     gateway.identity.get_citizen.side_effect = NotFound("no such citizen", "citizen_id",
                                                         "citizen_not_found")
     with pytest.raises(NotFound):
-        gateway.list_notifications(Mock(), "other-partner", "c-1")
+        gateway.list_notifications(Mock(), "other-partner", "c-1", query=FIRST_PAGE)
     gateway.notify.list_notifications.assert_not_called()
 
 
 def test_the_inbox_of_a_citizen_the_partner_registered_needs_no_identity_call(gateway):
     gateway.identity.register_citizen.return_value = {"citizen_id": "c-1", "created": True}
     register(gateway, {"partner_user_id": "u1", "phone": "+8613812345678", "locale": "en"})
-    gateway.notify.list_notifications.return_value = []
-    assert gateway.list_notifications(Mock(), "acme", "c-1") == (200, {"items": []})
+    page = {"items": [], "unread_count": 0, "next_cursor": None}
+    gateway.notify.list_notifications.return_value = page
+    assert gateway.list_notifications(Mock(), "acme", "c-1", query=FIRST_PAGE) == (200, page)
     gateway.identity.get_citizen.assert_not_called()
 
 

@@ -1,0 +1,121 @@
+"""Templates: versioned files, rendered in the citizen's language, never with a hole."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+from chassis.migrations import upgrade
+from contracts.events import CitizenRegistered, CitizenVerificationFailed, CitizenVerified
+from services.notify.domain.inbox import inbox_message
+from services.notify.domain.templates import Template, TemplateError
+from services.notify.domain.triggers import TRIGGERS, what_to_tell
+from services.notify.seed import TEMPLATE_DIR, seed, template_files
+
+TEMPLATES = {t.id: t for t in template_files()}
+
+
+def test_every_template_file_is_a_valid_template_named_by_its_folder_and_version():
+    assert {"welcome", "level_reached", "real_name_locked", "phone_code"} <= set(TEMPLATES)
+
+
+def test_a_chinese_speaking_citizen_is_welcomed_in_chinese():
+    message = inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "zh-CN", "e-1")
+    assert (message.title, message.locale) == ("欢迎使用城市服务", "zh-CN")
+    assert (message.template_id, message.template_version, message.category) == (
+        "welcome", 1, "account")
+
+
+def test_an_english_speaking_citizen_is_welcomed_in_english():
+    message = inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "en", "e-1")
+    assert message.title == "Welcome to City Services"
+
+
+def test_a_citizen_with_an_unsupported_locale_is_written_to_in_chinese():
+    assert inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "fr", "e-1").locale == "zh-CN"
+
+
+def test_placeholders_are_filled_with_the_values_given():
+    parts = TEMPLATES["level_reached"].render("inbox", "en", {"level": 2})
+    assert parts["body"] == "Your identity is now verified to level 2."
+
+
+def test_a_missing_placeholder_value_is_an_error_never_a_message_with_a_hole():
+    with pytest.raises(TemplateError, match="needs level"):
+        TEMPLATES["level_reached"].render("inbox", "en", {})
+    with pytest.raises(TemplateError, match="needs code"):
+        TEMPLATES["phone_code"].render("sms", "zh-CN", {})
+
+
+@pytest.mark.parametrize("change, complaint", [
+    (lambda t: t["channels"]["inbox"]["title"].pop("en"), "zh-CN and en"),
+    (lambda t: t["channels"]["inbox"]["body"].update(en="Level {level} {extra}"),
+     "different placeholders"),
+    (lambda t: t.update(category="gossip"), "unknown category"),
+    (lambda t: t["channels"].update(pigeon={}), "channels must be"),
+])
+def test_a_broken_template_is_refused_when_it_is_loaded(change, complaint):
+    data = yaml.safe_load((TEMPLATE_DIR / "level_reached" / "1.yaml").read_text())
+    Template.from_dict(data)  # control: the file as it is loads
+    change(data)
+    with pytest.raises(TemplateError, match=complaint):
+        Template.from_dict(data)
+
+
+def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
+    examples = [
+        CitizenRegistered(citizen_id="c", partner_id="p", locale="en"),
+        CitizenVerified(citizen_id="c", partner_id="p", level=2, locale="en"),
+        CitizenVerificationFailed(citizen_id="c", partner_id="p", check="real_name",
+                                  reason="identity_mismatch", locked=True, locale="en"),
+    ]
+    assert {type(e) for e in examples} == set(TRIGGERS)
+    for event in examples:
+        tell = what_to_tell(event)
+        TEMPLATES[tell.template_id].render("inbox", "en", tell.values)
+        assert tell.action == {"type": "profile", "id": "c"}
+
+
+def test_a_failure_that_locks_nothing_tells_the_citizen_nothing():
+    assert what_to_tell(CitizenVerificationFailed(
+        citizen_id="c", partner_id="p", check="real_name", reason="identity_mismatch",
+        locked=False, locale="en")) is None
+
+
+@pytest.fixture
+def notify_db(tmp_path):
+    url = f"sqlite:///{tmp_path / 'notify.db'}"
+    upgrade("services.notify", url)
+    engine = create_engine(url)
+    yield sessionmaker(bind=engine)
+    engine.dispose()
+
+
+def test_seeding_twice_changes_nothing(notify_db):
+    for _ in range(2):
+        with notify_db.begin() as session:
+            assert seed(session) == len(TEMPLATES)
+
+
+def test_a_released_version_that_was_edited_is_refused(notify_db, tmp_path):
+    folder = tmp_path / "templates"
+    shutil.copytree(TEMPLATE_DIR, folder)
+    with notify_db.begin() as session:
+        seed(session, folder)
+    edited = folder / "welcome" / "1.yaml"
+    edited.write_text(edited.read_text().replace("Welcome to City", "Hello from City"))
+    with pytest.raises(TemplateError, match="add version 2 instead"), \
+            notify_db.begin() as session:
+        seed(session, folder)
+    # The way to change a text: the next version, kept beside the first.
+    (folder / "welcome" / "1.yaml").write_text((TEMPLATE_DIR / "welcome" / "1.yaml")
+                                                .read_text())
+    second = yaml.safe_load(edited.read_text())
+    second["version"] = 2
+    second["channels"]["inbox"]["title"]["en"] = "Hello from City Services"
+    Path(folder / "welcome" / "2.yaml").write_text(yaml.safe_dump(second, allow_unicode=True))
+    with notify_db.begin() as session:
+        seed(session, folder)
