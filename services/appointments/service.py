@@ -1,6 +1,5 @@
 import uuid
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import IntegrityError
 
@@ -10,13 +9,13 @@ from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from contracts.assurance import require
 from contracts.errors import Conflict, InvalidInput, NotFound
+from contracts.time import city_day
 from services.appointments import repository
 from services.appointments.domain import BOOKED, check_kind, check_places, check_slot
 from services.appointments.models import Appointment
 from services.appointments.views import appointment_view, institution_view
 
 # Days are the city's days, whatever the server's clock zone.
-CITY_TIME = ZoneInfo("Asia/Shanghai")
 
 
 class AppointmentsService:
@@ -41,7 +40,7 @@ class AppointmentsService:
         """Book a morning or afternoon visit, if the citizen's asserted level allows it."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
         visit_day = parse_day(day)
-        check_slot(visit_day, period, today=datetime.now(CITY_TIME).date())
+        check_slot(visit_day, period, today=city_day(datetime.now(UTC)))
         try:
             with self.db.transaction() as session:
                 institution = repository.institution_for_booking(session, institution_id)

@@ -193,7 +193,8 @@ def add_citizen(connection: Connection, citizen: NewCitizen) -> None:
 
 
 class PhoneCodes:
-    """Pending phone codes in Redis: one per citizen, gone after five minutes."""
+    """Pending phone codes in Redis, one per citizen, gone after five minutes; and how
+    many codes each phone number was texted per day."""
 
     def __init__(self, redis):
         self.redis = redis
@@ -225,3 +226,13 @@ class PhoneCodes:
 
     def discard(self, citizen_id: str) -> None:
         self.redis.delete(self._key(citizen_id))
+
+    def count_text(self, phone_index: str, day) -> int:
+        """Count one more code texted to this number (by its blind index) on `day`:
+        how many that makes. Kept two days, past any time zone's end of that day."""
+        key = f"phone-texts:{phone_index}:{day.isoformat()}"
+        with self.redis.pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 2 * 24 * 3600)
+            count, _ = pipe.execute()
+        return count

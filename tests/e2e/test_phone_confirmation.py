@@ -120,3 +120,12 @@ def test_a_code_that_is_not_six_digits_is_a_422(platform, citizen):
     citizen_id, _ = citizen
     response = confirm(platform, citizen_id, "12345")
     assert response.status_code == 422 and response.json()["error"]["field"] == "code"
+
+
+def test_no_number_is_texted_more_than_ten_codes_a_day(platform, citizen):
+    citizen_id, phone = citizen
+    assert [request_code(platform, citizen_id).status_code for _ in range(10)] == [202] * 10
+    refused = request_code(platform, citizen_id)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (429, "too_many_attempts")
+    assert 0 < int(refused.headers["Retry-After"]) <= 24 * 3600
+    assert len(platform.texts_to(phone)) == 10

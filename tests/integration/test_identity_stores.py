@@ -179,3 +179,11 @@ def test_a_pending_code_loses_a_try_per_attempt_and_is_gone_when_discarded(codes
     codes.discard("c-1")
     assert codes.take_attempt("c-1") is None
     assert codes.take_attempt("never-sent") is None
+
+
+def test_texts_are_counted_per_number_and_per_day(codes):
+    today, tomorrow = NOW.date(), (NOW + timedelta(days=1)).date()
+    number = f"index-{uuid.uuid4().hex}"
+    assert [codes.count_text(number, today) for _ in range(3)] == [1, 2, 3]
+    assert codes.count_text(number, tomorrow) == 1
+    assert codes.count_text(f"other-{number}", today) == 1

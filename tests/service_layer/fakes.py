@@ -168,6 +168,7 @@ class FakePhoneCodes:
 
     def __init__(self):
         self.codes: dict[str, PendingCode] = {}
+        self.texts: dict[tuple, int] = {}
 
     def put(self, citizen_id, code):
         self.codes[citizen_id] = code
@@ -181,6 +182,11 @@ class FakePhoneCodes:
 
     def discard(self, citizen_id):
         self.codes.pop(citizen_id, None)
+
+    def count_text(self, phone_index, day):
+        key = (phone_index, day)
+        self.texts[key] = self.texts.get(key, 0) + 1
+        return self.texts[key]
 
 
 class FakeRegistry:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from contracts.errors import Conflict, InvalidInput
+from contracts.errors import Conflict, InvalidInput, TooManyAttempts
 from contracts.events import CitizenPhoneVerified, CitizenVerified
 from services.identity.use_cases import phone_confirmation
 from tests.service_layer.conftest import HASH_KEY, PHONE_NUMBER
@@ -87,3 +87,18 @@ def test_a_confirmed_phone_is_not_texted_again(codes, texts, cipher, citizen, cl
     with pytest.raises(Conflict):
         phone_confirmation.send_code(codes, texts, cipher, HASH_KEY, citizen(level=1), clock())
     assert texts.sent == []
+
+
+def test_the_eleventh_code_to_one_number_in_a_city_day_waits_for_midnight(
+        codes, texts, cipher, citizen, clock):
+    clock.now = clock.now.replace(hour=15, minute=30)  # 23:30 in the city
+    first, second = citizen(level=0), citizen(level=0)  # one phone number between them
+    for someone in [first] * 6 + [second] * 4:
+        phone_confirmation.send_code(codes, texts, cipher, HASH_KEY, someone, clock())
+    with pytest.raises(TooManyAttempts) as refused:
+        phone_confirmation.send_code(codes, texts, cipher, HASH_KEY, second, clock())
+    assert refused.value.retry_after == 30 * 60 + 1  # city midnight
+    assert len(texts.sent) == 10
+    clock.advance(minutes=31)  # a new day in the city
+    phone_confirmation.send_code(codes, texts, cipher, HASH_KEY, second, clock())
+    assert len(texts.sent) == 11

@@ -8,13 +8,29 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from contracts import formats
-from contracts.errors import InvalidInput
+from contracts.errors import InvalidInput, TooManyAttempts
+from contracts.time import until_next_city_day
 
 CODE_DIGITS = 6
 LIFETIME_SECONDS = 300
 MAX_TRIES = 5
+# Codes texted to one phone number in one city day: more would let anyone who knows
+# a number flood it (SMS pumping), at the city's cost.
+MAX_TEXTS_PER_DAY = 10
+
+
+def check_daily_texts(texts_today: int, now: datetime) -> None:
+    """Refuse a code beyond the day's texts to this number, until the city's midnight.
+
+    `texts_today` counts this one: the count is taken before anything is sent.
+    """
+    if texts_today > MAX_TEXTS_PER_DAY:
+        wait = until_next_city_day(now)
+        raise TooManyAttempts(f"{MAX_TEXTS_PER_DAY} codes were texted to this number today",
+                              retry_after=int(wait.total_seconds()) + 1)
 
 
 def new_code() -> str:

@@ -8,10 +8,12 @@ from datetime import datetime
 
 from contracts.errors import InvalidInput
 from contracts.events import CitizenPhoneVerified, CitizenVerified
+from contracts.time import city_day
 from services.identity.domain.assurance import raise_to
 from services.identity.domain.phone_codes import (
     LIFETIME_SECONDS,
     PendingCode,
+    check_daily_texts,
     code_hash,
     new_code,
 )
@@ -22,6 +24,7 @@ def send_code(codes, sms, cipher, hash_key: str, citizen, now: datetime) -> dict
     """Text a fresh code; any earlier code stops working. `sms(phone, kind, locale,
     values)` sends a text through notify."""
     raise_to(citizen.assurance_level, 1)  # refuses a phone already confirmed
+    check_daily_texts(codes.count_text(citizen.phone_index, city_day(now)), now)
     code = new_code()
     codes.put(citizen.id, PendingCode(code_hash(hash_key, citizen.id, code),
                                       now.timestamp() + LIFETIME_SECONDS))
