@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     # The longest a request waits for a free worker; one that cannot start by
     # then is answered 503 with Retry-After and never started later.
     http_queue_seconds: float = 2.0
+    # A comment line on every idle live stream this often, so proxies keep it open.
+    stream_heartbeat_seconds: float = 15.0
 
     outbox_poll_seconds: float = 0.5
     handler_max_attempts: int = 5

@@ -22,6 +22,7 @@ from contracts.events import (
     ConsentGranted,
     ConsentRevoked,
     Event,
+    NotificationCreated,
     events_exchange,
 )
 
@@ -41,12 +42,13 @@ UNROUTED_MAX_AGE_MS = 24 * 3600 * 1000
 # Before the bounds, unrouted events piled up here with no age limit.
 LEGACY_UNROUTED_QUEUE = "cityhub.unrouted"
 
-# Events published for consumers to come (the matters timeline, partner
-# webhooks) that no handler reads today. They are bound to a queue that keeps
-# nothing, so they are neither lost by accident nor counted as unrouted.
+# Events no reliable handler reads: some are published for consumers to come (the
+# matters timeline, partner webhooks), and notification.created is read only by the
+# gateways' live streams, whose queues live as long as their process. They are bound
+# to a queue that keeps nothing, so they are neither counted as unrouted nor kept.
 NO_CONSUMER_QUEUE = "cityhub.no-consumer"
 NO_CONSUMER_BY_DESIGN: tuple[type[Event], ...] = (
-    CitizenPhoneVerified, ConsentGranted, ConsentRevoked,
+    CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated,
 )
 
 

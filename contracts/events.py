@@ -117,8 +117,22 @@ class ConsentRevoked(Event):
     partner_id: str
 
 
+class NotificationCreated(Event):
+    """notify -> the gateways' live streams: a message is in a citizen's inbox.
+
+    `notification` is the inbox item as the API shows it. Its texts come from the
+    templates, which carry no personal data (services/notify/templates/README.md).
+    """
+
+    TYPE: ClassVar[str] = "notification.created"
+    SOURCE: ClassVar[str] = "notify"
+
+    citizen_id: str
+    notification: dict
+
+
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
-    ConsentGranted, ConsentRevoked,
+    ConsentGranted, ConsentRevoked, NotificationCreated,
 )

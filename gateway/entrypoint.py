@@ -132,12 +132,13 @@ class ApiRoute(HttpRequestHandler):
     authenticator = PartnerAuthenticator()
 
     def __init__(self, method, url, signed=True, probe=False, body=None, query=None,
-                 answers=None, expected_exceptions=CityHubError, **kwargs):
+                 answers=None, headers=None, expected_exceptions=CityHubError, **kwargs):
         """The route's contract, from which the OpenAPI document is built:
 
         `body`, `query`: pydantic models; the handler gets the validated values as
         `body=` and `query=` (a bad one is 400/422 before any worker runs).
-        `answers`: {status: response model or None} for its successful answers.
+        `answers`: {status: response model, a media type, or None} for its successes.
+        `headers`: {name: description} of optional request headers it reads.
         `probe`: a health or readiness route, which has workers of its own.
         """
         self.signed = signed
@@ -145,6 +146,7 @@ class ApiRoute(HttpRequestHandler):
         self.body = body
         self.query = query
         self.answers = answers or {}
+        self.headers = headers or {}
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def setup(self):

@@ -78,6 +78,16 @@ def _query_parameters(model) -> list[dict]:
     return parameters
 
 
+def _answer(status: int, model) -> dict:
+    if isinstance(model, str):  # a media type of its own, e.g. text/event-stream
+        return {"description": "OK", "content": {model: {"schema": {"type": "string"}}}}
+    if model is not None:
+        return {"description": "OK", **_json(_ref(model))}
+    if status == 204:
+        return {"description": "No content"}
+    return {"description": "OK", **_json({"type": "object"})}
+
+
 def _operation(route: ApiRoute, summary: str) -> dict:
     path_names = [part[1:-1] for part in openapi_path(route.url).split("/")
                   if part.startswith("{")]
@@ -85,10 +95,10 @@ def _operation(route: ApiRoute, summary: str) -> dict:
                    "schema": {"type": "string", "minLength": 1}} for name in path_names]
     if route.query is not None:
         parameters += _query_parameters(route.query)
-    responses = {str(status): ({"description": "OK", **_json(_ref(model))} if model
-                               else {"description": "No content" if status == 204 else "OK",
-                                     **({} if status == 204 else _json({"type": "object"}))})
-                 for status, model in route.answers.items()}
+    parameters += [{"name": name, "in": "header", "required": False,
+                    "description": text, "schema": {"type": "string"}}
+                   for name, text in route.headers.items()]
+    responses = {str(status): _answer(status, model) for status, model in route.answers.items()}
     errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else {})
     for status, text in errors.items():
         responses.setdefault(status, {"description": text, **_json(_ref(schemas.Error))})
@@ -104,7 +114,8 @@ def document(service_cls) -> dict:
     found = routes(service_cls)
     models = {schemas.Error}
     for route, _ in found:
-        models.update(m for m in (route.body, *route.answers.values()) if m is not None)
+        models.update(m for m in (route.body, *route.answers.values())
+                      if m is not None and not isinstance(m, str))
     _, top = models_json_schema(
         [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}")

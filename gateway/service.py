@@ -10,6 +10,7 @@ from chassis.settings import SettingsProvider
 from gateway import openapi, schemas
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
+from gateway.streams import LiveStreams, event_stream
 
 READY_TIMEOUT = 1.0
 
@@ -24,6 +25,7 @@ class GatewayService:
     settings = SettingsProvider()
     redis = Redis()
     directory = CitizenDirectory()
+    streams = LiveStreams()
     assertion_keys = AssertionKeys()
     cipher = Cipher()
     instrumentation = Instrumentation()
@@ -154,6 +156,24 @@ class GatewayService:
         """The citizen's inbox, newest first, a page at a time, with the unread count."""
         self._check_owner(partner_id, citizen_id)
         return 200, self.notify.list_notifications(citizen_id, query.limit, query.cursor)
+
+    @api("GET", "/v1/citizens/<citizen_id>/notifications/stream",
+         answers={200: "text/event-stream"},
+         headers={"Last-Event-ID": "the id of the last notification the client got"})
+    def notification_stream(self, request, partner_id, citizen_id):
+        """Live notifications as Server-Sent Events, resumable with Last-Event-ID."""
+        self._check_owner(partner_id, citizen_id)
+        subscription = self.streams.subscribe(citizen_id)  # before the replay: no gap
+        try:
+            last = request.headers.get("Last-Event-ID")
+            replay = self.notify.since(citizen_id, last) if last else []
+        except BaseException:
+            self.streams.unsubscribe(subscription)
+            raise
+        request.environ["eventlet.minimum_write_chunk_size"] = 0  # each event at once
+        return Response(event_stream(self.streams, subscription, replay, last),
+                        mimetype="text/event-stream", direct_passthrough=True,
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     @api("POST", "/v1/citizens/<citizen_id>/notifications/<notification_id>/read",
          answers={200: schemas.Notification})

@@ -5,7 +5,6 @@ import json
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from chassis.timestamps import utcnow
 from services.notify.domain.inbox import Message
 from services.notify.domain.templates import Template, TemplateError
 from services.notify.models import Notification
@@ -23,7 +22,7 @@ def add(connection: Connection, message: Message) -> None:
         "category": message.category, "locale": message.locale, "title": message.title,
         "body": message.body, "action_type": message.action_type,
         "action_id": message.action_id, "event_id": message.event_id,
-        "created_at": utcnow()}])
+        "created_at": message.created_at}])
 
 
 _n = Notification.__table__.c
@@ -50,6 +49,17 @@ def page(connection: Connection, citizen_id: str, limit: int,
 
 def unread_count(connection: Connection, citizen_id: str) -> int:
     return connection.execute(COUNT_UNREAD, {"citizen_id": citizen_id}).scalar_one()
+
+
+def seq_of(connection: Connection, citizen_id: str, notification_id: str) -> int | None:
+    return connection.execute(select(_n.seq).where(
+        _n.citizen_id == citizen_id, _n.id == notification_id)).scalar()
+
+
+def newer_than(connection: Connection, citizen_id: str, seq: int, limit: int) -> list:
+    """Oldest first: what came after the item numbered `seq`."""
+    return list(connection.execute(select(*_COLUMNS).where(
+        _n.citizen_id == citizen_id, _n.seq > seq).order_by(_n.seq).limit(limit)))
 
 
 def one(connection: Connection, citizen_id: str, notification_id: str):

@@ -8,31 +8,33 @@ from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from chassis.settings import FromSettings, SettingsProvider
 from chassis.timestamps import Clock
-from contracts.errors import NotFound
+from contracts.errors import InvalidInput, NotFound
 from contracts.events import (
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
+    NotificationCreated,
     open_envelope,
 )
 from services.notify import repository
 from services.notify.adapters import HttpSms
 from services.notify.domain.inbox import (
     DEFAULT_PAGE,
+    MAX_PAGE,
     check_limit,
     inbox_message,
     make_cursor,
     read_cursor,
 )
 from services.notify.domain.triggers import what_to_tell
-from services.notify.models import Inbox
+from services.notify.models import Inbox, Outbox
 from services.notify.views import notification_view
 
 
 class NotifyService:
     name = "notify"
 
-    db = Database(inbox_model=Inbox)  # consumes events, publishes none: no relay
+    db = Database(Outbox, Inbox)
     instrumentation = Instrumentation()
     sms = FromSettings(lambda settings: HttpSms(settings.sms_url))
     templates = FromSettings(lambda settings: repository.TemplateBook())
@@ -83,6 +85,17 @@ class NotifyService:
                                 if more else None)}
 
     @rpc
+    def since(self, citizen_id, notification_id):
+        """What came after `notification_id` (a live stream's Last-Event-ID), oldest first."""
+        with self.db.core_read() as connection:
+            seq = repository.seq_of(connection, citizen_id, str(notification_id))
+            if seq is None:
+                raise InvalidInput("Last-Event-ID names no notification of this citizen",
+                                   field="Last-Event-ID", code="invalid_last_event_id")
+            rows = repository.newer_than(connection, citizen_id, seq, MAX_PAGE)
+        return [notification_view(row) for row in rows]
+
+    @rpc
     def mark_read(self, citizen_id, notification_id):
         with self.db.core_transaction() as connection:
             repository.mark_read(connection, citizen_id, notification_id, self.clock())
@@ -110,6 +123,9 @@ class NotifyService:
             if not self.db.claim(connection, envelope.event_id) or tell is None:
                 return  # a duplicate delivery, or nothing to tell
             template = self.templates.latest(connection, tell.template_id)
-            repository.add(connection, inbox_message(template, tell.values, tell.action,
-                                                     event.citizen_id, event.locale,
-                                                     envelope.event_id))
+            message = inbox_message(template, tell.values, tell.action, event.citizen_id,
+                                    event.locale, envelope.event_id, self.clock())
+            repository.add(connection, message)
+            # For the live streams; it leaves with the commit (the outbox).
+            self.db.publish(NotificationCreated(citizen_id=event.citizen_id,
+                                                notification=notification_view(message)))

@@ -1,6 +1,7 @@
 """Templates: versioned files, rendered in the citizen's language, never with a hole."""
 
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from services.notify.domain.triggers import TRIGGERS, what_to_tell
 from services.notify.seed import TEMPLATE_DIR, seed, template_files
 
 TEMPLATES = {t.id: t for t in template_files()}
+NOW = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
 
 
 def test_every_template_file_is_a_valid_template_named_by_its_folder_and_version():
@@ -23,19 +25,19 @@ def test_every_template_file_is_a_valid_template_named_by_its_folder_and_version
 
 
 def test_a_chinese_speaking_citizen_is_welcomed_in_chinese():
-    message = inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "zh-CN", "e-1")
+    message = inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "zh-CN", "e-1", NOW)
     assert (message.title, message.locale) == ("欢迎使用城市服务", "zh-CN")
     assert (message.template_id, message.template_version, message.category) == (
         "welcome", 1, "account")
 
 
 def test_an_english_speaking_citizen_is_welcomed_in_english():
-    message = inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "en", "e-1")
+    message = inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "en", "e-1", NOW)
     assert message.title == "Welcome to City Services"
 
 
 def test_a_citizen_with_an_unsupported_locale_is_written_to_in_chinese():
-    assert inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "fr", "e-1").locale == "zh-CN"
+    assert inbox_message(TEMPLATES["welcome"], {}, None, "c-1", "fr", "e-1", NOW).locale == "zh-CN"
 
 
 def test_placeholders_are_filled_with_the_values_given():

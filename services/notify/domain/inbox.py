@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from contracts.errors import InvalidInput
 
@@ -63,13 +64,15 @@ class Message:
     action_type: str | None
     action_id: str | None
     event_id: str
+    created_at: datetime
+    read_at: datetime | None = None
 
 
 def inbox_message(template, values: dict, action: dict | None, citizen_id: str,
-                  locale: str, event_id: str) -> Message:
+                  locale: str, event_id: str, now: datetime) -> Message:
     """The inbox variant of `template` for this citizen, in their language."""
     parts = template.render("inbox", locale, values)
     action = action or {}
     return Message(str(uuid.uuid4()), citizen_id, template.id, template.version,
                    template.category, template.language_for(locale), parts["title"],
-                   parts["body"], action.get("type"), action.get("id"), event_id)
+                   parts["body"], action.get("type"), action.get("id"), event_id, now)
