@@ -83,11 +83,11 @@ def new_event(source: str, event_type: str, payload: dict, *, citizen_id: str | 
                          citizen_id=citizen_id, correlation_id=correlation_id)
 
 
-def outbox_row(envelope: EventEnvelope) -> dict:
+def outbox_row(envelope: EventEnvelope, routing_key: str | None = None) -> dict:
     return {
         "event_id": envelope.event_id,
         "exchange": events_exchange(envelope.source),
-        "routing_key": envelope.type,
+        "routing_key": routing_key or envelope.type,
         "body": envelope.model_dump_json(),
         "correlation_id": envelope.correlation_id,
         "created_at": envelope.occurred_at,
@@ -125,7 +125,7 @@ class UnitOfWork:
     def __init__(self, provider: "Database", worker_ctx):
         self._provider = provider
         self._worker_ctx = worker_ctx
-        self._events: list[EventEnvelope] = []
+        self._events: list[tuple[EventEnvelope, str]] = []
 
     @property
     def request_id(self) -> str | None:
@@ -183,9 +183,10 @@ class UnitOfWork:
         source = self._provider.service_name
         if event.SOURCE != source:
             raise ValueError(f"{source} cannot publish {event.SOURCE}'s {event.TYPE}")
-        self._events.append(new_event(source, event.TYPE, event.model_dump(mode="json"),
-                                      citizen_id=getattr(event, "citizen_id", None),
-                                      correlation_id=self.request_id))
+        envelope = new_event(source, event.TYPE, event.model_dump(mode="json"),
+                             citizen_id=getattr(event, "citizen_id", None),
+                             correlation_id=self.request_id)
+        self._events.append((envelope, event.routing_key()))
 
     def claim(self, connection: Connection, event_id: str) -> bool:
         """True the first time this handler sees `event_id` (see `claim_event`);
@@ -196,7 +197,8 @@ class UnitOfWork:
         if self._events:
             # A Core insert: the ORM's unit of work costs more than the write.
             connection.execute(self._provider.insert_outbox,
-                               [outbox_row(envelope) for envelope in self._events])
+                               [outbox_row(envelope, routing_key)
+                                for envelope, routing_key in self._events])
 
 
 class Database(DependencyProvider):

@@ -64,7 +64,7 @@ def unrouted_queue() -> Queue:
 
 def no_consumer_queue() -> Queue:
     # x-max-length 0: every message is dropped as it arrives, and confirmed.
-    bindings = [binding(source_exchange(event.SOURCE), event.TYPE)
+    bindings = [binding(source_exchange(event.SOURCE), event.binding_key())
                 for event in NO_CONSUMER_BY_DESIGN]
     return Queue(NO_CONSUMER_QUEUE, durable=True, bindings=bindings,
                  queue_arguments={"x-max-length": 0})

@@ -33,6 +33,19 @@ class Event(BaseModel):
 
     TYPE: ClassVar[str]
     SOURCE: ClassVar[str]
+    # True: published as TYPE.<citizen_id>, so that a consumer that wants only some
+    # citizens' events binds to just those (the gateways' live streams).
+    BY_CITIZEN: ClassVar[bool] = False
+
+    def routing_key(self) -> str:
+        return f"{self.TYPE}.{self.citizen_id}" if self.BY_CITIZEN else self.TYPE
+
+    @classmethod
+    def binding_key(cls, citizen_id: str | None = None) -> str:
+        """The binding that receives these events (of one citizen, when given)."""
+        if not cls.BY_CITIZEN:
+            return cls.TYPE
+        return f"{cls.TYPE}.{citizen_id if citizen_id is not None else '*'}"
 
 
 class CitizenRegistered(Event):
@@ -126,6 +139,7 @@ class NotificationCreated(Event):
 
     TYPE: ClassVar[str] = "notification.created"
     SOURCE: ClassVar[str] = "notify"
+    BY_CITIZEN: ClassVar[bool] = True
 
     citizen_id: str
     notification: dict

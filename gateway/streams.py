@@ -1,12 +1,15 @@
 """Live notification streams (Server-Sent Events) for the citizens connected here.
 
-Each gateway process has a queue of its own, bound to notify's `notification.created`
-events and gone with the process, so a citizen connected to any gateway gets every
-notification however many gateways run. The hub hands each event to the streams of
-its citizen without waiting: a stream whose client does not keep up is ended (it
-reconnects with Last-Event-ID and the inbox replays what it missed), so a slow or
-dead client never slows delivery to the others. After a broker outage the hub's
-queue is new and may have missed events, so it ends every stream the same way.
+Each gateway process has a queue of its own, gone with the process, bound to notify's
+`notification.created.<citizen_id>` for exactly the citizens with a stream open on
+it: a citizen connected to any gateway gets every notification however many gateways
+run, and a gateway with no streams receives nothing. The binding is made before the
+stream's replay is read, so nothing falls between the two. The hub hands each event
+to the streams of its citizen without waiting: a stream whose client does not keep up
+is ended (it reconnects with Last-Event-ID and the inbox replays what it missed), so
+a slow or dead client never slows delivery to the others. After a broker outage the
+queue and its bindings may be gone with events in between, so the hub ends every
+stream the same way.
 """
 
 import json
@@ -16,6 +19,7 @@ from collections import defaultdict
 
 import eventlet
 from eventlet.queue import Empty, Full, LightQueue
+from eventlet.semaphore import Semaphore
 from kombu import Connection, Queue
 from nameko.extensions import DependencyProvider, SharedExtension
 
@@ -26,6 +30,9 @@ from contracts.events import NotificationCreated
 log = logging.getLogger(__name__)
 
 PENDING_PER_STREAM = 100  # events a client may fall behind before its stream is ended
+# A hub's queue outlives a lost connection by this long (ms), so a reconnecting hub
+# finds it with what arrived meanwhile; a dead gateway's queue goes by itself.
+QUEUE_EXPIRES_MS = 60_000
 END = object()
 
 
@@ -57,8 +64,12 @@ class StreamHub(SharedExtension):
         settings = settings_of(self.container)
         self.amqp_uri = settings.amqp_uri
         self.heartbeat_seconds = settings.stream_heartbeat_seconds
-        self.queue_name = f"gateway.streams.{uuid.uuid4().hex}"
+        self.queue = Queue(f"gateway.streams.{uuid.uuid4().hex}",
+                           exchange=source_exchange(NotificationCreated.SOURCE),
+                           durable=False, auto_delete=True,
+                           queue_arguments={"x-expires": QUEUE_EXPIRES_MS}, no_declare=False)
         self.subscribers: dict[str, set[Subscription]] = defaultdict(set)
+        self._bindings = Semaphore()  # one bind or unbind at a time
         self._running = True
 
     def start(self):
@@ -73,16 +84,38 @@ class StreamHub(SharedExtension):
         self.stop()
 
     def subscribe(self, citizen_id: str) -> Subscription:
+        """A subscription to the citizen's notifications from now on (bound on return)."""
         subscription = Subscription(citizen_id)
-        self.subscribers[citizen_id].add(subscription)
+        with self._bindings:
+            if not self.subscribers.get(citizen_id):
+                self._bind(citizen_id, bind=True)
+            self.subscribers[citizen_id].add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
-        streams = self.subscribers.get(subscription.citizen_id)
-        if streams is not None:
+        with self._bindings:
+            streams = self.subscribers.get(subscription.citizen_id)
+            if streams is None or subscription not in streams:
+                return
             streams.discard(subscription)
             if not streams:
                 del self.subscribers[subscription.citizen_id]
+                try:
+                    self._bind(subscription.citizen_id, bind=False)
+                except Exception:  # noqa: BLE001 - a stale binding only costs a message
+                    log.warning("could not unbind a closed live stream", exc_info=True)
+
+    def _bind(self, citizen_id: str, bind: bool) -> None:
+        # Its own short connection: the consuming one is busy draining events.
+        with Connection(self.amqp_uri, connect_timeout=3) as connection:
+            channel = connection.default_channel
+            queue = self.queue.bind(channel)
+            queue.declare()
+            key = NotificationCreated.binding_key(citizen_id)
+            if bind:
+                queue.bind_to(exchange=self.queue.exchange, routing_key=key)
+            else:
+                queue.unbind_from(exchange=self.queue.exchange, routing_key=key)
 
     def deliver(self, citizen_id: str, notification: dict) -> None:
         for subscription in list(self.subscribers.get(citizen_id, ())):
@@ -98,15 +131,13 @@ class StreamHub(SharedExtension):
                 self.unsubscribe(subscription)
 
     def _consume(self):
-        queue = Queue(self.queue_name, exchange=source_exchange(NotificationCreated.SOURCE),
-                      routing_key=NotificationCreated.TYPE, durable=False, exclusive=True,
-                      auto_delete=True)
+        queue = self.queue
         first = True
         while self._running:
             try:
                 with Connection(self.amqp_uri, heartbeat=10) as connection, \
-                        connection.Consumer(queue, callbacks=[self._on_message],
-                                            accept=["json"], no_ack=True):
+                        connection.Consumer(queue, on_message=self._on_message,
+                                            no_ack=True):
                     if not first:
                         self.end_all()  # events may have passed while we had no queue
                     first = False
@@ -120,9 +151,10 @@ class StreamHub(SharedExtension):
                             exc_info=True)
                 eventlet.sleep(1)
 
-    def _on_message(self, body, message):
-        envelope = json.loads(body) if isinstance(body, str | bytes) else body
-        payload = envelope.get("payload", {})
+    def _on_message(self, message):
+        if not self.subscribers:
+            return  # no stream open here: not even worth decoding
+        payload = json.loads(message.body).get("payload", {})
         if "citizen_id" in payload:
             self.deliver(payload["citizen_id"], payload.get("notification", {}))
 
