@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     http_queue_seconds: float = 2.0
     # A comment line on every idle live stream this often, so proxies keep it open.
     stream_heartbeat_seconds: float = 15.0
+    # How often notify looks for scheduled sends that are due.
+    schedule_poll_seconds: float = 1.0
 
     outbox_poll_seconds: float = 0.5
     handler_max_attempts: int = 5

@@ -56,3 +56,21 @@ class Notification(Base):
     event_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ScheduledSend(Base):
+    """A notification to send at a time, under a key its caller chose (a reminder)."""
+
+    __tablename__ = "scheduled_sends"
+    __table_args__ = (Index("ix_scheduled_sends_due", "status", "send_at"),)
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
+    template_id: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    values: Mapped[str] = mapped_column(Text)  # JSON
+    action_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    action_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    send_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled, sent, cancelled
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)

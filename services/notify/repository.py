@@ -6,8 +6,9 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from services.notify.domain.inbox import Message
+from services.notify.domain.schedule import SCHEDULED
 from services.notify.domain.templates import Template, TemplateError
-from services.notify.models import Notification
+from services.notify.models import Notification, ScheduledSend
 from services.notify.models import Template as TemplateRow
 
 # A Core insert built once, with the values as parameters: this runs once per
@@ -104,3 +105,33 @@ class TemplateBook:
     def _load(self, connection: Connection) -> None:
         rows = connection.execute(select(TemplateRow).order_by(TemplateRow.version))
         self._latest = {row.id: template_from_row(row) for row in rows}
+
+
+_s = ScheduledSend.__table__.c
+
+
+def scheduled(connection: Connection, key: str):
+    return connection.execute(select(ScheduledSend.__table__).where(_s.key == key)).first()
+
+
+def schedule(connection: Connection, row: dict) -> None:
+    """Insert, or move a send that is still scheduled (the caller checked which)."""
+    if scheduled(connection, row["key"]) is None:
+        connection.execute(insert(ScheduledSend.__table__), [row])
+    else:
+        connection.execute(update(ScheduledSend).where(
+            _s.key == row["key"], _s.status == SCHEDULED).values(**row))
+
+
+def due_keys(connection: Connection, now, limit: int) -> list[str]:
+    return list(connection.execute(
+        select(_s.key).where(_s.status == SCHEDULED, _s.send_at <= now)
+        .order_by(_s.send_at).limit(limit)).scalars())
+
+
+def settle(connection: Connection, key: str, status: str, at) -> bool:
+    """Move a scheduled send to `status` (sent or cancelled): True for the one caller
+    that did, so a send and its cancellation can never both happen."""
+    return connection.execute(update(ScheduledSend).where(
+        _s.key == key, _s.status == SCHEDULED).values(status=status, changed_at=at)
+    ).rowcount == 1

@@ -1,5 +1,8 @@
 """Notify's entrypoints: events become inbox messages, commands send texts, and the
-inbox is paged, read and marked read. Rules in domain/, queries in repository.py."""
+inbox is paged, read and marked read, and scheduled sends go out when due. Rules in
+domain/, queries in repository.py."""
+
+import json
 
 from chassis.crypto import Cipher, transit
 from chassis.db import Database
@@ -7,6 +10,7 @@ from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from chassis.settings import FromSettings, SettingsProvider
+from chassis.timers import every
 from chassis.timestamps import Clock
 from contracts.errors import InvalidInput, NotFound
 from contracts.events import (
@@ -16,6 +20,7 @@ from contracts.events import (
     NotificationCreated,
     open_envelope,
 )
+from contracts.time import iso_utc
 from services.notify import repository
 from services.notify.adapters import HttpSms
 from services.notify.domain.inbox import (
@@ -26,6 +31,16 @@ from services.notify.domain.inbox import (
     make_cursor,
     read_cursor,
 )
+from services.notify.domain.schedule import (
+    CANCELLED,
+    SCHEDULED,
+    SENT,
+    check_key,
+    check_send_at,
+    check_still_scheduled,
+    event_id_of,
+)
+from services.notify.domain.templates import TemplateError
 from services.notify.domain.triggers import what_to_tell
 from services.notify.models import Inbox, Outbox
 from services.notify.views import notification_view
@@ -111,6 +126,69 @@ class NotifyService:
             marked = repository.mark_all_read(connection, citizen_id, self.clock())
         return {"marked": marked, "unread_count": 0}
 
+    @rpc
+    def schedule(self, key, citizen_id, template_id, locale, values, send_at, action=None):
+        """Send `template_id` to the citizen at `send_at` (ISO 8601, with its offset),
+        under `key`; the same key again moves a send that has not gone out yet."""
+        key, moment = check_key(key), check_send_at(send_at)
+        with self.db.core_transaction() as connection:
+            template = self._template(connection, template_id)
+            try:
+                template.render("inbox", locale, values)  # a hole is refused now, not later
+            except TemplateError as exc:
+                raise InvalidInput(str(exc), field="values") from None
+            existing = repository.scheduled(connection, key)
+            check_still_scheduled(key, existing.status if existing else None)
+            action = action or {}
+            repository.schedule(connection, {
+                "key": key, "citizen_id": citizen_id, "template_id": template.id,
+                "locale": locale, "values": json.dumps(values), "send_at": moment,
+                "action_type": action.get("type"), "action_id": action.get("id"),
+                "status": SCHEDULED, "changed_at": self.clock()})
+        return {"key": key, "status": SCHEDULED, "send_at": iso_utc(moment)}
+
+    @rpc
+    def cancel(self, key):
+        """Stop a scheduled send; cancelling again, or after it went out, says which."""
+        with self.db.core_transaction() as connection:
+            repository.settle(connection, check_key(key), CANCELLED, self.clock())
+            row = repository.scheduled(connection, key)
+        if row is None:
+            raise NotFound("no send is scheduled under this key", field="key",
+                           code="schedule_not_found")
+        return {"key": key, "status": row.status}
+
+    @every("schedule_poll_seconds")
+    def send_due(self):
+        """Every send that is due goes out once, each in its own transaction."""
+        now = self.clock()
+        with self.db.core_read() as connection:
+            keys = repository.due_keys(connection, now, MAX_PAGE)
+        for key in keys:
+            with self.db.core_transaction() as connection:
+                if not repository.settle(connection, key, SENT, now):
+                    continue  # cancelled, or sent by another copy of notify, meanwhile
+                row = repository.scheduled(connection, key)
+                template = self._template(connection, row.template_id)
+                action = {"type": row.action_type, "id": row.action_id} \
+                    if row.action_type else None
+                self._deliver(connection, inbox_message(
+                    template, json.loads(row.values), action, row.citizen_id, row.locale,
+                    event_id_of(key), now))
+
+    def _template(self, connection, template_id: str):
+        try:
+            return self.templates.latest(connection, template_id)
+        except TemplateError:
+            raise InvalidInput(f"no template {template_id}", field="template_id",
+                               code="template_not_found") from None
+
+    def _deliver(self, connection, message) -> None:
+        """Into the inbox and, with the commit, onto the live streams (the outbox)."""
+        repository.add(connection, message)
+        self.db.publish(NotificationCreated(citizen_id=message.citizen_id,
+                                            notification=notification_view(message)))
+
     @property
     def _cursor_key(self) -> bytes:
         # Derived from the blind-index key, for this use only.
@@ -123,9 +201,6 @@ class NotifyService:
             if not self.db.claim(connection, envelope.event_id) or tell is None:
                 return  # a duplicate delivery, or nothing to tell
             template = self.templates.latest(connection, tell.template_id)
-            message = inbox_message(template, tell.values, tell.action, event.citizen_id,
-                                    event.locale, envelope.event_id, self.clock())
-            repository.add(connection, message)
-            # For the live streams; it leaves with the commit (the outbox).
-            self.db.publish(NotificationCreated(citizen_id=event.citizen_id,
-                                                notification=notification_view(message)))
+            self._deliver(connection, inbox_message(template, tell.values, tell.action,
+                                                    event.citizen_id, event.locale,
+                                                    envelope.event_id, self.clock()))
