@@ -88,7 +88,7 @@ class StreamHub(SharedExtension):
         subscription = Subscription(citizen_id)
         with self._bindings:
             if not self.subscribers.get(citizen_id):
-                self._bind(citizen_id, bind=True)
+                self._bind([citizen_id], bind=True)
             self.subscribers[citizen_id].add(subscription)
         return subscription
 
@@ -100,22 +100,25 @@ class StreamHub(SharedExtension):
             streams.discard(subscription)
             if not streams:
                 del self.subscribers[subscription.citizen_id]
-                try:
-                    self._bind(subscription.citizen_id, bind=False)
-                except Exception:  # noqa: BLE001 - a stale binding only costs a message
-                    log.warning("could not unbind a closed live stream", exc_info=True)
+                self._unbind([subscription.citizen_id])
 
-    def _bind(self, citizen_id: str, bind: bool) -> None:
+    def _bind(self, citizen_ids, bind: bool) -> None:
         # Its own short connection: the consuming one is busy draining events.
         with Connection(self.amqp_uri, connect_timeout=3) as connection:
-            channel = connection.default_channel
-            queue = self.queue.bind(channel)
+            queue = self.queue.bind(connection.default_channel)
             queue.declare()
-            key = NotificationCreated.binding_key(citizen_id)
-            if bind:
-                queue.bind_to(exchange=self.queue.exchange, routing_key=key)
-            else:
-                queue.unbind_from(exchange=self.queue.exchange, routing_key=key)
+            for citizen_id in citizen_ids:
+                key = NotificationCreated.binding_key(citizen_id)
+                if bind:
+                    queue.bind_to(exchange=self.queue.exchange, routing_key=key)
+                else:
+                    queue.unbind_from(exchange=self.queue.exchange, routing_key=key)
+
+    def _unbind(self, citizen_ids) -> None:
+        try:
+            self._bind(citizen_ids, bind=False)
+        except Exception:  # noqa: BLE001 - a stale binding only costs a message
+            log.warning("could not unbind closed live streams", exc_info=True)
 
     def deliver(self, citizen_id: str, notification: dict) -> None:
         for subscription in list(self.subscribers.get(citizen_id, ())):
@@ -125,10 +128,14 @@ class StreamHub(SharedExtension):
                 self.unsubscribe(subscription)
 
     def end_all(self) -> None:
-        for streams in list(self.subscribers.values()):
-            for subscription in list(streams):
-                subscription.end()
-                self.unsubscribe(subscription)
+        """End every stream, unbinding all their citizens over one connection."""
+        with self._bindings:
+            ended, self.subscribers = self.subscribers, defaultdict(set)
+            for streams in ended.values():
+                for subscription in streams:
+                    subscription.end()
+            if ended:
+                self._unbind(list(ended))
 
     def _consume(self):
         queue = self.queue
@@ -152,8 +159,6 @@ class StreamHub(SharedExtension):
                 eventlet.sleep(1)
 
     def _on_message(self, message):
-        if not self.subscribers:
-            return  # no stream open here: not even worth decoding
         payload = json.loads(message.body).get("payload", {})
         if "citizen_id" in payload:
             self.deliver(payload["citizen_id"], payload.get("notification", {}))
