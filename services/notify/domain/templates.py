@@ -8,6 +8,7 @@ with no value is an error at send time: a message with a hole in it is never sen
 
 import string
 from dataclasses import dataclass
+from functools import cached_property
 
 from contracts import formats
 
@@ -56,16 +57,19 @@ class Template:
                     raise TemplateError(f"{where}: {channel}.{part} has different "
                                         "placeholders in different languages")
 
-    def placeholders(self, channel: str) -> set[str]:
-        return {name for texts in self.channels[channel].values()
-                for text in texts.values() for name in placeholders(text)}
+    @cached_property
+    def needs(self) -> dict[str, frozenset[str]]:
+        """The placeholders of each channel, worked out once: render runs per message."""
+        return {channel: frozenset(name for texts in parts.values()
+                                   for text in texts.values() for name in placeholders(text))
+                for channel, parts in self.channels.items()}
 
     def render(self, channel: str, locale: str, values: dict | None = None) -> dict[str, str]:
         """{part: text} for `channel` in `locale`; TemplateError if a value is missing."""
         if channel not in self.channels:
             raise TemplateError(f"template {self.id} has no {channel} variant")
         values = values or {}
-        missing = self.placeholders(channel) - set(values)
+        missing = self.needs[channel] - set(values)
         if missing:
             raise TemplateError(f"template {self.id} v{self.version} needs "
                                 f"{', '.join(sorted(missing))} for {channel}")
