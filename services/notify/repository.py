@@ -94,9 +94,12 @@ class TemplateBook:
     def __init__(self):
         self._latest: dict[str, Template] = {}
 
-    def latest(self, connection: Connection, template_id: str) -> Template:
+    def latest(self, template_id: str, connect) -> Template:
+        """`connect()` gives a connection to read the table with, asked for only when
+        the template is not in hand (a context manager, e.g. `db.core_read`)."""
         if template_id not in self._latest:
-            self._load(connection)
+            with connect() as connection:
+                self._load(connection)
         try:
             return self._latest[template_id]
         except KeyError:

@@ -3,6 +3,8 @@ inbox is paged, read and marked read, and scheduled sends go out when due. Rules
 domain/, queries in repository.py."""
 
 import json
+from contextlib import nullcontext
+from functools import partial
 
 from chassis.crypto import Cipher, transit
 from chassis.db import Database
@@ -80,8 +82,7 @@ class NotifyService:
         The phone arrives sealed for transit (chassis.crypto.transit).
         """
         phone = self.cipher.open(sealed_phone, transit("phone"))
-        with self.db.core_read() as connection:
-            template = self.templates.latest(connection, template_id)
+        template = self.templates.latest(template_id, self.db.core_read)
         text = template.render("sms", locale, values)["body"]
         return {"message_id": self.sms.send(phone, text)}
 
@@ -178,7 +179,7 @@ class NotifyService:
 
     def _template(self, connection, template_id: str):
         try:
-            return self.templates.latest(connection, template_id)
+            return self.templates.latest(template_id, partial(nullcontext, connection))
         except TemplateError:
             raise InvalidInput(f"no template {template_id}", field="template_id",
                                code="template_not_found") from None
@@ -200,7 +201,7 @@ class NotifyService:
         with self.db.core_transaction() as connection:
             if not self.db.claim(connection, envelope.event_id) or tell is None:
                 return  # a duplicate delivery, or nothing to tell
-            template = self.templates.latest(connection, tell.template_id)
+            template = self.templates.latest(tell.template_id, partial(nullcontext, connection))
             self._deliver(connection, inbox_message(template, tell.values, tell.action,
                                                     event.citizen_id, event.locale,
                                                     envelope.event_id, self.clock()))
