@@ -47,6 +47,12 @@ UNROUTED_EVENTS = Gauge("cityhub_unrouted_events",
                         "binding is missing); see docs/operations.md")
 EVENTS_RETRIED = Counter("cityhub_events_retried_total", "Event deliveries scheduled for retry",
                          ["handler"])
+WEBHOOK_ATTEMPTS = Counter("cityhub_webhook_attempts_total",
+                           "Deliveries attempted to partners' webhook endpoints", ["outcome"])
+WEBHOOK_PENDING = Gauge("cityhub_webhook_pending",
+                        "Webhook deliveries waiting to be sent, all partners")
+WEBHOOK_ENDPOINTS_PAUSED = Gauge("cityhub_webhook_endpoints_paused",
+                                 "Partner endpoints paused after 100 consecutive failures")
 
 
 def observe_http(method: str, route: str, status: int, elapsed: float) -> None:

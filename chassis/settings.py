@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     stream_heartbeat_seconds: float = 15.0
     # How often notify looks for scheduled sends that are due.
     schedule_poll_seconds: float = 1.0
+    # Partner webhooks (docs/api.md, "Webhooks"): how often notify looks for
+    # deliveries due, how long an endpoint has to answer, how many deliveries
+    # go in one batch and at once to one endpoint, how many partners are sent
+    # to at once, and how long a notify process holds a partner before another
+    # may take over (after a crash).
+    webhook_poll_seconds: float = 0.25
+    webhook_timeout_seconds: float = 5.0
+    webhook_batch_size: int = 50
+    webhook_connections_per_host: int = 10
+    webhook_partners_at_once: int = 32
+    webhook_lease_seconds: float = 30.0
 
     outbox_poll_seconds: float = 0.5
     handler_max_attempts: int = 5

@@ -11,6 +11,8 @@ import re
 PHONE = r"^\+[1-9][0-9]{7,14}$"  # E.164
 PARTNER_USER_ID = r"^[A-Za-z0-9_.:@-]{1,128}$"
 LOCALES = ("zh-CN", "en")
+# What a notification is about; partners choose webhook deliveries by these.
+NOTIFICATION_CATEGORIES = ("account", "security", "payment", "appointment", "matter")
 # A person's name as the registry holds it: 1-64 characters, no digits, no control
 # characters, no space at either end.
 NAME = r"^[^\s0-9\x00-\x1f\x7f](?:[^0-9\x00-\x1f\x7f]{0,62}[^\s0-9\x00-\x1f\x7f])?$"

@@ -146,9 +146,12 @@ class Action(BaseModel):
     id: str
 
 
+Category = Literal[formats.NOTIFICATION_CATEGORIES]
+
+
 class Notification(BaseModel):
     notification_id: str
-    category: Literal["account", "security", "payment", "appointment", "matter"]
+    category: Category
     template_id: str
     template_version: int
     locale: str
@@ -169,6 +172,91 @@ class NotificationPage(BaseModel):
 class AllRead(BaseModel):
     marked: int = Field(description="How many were unread")
     unread_count: Literal[0]
+
+
+class PutWebhook(Strict):
+    url: str = Field(max_length=2048,
+                     description="Where deliveries are posted: https (http only in "
+                                 "development), never a private address in production")
+    categories: list[Category] = Field(min_length=1,
+                                       description="The notification categories to deliver")
+    enabled: bool = Field(default=True, description="false pauses deliveries; true "
+                                                    "re-enables a paused endpoint, resuming "
+                                                    "where deliveries stopped")
+
+
+class Webhook(BaseModel):
+    url: str
+    categories: list[Category]
+    status: Literal["active", "paused"]
+    consecutive_failures: int
+    pending: int = Field(description="Deliveries waiting to be sent")
+    retry_at: datetime | None = Field(description="While failing: the next attempt")
+    paused_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    secret: str | None = Field(default=None,
+                               description="The signing secret: only in the answer that "
+                                           "created the endpoint; keep it")
+
+
+DeliveryStatus = Literal["pending", "delivered", "failed", "expired", "cancelled"]
+
+
+class DeliveriesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: DeliveryStatus | None = None
+    limit: int = Field(default=20, ge=1, le=100, description="Items per page")
+    cursor: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,200}$",
+                               description="next_cursor of the page before; opaque")
+
+
+class Delivery(BaseModel):
+    delivery_id: str
+    event_id: str = Field(description="The idempotency id: the same on every attempt")
+    sequence: int
+    category: Category
+    status: DeliveryStatus
+    attempts: int
+    last_attempt_at: datetime | None
+    last_status_code: int | None = Field(description="What the endpoint answered last")
+    last_error: str | None = Field(description="e.g. timed out, could not connect")
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryList(BaseModel):
+    items: list[Delivery] = Field(description="Newest first")
+    next_cursor: str | None
+
+
+class PartnerEventsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,200}$",
+                              description="next_cursor of the answer before; from the "
+                                          "first event without it")
+    limit: int = Field(default=100, ge=1, le=100)
+
+
+class PartnerEventData(BaseModel):
+    notification: Notification
+
+
+class PartnerEvent(BaseModel):
+    id: str = Field(description="The idempotency id: deliveries of it carry the same")
+    sequence: int = Field(description="1, 2, 3 ... per partner, without gaps")
+    type: Literal["notification.created"]
+    category: Category
+    citizen_id: str
+    created_at: datetime
+    data: PartnerEventData
+
+
+class PartnerEventList(BaseModel):
+    items: list[PartnerEvent] = Field(description="Oldest first")
+    next_cursor: str = Field(description="Pass as after to go on, also when items is empty")
 
 
 class LocalisedName(BaseModel):

@@ -189,6 +189,47 @@ class GatewayService:
         self._check_owner(partner_id, citizen_id)
         return 200, self.notify.mark_all_read(citizen_id)
 
+    @api("PUT", "/v1/partner/webhook", body=schemas.PutWebhook,
+         answers={201: schemas.Webhook, 200: schemas.Webhook})
+    def put_webhook(self, request, partner_id, body):
+        """Register the partner's webhook endpoint (201, with its signing secret this
+        once) or change, pause or re-enable it (200)."""
+        answer = self.notify.put_webhook(partner_id, body.url, body.categories, body.enabled)
+        webhook = answer["webhook"]
+        if webhook.get("secret"):
+            webhook["secret"] = self.cipher.open(webhook["secret"], transit("webhook_secret"))
+        return (201 if answer["created"] else 200), webhook
+
+    @api("GET", "/v1/partner/webhook", answers={200: schemas.Webhook})
+    def get_webhook(self, request, partner_id):
+        """The endpoint, its status and how many deliveries wait."""
+        return 200, self.notify.get_webhook(partner_id)
+
+    @api("DELETE", "/v1/partner/webhook", answers={204: None})
+    def remove_webhook(self, request, partner_id):
+        """Remove the endpoint; pending deliveries are cancelled (the feed keeps them)."""
+        self.notify.remove_webhook(partner_id)
+        return Response(status=204)
+
+    @api("GET", "/v1/partner/webhook/deliveries", query=schemas.DeliveriesQuery,
+         answers={200: schemas.DeliveryList})
+    def webhook_deliveries(self, request, partner_id, query):
+        """Recent deliveries, newest first, with their last attempt."""
+        return 200, self.notify.webhook_deliveries(partner_id, query.status, query.limit,
+                                                   query.cursor)
+
+    @api("POST", "/v1/partner/webhook/deliveries/<delivery_id>/retry",
+         answers={202: schemas.Delivery})
+    def retry_delivery(self, request, partner_id, delivery_id):
+        """Send one delivery again, soon (whatever became of it)."""
+        return 202, self.notify.retry_delivery(partner_id, delivery_id)
+
+    @api("GET", "/v1/partner/events", query=schemas.PartnerEventsQuery,
+         answers={200: schemas.PartnerEventList})
+    def partner_events(self, request, partner_id, query):
+        """The partner's events in order, to pull instead of (or to replay) webhooks."""
+        return 200, self.notify.partner_events(partner_id, query.after, query.limit)
+
     @api("GET", "/v1/fees/catalogue", answers={200: schemas.FeeList})
     def fee_catalogue(self, request, partner_id):
         """Government fees payable through the hub."""

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from sandboxes import face, registry, sms
+from sandboxes import face, registry, sms, webhooks
 
 DEFAULT_PORT = 8101
 
@@ -15,11 +15,14 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}")
         "/v1/sms": sms.make_app(data_dir),
     }
     face_app = face.make_app(base_url)
+    receivers = webhooks.Receivers()
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith(face.PREFIX):
             return face_app(environ, start_response)
+        if path.startswith(webhooks.PREFIX):
+            return receivers.app(environ, start_response)
         route = routes.get(path)
         if route is None or environ.get("REQUEST_METHOD") != "POST":
             return Response(status=404)(environ, start_response)

@@ -74,3 +74,83 @@ class ScheduledSend(Base):
     send_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16))  # scheduled, sent, cancelled
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Recipient(Base):
+    """Who a citizen is to notify: their partner (whose webhook and event feed carry
+    their notifications) and their language; kept from identity's events."""
+
+    __tablename__ = "recipients"
+
+    citizen_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+
+
+class PartnerWebhook(Base):
+    """A partner's endpoint, the categories it wants, and how it is doing."""
+
+    __tablename__ = "partner_webhooks"
+
+    partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    categories: Mapped[str] = mapped_column(Text)  # JSON list
+    # Signing needs the secret itself, so it is sealed (AES-GCM), not hashed.
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # active, paused
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # While failing, nothing is sent before this (the endpoint's backoff).
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Which notify process is sending to it, until when (one sender at a time).
+    lease_owner: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PartnerFeed(Base):
+    """The last sequence number given to one of a partner's events."""
+
+    __tablename__ = "partner_feeds"
+
+    partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class PartnerEvent(Base):
+    """One event in a partner's feed, numbered 1, 2, 3 ... per partner, no gaps."""
+
+    __tablename__ = "partner_events"
+
+    partner_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The idempotency id a partner deduplicates by: the same on every attempt.
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)  # the JSON sent, exactly
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WebhookDelivery(Base):
+    """A partner event on its way to the partner's endpoint, and its last attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_queue", "partner_id", "status", "seq"),
+        Index("ix_webhook_deliveries_recent", "partner_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str] = mapped_column(String(36))
+    category: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

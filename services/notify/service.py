@@ -6,6 +6,8 @@ import json
 from contextlib import nullcontext
 from functools import partial
 
+import eventlet
+
 from chassis.crypto import Cipher, transit
 from chassis.db import Database
 from chassis.events import reliable_handler
@@ -24,7 +26,7 @@ from contracts.events import (
 )
 from contracts.time import iso_utc
 from services.notify import repository
-from services.notify.adapters import HttpSms
+from services.notify.adapters import HttpSms, HttpWebhooks, addresses_of
 from services.notify.domain.inbox import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -44,8 +46,21 @@ from services.notify.domain.schedule import (
 )
 from services.notify.domain.templates import TemplateError
 from services.notify.domain.triggers import what_to_tell
+from services.notify.domain.webhooks import check_url
 from services.notify.models import Inbox, Outbox
+from services.notify.repository import partners
+from services.notify.use_cases import webhook_endpoints
+from services.notify.use_cases.partner_push import Courier, record_event
 from services.notify.views import notification_view
+
+
+def _courier(settings) -> Courier:
+    send = HttpWebhooks(settings.webhook_timeout_seconds, settings.webhook_connections_per_host)
+
+    def parallel(fn, items):
+        return list(eventlet.GreenPool(settings.webhook_connections_per_host).imap(fn, items))
+
+    return Courier(settings, send, eventlet.spawn_n, parallel)
 
 
 class NotifyService:
@@ -55,6 +70,7 @@ class NotifyService:
     instrumentation = Instrumentation()
     sms = FromSettings(lambda settings: HttpSms(settings.sms_url))
     templates = FromSettings(lambda settings: repository.TemplateBook())
+    courier = FromSettings(_courier)
     cipher = Cipher()
     settings = SettingsProvider()
     clock = Clock()
@@ -159,6 +175,45 @@ class NotifyService:
                            code="schedule_not_found")
         return {"key": key, "status": row.status}
 
+    @rpc
+    def put_webhook(self, partner_id, url, categories, enabled=True):
+        """Register or change the partner's endpoint; a new one's secret comes back
+        once, sealed for transit."""
+        check_url(url, production=self.settings.env == "production",
+                  addresses=addresses_of(url) if self.settings.env == "production" else ())
+        view, secret = webhook_endpoints.put(self.db, partner_id, url, categories, enabled,
+                                             self.clock(), self.cipher.seal)
+        if secret is not None:
+            view["secret"] = self.cipher.seal(secret, transit("webhook_secret"))
+        return {"created": secret is not None, "webhook": view}
+
+    @rpc
+    def get_webhook(self, partner_id):
+        return webhook_endpoints.get(self.db, partner_id)
+
+    @rpc
+    def remove_webhook(self, partner_id):
+        webhook_endpoints.remove(self.db, partner_id)
+
+    @rpc
+    def webhook_deliveries(self, partner_id, status=None, limit=DEFAULT_PAGE, cursor=None):
+        return webhook_endpoints.deliveries(self.db, self._cursor_key, partner_id, status,
+                                            limit, cursor)
+
+    @rpc
+    def retry_delivery(self, partner_id, delivery_id):
+        return webhook_endpoints.retry(self.db, partner_id, str(delivery_id), self.clock())
+
+    @rpc
+    def partner_events(self, partner_id, after=None, limit=MAX_PAGE):
+        return webhook_endpoints.events(self.db, self._cursor_key, partner_id, after, limit)
+
+    @every("webhook_poll_seconds")
+    def push_to_partners(self):
+        """Start sending to each partner with deliveries due (partner_push.Courier)."""
+        self.courier.dispatch(self.db, self.clock,
+                              partial(self.cipher.open, context=webhook_endpoints.SECRET_CONTEXT))
+
     @every("schedule_poll_seconds")
     def send_due(self):
         """Every send that is due goes out once, each in its own transaction."""
@@ -184,11 +239,17 @@ class NotifyService:
             raise InvalidInput(f"no template {template_id}", field="template_id",
                                code="template_not_found") from None
 
-    def _deliver(self, connection, message) -> None:
-        """Into the inbox and, with the commit, onto the live streams (the outbox)."""
+    def _deliver(self, connection, message, partner_id: str | None = None) -> None:
+        """Into the inbox and, with the commit, onto the live streams (the outbox) and
+        into the partner's feed and webhook deliveries."""
         repository.add(connection, message)
-        self.db.publish(NotificationCreated(citizen_id=message.citizen_id,
-                                            notification=notification_view(message)))
+        view = notification_view(message)
+        self.db.publish(NotificationCreated(citizen_id=message.citizen_id, notification=view))
+        if partner_id is None:
+            known = partners.recipient(connection, message.citizen_id)
+            partner_id = known.partner_id if known else None
+        if partner_id is not None:
+            record_event(connection, partner_id, message, view)
 
     @property
     def _cursor_key(self) -> bytes:
@@ -199,9 +260,13 @@ class NotifyService:
         """Put a message in the citizen's inbox, once per event, however often delivered."""
         tell = what_to_tell(event)
         with self.db.core_transaction() as connection:
-            if not self.db.claim(connection, envelope.event_id) or tell is None:
-                return  # a duplicate delivery, or nothing to tell
+            if not self.db.claim(connection, envelope.event_id):
+                return  # a duplicate delivery
+            partners.remember(connection, event.citizen_id, event.partner_id, event.locale)
+            if tell is None:
+                return  # nothing to tell
             template = self.templates.latest(tell.template_id, partial(nullcontext, connection))
             self._deliver(connection, inbox_message(template, tell.values, tell.action,
                                                     event.citizen_id, event.locale,
-                                                    envelope.event_id, self.clock()))
+                                                    envelope.event_id, self.clock()),
+                          event.partner_id)

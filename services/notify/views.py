@@ -1,5 +1,7 @@
 """What notify's answers look like: moments in UTC."""
 
+import json
+
 from contracts.time import iso_utc
 
 
@@ -16,5 +18,39 @@ def notification_view(row) -> dict:
         "action": ({"type": row.action_type, "id": row.action_id} if row.action_type
                    else None),
         "read": row.read_at is not None,
+        "created_at": iso_utc(row.created_at),
+    }
+
+
+def webhook_view(row, pending: int) -> dict:
+    """A partner's endpoint as the partner sees it (never its secret)."""
+    return {
+        "url": row.url,
+        "categories": json.loads(row.categories),
+        "status": row.status,
+        "consecutive_failures": row.consecutive_failures,
+        "pending": pending,
+        "retry_at": iso_utc(row.retry_at) if row.retry_at else None,
+        "paused_at": iso_utc(row.paused_at) if row.paused_at else None,
+        "created_at": iso_utc(row.created_at),
+        "updated_at": iso_utc(row.updated_at),
+    }
+
+
+def delivery_view(row) -> dict:
+    def moment(value):
+        return iso_utc(value) if value else None
+
+    return {
+        "delivery_id": row.id,
+        "event_id": row.event_id,
+        "sequence": row.seq,
+        "category": row.category,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_attempt_at": moment(row.last_attempt_at),
+        "last_status_code": row.last_status_code,
+        "last_error": row.last_error,
+        "delivered_at": moment(row.delivered_at),
         "created_at": iso_utc(row.created_at),
     }

@@ -13,7 +13,7 @@ from functools import cached_property
 from contracts import formats
 
 DEFAULT_LOCALE = "zh-CN"
-CATEGORIES = ("account", "security", "payment", "appointment", "matter")
+CATEGORIES = formats.NOTIFICATION_CATEGORIES
 CHANNELS = ("inbox", "sms")
 
 

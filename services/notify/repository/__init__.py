@@ -1,4 +1,5 @@
-"""All of notify's queries: the inbox, and the templates `cityhub seed` loaded."""
+"""All of notify's queries: the inbox, the templates `cityhub seed` loaded and the
+scheduled sends here; partners' webhooks, event feeds and deliveries in partners.py."""
 
 import json
 
