@@ -4,6 +4,7 @@ Register `http://127.0.0.1:8101/v1/webhook-receiver/NAME` as the endpoint (any
 NAME you like), then:
 
     GET    /v1/webhook-receiver/NAME            what it received, oldest first
+    GET    /v1/webhook-receiver/NAME/summary    how many, and how many distinct ids taken
     DELETE /v1/webhook-receiver/NAME            forget it all
     PUT    /v1/webhook-receiver/NAME/behaviour  {"status": 503, "delay_seconds": 0,
                                                  "times": 3, "secret": "whsec_..."}
@@ -73,12 +74,14 @@ class Receivers:
     def app(self, environ, start_response):
         request = Request(environ)
         name, _, rest = request.path[len(PREFIX):].partition("/")
-        if not _NAME.match(name) or rest not in ("", "behaviour"):
+        if not _NAME.match(name) or rest not in ("", "behaviour", "summary"):
             return Response(status=404)(environ, start_response)
         if rest == "behaviour" and request.method == "PUT":
             response = self.set_behaviour(name, request.get_data())
         elif rest == "behaviour":
             response = Response(status=405, headers={"Allow": "PUT"})
+        elif rest == "summary":
+            response = _json(self.summary(name))
         elif request.method == "POST":
             response = self.receive(name, request)
         elif request.method == "GET":
@@ -91,6 +94,13 @@ class Receivers:
         else:
             response = Response(status=405, headers={"Allow": "GET, POST, DELETE"})
         return response(environ, start_response)
+
+    def summary(self, name: str) -> dict:
+        records = list(self.received[name])
+        taken = [r for r in records if r["answered"] < 300]
+        return {"received": len(records), "taken": len(taken),
+                "distinct_taken": len({r["event_id"] for r in taken}),
+                "last_taken_at": max((r["received_at"] for r in taken), default=None)}
 
     def set_behaviour(self, name: str, data: bytes) -> Response:
         try:

@@ -168,13 +168,13 @@ def test_the_hundredth_failure_in_a_row_pauses_the_endpoint_until_it_is_re_enabl
         rest_then_dispatch(dispatch, db, clock)
     row = endpoint_row(db)
     assert (row.status, row.consecutive_failures) == ("paused", PAUSE_AFTER_FAILURES)
-    # the first batch sent both (2 failures), then one probe per wait
-    assert len(endpoint.received) == PAUSE_AFTER_FAILURES
+    # the first batch sent both at once (one failure), then one probe per wait
+    assert len(endpoint.received) == PAUSE_AFTER_FAILURES + 1
     assert clock.now - START < timedelta(hours=24)
     notify(db, 1, at=clock.now)
     endpoint.status = 200
     dispatch()
-    assert len(endpoint.received) == PAUSE_AFTER_FAILURES  # paused: nothing goes
+    assert len(endpoint.received) == PAUSE_AFTER_FAILURES + 1  # paused: nothing goes
     webhook_endpoints.put(db, "acme", "https://acme.example/hooks", ["account"], True,
                           clock.now, lambda s, _: s)
     dispatch()

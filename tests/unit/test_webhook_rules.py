@@ -108,3 +108,24 @@ def test_categories_are_checked_and_kept_once_each():
     with pytest.raises(InvalidInput) as refused:
         webhooks.check_categories(["payment", "weather"])
     assert refused.value.code == "unknown_category"
+
+
+def outcomes(*kinds):
+    return [webhooks.Outcome(kind) for kind in kinds]
+
+
+def test_a_batch_that_fails_together_is_one_failure_not_one_per_delivery():
+    assert webhooks.after_round(0, outcomes(*["retry"] * 50)) == (1, True)
+    assert webhooks.after_round(7, outcomes("retry")) == (8, True)
+
+
+def test_a_round_with_a_delivery_taken_resets_the_endpoints_failures():
+    assert webhooks.after_round(7, outcomes("delivered", "delivered")) == (0, False)
+    assert webhooks.after_round(7, outcomes("delivered", "failed")) == (0, False)
+    # answering, but asking for some again: rest briefly, from the start of the schedule
+    assert webhooks.after_round(7, outcomes("delivered", "retry")) == (1, True)
+
+
+def test_an_endpoint_refusing_everything_with_a_4xx_also_counts_towards_pausing():
+    assert webhooks.after_round(99, outcomes("failed", "failed")) == (100, False)
+    assert webhooks.should_pause(100)

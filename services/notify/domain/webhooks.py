@@ -14,7 +14,8 @@ When the endpoint fails (5xx, 429, a timeout, a refused connection) the *endpoin
 backs off, not each delivery: while it is failing notify sends one delivery at a
 time as a probe, waiting 1, 2, 4 ... seconds, at most 15 minutes, between probes.
 A dead endpoint is so asked about once per wait instead of once per event, and
-the hundredth consecutive failure (about 24 hours of waits) pauses it. A delivery
+the hundredth failed attempt in a row (about 24 hours of waits) pauses it; a batch
+sent at once counts as one attempt (`after_round`). A delivery
 still failing 24 hours after its first attempt is given up (`expired`); it stays
 in the partner's event feed (`GET /v1/partner/events`) for replay.
 """
@@ -80,6 +81,20 @@ def wait_after(failures: int, jitter: float = 1.0) -> timedelta:
     so that endpoints that failed together are not all retried together)."""
     seconds = min(FIRST_WAIT_SECONDS * 2 ** max(failures - 1, 0), LONGEST_WAIT_SECONDS)
     return timedelta(seconds=seconds * jitter)
+
+
+def after_round(failures: int, outcomes: list[Outcome]) -> tuple[int, bool]:
+    """The endpoint's consecutive failures after a round of attempts sent together,
+    and whether it must rest before the next. A round counts once: if nothing in it
+    was delivered it is one more failure; if some was, the endpoint answers and only
+    a round that also had to be retried leaves it at one failure, to rest briefly."""
+    if not outcomes:
+        return failures, False
+    delivered = any(o.delivered for o in outcomes)
+    retry = any(o.kind == "retry" for o in outcomes)
+    if delivered:
+        return (1 if retry else 0), retry
+    return failures + 1, retry
 
 
 def should_pause(failures: int) -> bool:

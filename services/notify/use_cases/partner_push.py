@@ -118,8 +118,10 @@ class Courier:
         return outcome
 
     def _record(self, endpoint, expired: list, results: list, now) -> bool:
-        partner_id, failures = endpoint.partner_id, endpoint.consecutive_failures
-        retry = False
+        """Store each attempt, then judge the round: all taken resets the endpoint's
+        failures; nothing taken is one more failure (a batch sent at once is one
+        attempt of the endpoint, so 50 refused connections are not 50 failures)."""
+        partner_id = endpoint.partner_id
         with self.db.core_transaction() as connection:
             for delivery in expired:
                 partners.record_attempt(connection, delivery.id, {"status": EXPIRED},
@@ -133,8 +135,8 @@ class Courier:
                 elif outcome.kind == webhooks.FAILED:
                     values["status"] = webhooks.FAILED
                 partners.record_attempt(connection, delivery.id, values)
-                failures = 0 if outcome.delivered else failures + 1
-                retry = retry or outcome.kind == "retry"
+            failures, retry = webhooks.after_round(
+                endpoint.consecutive_failures, [outcome for _, outcome in results])
             change = {"consecutive_failures": failures, "updated_at": now, "retry_at": None}
             if webhooks.should_pause(failures):
                 change |= {"status": PAUSED, "paused_at": now, "lease_owner": None,
