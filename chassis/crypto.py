@@ -59,6 +59,12 @@ def mask_phone(phone: str) -> str:
     return phone[:-8] + "****" + phone[-4:]
 
 
+def mask_email(address: str) -> str:
+    """zhang.san@example.com -> z********@example.com"""
+    local, _, domain = address.partition("@")
+    return (local[:1] + "*" * max(len(local) - 1, 1)) + "@" + domain
+
+
 class Cipher(DependencyProvider):
     """The process's FieldCipher, built from settings when the container starts."""
 

@@ -47,6 +47,9 @@ UNROUTED_EVENTS = Gauge("cityhub_unrouted_events",
                         "binding is missing); see docs/operations.md")
 EVENTS_RETRIED = Counter("cityhub_events_retried_total", "Event deliveries scheduled for retry",
                          ["handler"])
+NOTIFICATIONS_CAPPED = Counter("cityhub_notifications_capped_total",
+                               "Non-critical texts and e-mails not sent: the citizen's daily "
+                               "cap was reached (the inbox has them)", ["channel"])
 WEBHOOK_ATTEMPTS = Counter("cityhub_webhook_attempts_total",
                            "Deliveries attempted to partners' webhook endpoints", ["outcome"])
 WEBHOOK_PENDING = Gauge("cityhub_webhook_pending",

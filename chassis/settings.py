@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SANDBOX_SECRET = "sandbox-secret"
+DEV_SMS_CALLBACK_SECRET = "sms-sandbox-secret"
 # A fixed development key so that `make up` works with no setup. Production
 # refuses to start with it (see `check_production`).
 DEV_DATA_KEY = "dev1:Y2l0eWh1Yi1kZXZlbG9wbWVudC1rZXktMzJieXRlcyE="
@@ -75,6 +76,10 @@ class Settings(BaseSettings):
     # go in one batch and at once to one endpoint, how many partners are sent
     # to at once, and how long a notify process holds a partner before another
     # may take over (after a crash).
+    # How often notify hands the texts that are due to the SMS gateway.
+    text_poll_seconds: float = 0.5
+    # Non-critical texts (and e-mails) one citizen gets in a city day, each channel.
+    non_critical_daily_cap: int = 10
     webhook_poll_seconds: float = 0.25
     webhook_timeout_seconds: float = 5.0
     webhook_batch_size: int = 50
@@ -90,6 +95,16 @@ class Settings(BaseSettings):
     registry_url: str = "http://127.0.0.1:8101"
     sms_url: str = "http://127.0.0.1:8101"
     face_url: str = "http://127.0.0.1:8101"
+    # Where outside systems call the hub back (the gateway's public address);
+    # empty: the gateway's own host and port, as in development.
+    public_url: str = ""
+    # The SMS gateway signs its delivery receipts with this (HMAC-SHA256).
+    sms_callback_secret: str = DEV_SMS_CALLBACK_SECRET
+    # Where notify sends e-mail (SMTP): the mail sandbox in development.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8125
+    mail_from: str = "City Services <noreply@cityhub.example>"
+    sandbox_smtp_port: int = 8125
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = 8101
 
@@ -104,7 +119,13 @@ class Settings(BaseSettings):
                 raise ValueError("CITYHUB_DATA_KEYS must be set in production")
             if self.assertion_keys == DEV_ASSERTION_KEY:
                 raise ValueError("CITYHUB_ASSERTION_KEYS must be set in production")
+            if self.sms_callback_secret == DEV_SMS_CALLBACK_SECRET:
+                raise ValueError("CITYHUB_SMS_CALLBACK_SECRET must be set in production")
         return self
+
+    def callback_url(self, path: str) -> str:
+        base = self.public_url or f"http://{self.gateway_host}:{self.gateway_port}"
+        return base.rstrip("/") + path
 
     def database_url(self, deployable: str) -> str:
         url = getattr(self, f"{deployable}_database_url")

@@ -9,6 +9,7 @@
   cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
   cityhub sandbox serve          run the sandboxes of outside systems (development only)
   cityhub sandbox sms PHONE      what the SMS sandbox was asked to send to PHONE
+  cityhub sandbox mail ADDRESS   what the mail sandbox received for ADDRESS
 """
 
 import argparse
@@ -44,6 +45,8 @@ def main(argv=None) -> int:
     sandbox_commands.add_parser("serve", help="population registry and SMS gateway, HTTP")
     sms = sandbox_commands.add_parser("sms", help="messages the SMS sandbox was asked to send")
     sms.add_argument("phone")
+    mail = sandbox_commands.add_parser("mail", help="mail the mail sandbox received")
+    mail.add_argument("address")
     args = parser.parse_args(argv)
     # eventlet announces its own deprecation on import; hide that message only.
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
@@ -86,7 +89,7 @@ def run_sandbox(args) -> int:
 
     prepare_process()
     from chassis.settings import get_settings
-    from sandboxes import server, sms
+    from sandboxes import mail, server, sms
 
     settings = get_settings()
     if settings.env == "production":
@@ -97,8 +100,34 @@ def run_sandbox(args) -> int:
         for message in sms.messages_to(data_dir, args.phone):
             print(json.dumps(message, ensure_ascii=False))
         return 0
-    server.serve(data_dir, host=settings.sandbox_host, port=settings.sandbox_port)
+    if args.action == "mail":
+        for message in mail.messages_to(data_dir, args.address):
+            print(json.dumps(message, ensure_ascii=False))
+        return 0
+    mailer = start_mail_sandbox(data_dir, settings.sandbox_host, settings.sandbox_smtp_port)
+    try:
+        server.serve(data_dir, host=settings.sandbox_host, port=settings.sandbox_port,
+                     sms_callback_secret=settings.sms_callback_secret)
+    finally:
+        mailer.terminate()
     return 0
+
+
+def start_mail_sandbox(data_dir, host: str, port: int):
+    """The SMTP sandbox in a child process (it runs on asyncio, which the
+    eventlet-patched sandbox process cannot host), ended with its parent."""
+    import ctypes
+    import signal
+    import subprocess
+
+    def die_with_parent():
+        try:
+            ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+    return subprocess.Popen([sys.executable, "-m", "sandboxes.mail", str(data_dir), host,
+                             str(port)], preexec_fn=die_with_parent)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,17 @@ class CitizenVerificationFailed(Event):
     locale: str
 
 
+class CitizenEmailConfirmed(Event):
+    """identity -> anyone: the citizen confirmed an e-mail address (notify may mail them)."""
+
+    TYPE: ClassVar[str] = "citizen.email_confirmed"
+    SOURCE: ClassVar[str] = "identity"
+
+    citizen_id: str
+    partner_id: str
+    locale: str
+
+
 class ConsentGranted(Event):
     """identity -> anyone: a citizen let a partner read attributes for a purpose."""
 
@@ -148,5 +159,5 @@ class NotificationCreated(Event):
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
-    ConsentGranted, ConsentRevoked, NotificationCreated,
+    CitizenEmailConfirmed, ConsentGranted, ConsentRevoked, NotificationCreated,
 )

@@ -22,9 +22,17 @@ ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 PURPOSE = r"^[a-z][a-z0-9_.-]{2,63}$"
 AUDIENCE = r"^[a-z][a-z0-9_.-]{0,63}$"
 PHONE_CODE = r"^[0-9]{6}$"
+# An address a mail server would take: a local part, @, a domain with a dot (at most
+# 254 characters in all, as SMTP allows: checked beside the pattern, which pydantic's
+# regex engine cannot bound with a look-ahead). Whether it exists, the code proves.
+EMAIL = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
+EMAIL_MAX = 254
 # The bill, account or ticket number a payment settles.
 REFERENCE = r"^[A-Za-z0-9-]{4,64}$"
 MAX_AMOUNT_CENTS = 10_000_000
+# An absolute http(s) URL with a host and no user or password (https only, and no
+# private address, in production: services/notify/domain/webhooks.py).
+WEBHOOK_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"
 
 
 def matches(pattern: str, value) -> bool:

@@ -29,3 +29,9 @@ def until_next_city_day(moment: datetime) -> timedelta:
     midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(),
                                 CITY_TIME)
     return midnight - local
+
+
+def city_day_start(moment: datetime) -> datetime:
+    """The city's last midnight before `moment`, in UTC."""
+    local = moment.astimezone(CITY_TIME)
+    return datetime.combine(local.date(), datetime.min.time(), CITY_TIME).astimezone(UTC)

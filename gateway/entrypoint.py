@@ -132,7 +132,8 @@ class ApiRoute(HttpRequestHandler):
     authenticator = PartnerAuthenticator()
 
     def __init__(self, method, url, signed=True, probe=False, body=None, query=None,
-                 answers=None, headers=None, expected_exceptions=CityHubError, **kwargs):
+                 answers=None, headers=None, callback=False,
+                 expected_exceptions=CityHubError, **kwargs):
         """The route's contract, from which the OpenAPI document is built:
 
         `body`, `query`: pydantic models; the handler gets the validated values as
@@ -140,8 +141,11 @@ class ApiRoute(HttpRequestHandler):
         `answers`: {status: response model, a media type, or None} for its successes.
         `headers`: {name: description} of optional request headers it reads.
         `probe`: a health or readiness route, which has workers of its own.
+        `callback`: an outside system's call back (a carrier's receipts), signed its
+        own way and left out of the partners' OpenAPI document.
         """
         self.signed = signed
+        self.callback = callback
         self.probe = probe
         self.body = body
         self.query = query

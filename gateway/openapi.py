@@ -7,6 +7,7 @@ documented without being served. `tests/e2e/test_openapi_conformance.py` runs
 schemathesis against the document and the running gateway.
 """
 
+import re
 from functools import cache
 
 from pydantic.json_schema import models_json_schema
@@ -47,14 +48,15 @@ def routes(service_cls) -> list[tuple[ApiRoute, str]]:
     for name in dir(service_cls):
         handler = getattr(service_cls, name)
         for entrypoint in getattr(handler, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, ApiRoute):
+            if isinstance(entrypoint, ApiRoute) and not entrypoint.callback:
                 summary = (handler.__doc__ or name).strip().splitlines()[0]
                 found.append((entrypoint, summary))
     return sorted(found, key=lambda route: (route[0].url, route[0].method))
 
 
 def openapi_path(url: str) -> str:
-    return url.replace("<", "{").replace(">", "}")
+    """/a/<uuid:b> -> /a/{b}"""
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", url)
 
 
 def _ref(model) -> dict:
@@ -91,8 +93,11 @@ def _answer(status: int, model) -> dict:
 def _operation(route: ApiRoute, summary: str) -> dict:
     path_names = [part[1:-1] for part in openapi_path(route.url).split("/")
                   if part.startswith("{")]
+    uuids = set(re.findall(r"<uuid:(\w+)>", route.url))
     parameters = [{"name": name, "in": "path", "required": True,
-                   "schema": {"type": "string", "minLength": 1}} for name in path_names]
+                   "schema": ({"type": "string", "format": "uuid"} if name in uuids
+                              else {"type": "string", "minLength": 1})}
+                  for name in path_names]
     if route.query is not None:
         parameters += _query_parameters(route.query)
     parameters += [{"name": name, "in": "header", "required": False,

@@ -30,6 +30,12 @@ class RegisterCitizen(Strict):
     locale: Literal[formats.LOCALES] = Field(description="Language of messages to the citizen.")
 
 
+class AddEmail(Strict):
+    address: str = Field(pattern=formats.EMAIL, max_length=formats.EMAIL_MAX,
+                         description="Mailed a six-digit code; it is the citizen's once "
+                                     "confirmed")
+
+
 class ConfirmPhone(Strict):
     code: str = Field(pattern=formats.PHONE_CODE,
                       description="The six digits the citizen received")
@@ -127,6 +133,8 @@ class Citizen(BaseModel):
     name: str | None = Field(default=None, description="Masked (张*); null before level 2")
     id_number: str | None = Field(default=None,
                                   description="Masked (1101**********002X); null before level 2")
+    email: str | None = Field(default=None,
+                              description="Masked (z********@example.com); null until confirmed")
     locale: str
     assurance_level: int
     created_at: datetime
@@ -162,6 +170,62 @@ class Notification(BaseModel):
     created_at: datetime
 
 
+DeliveryState = Literal["created", "sending", "delivered", "temporary-failure",
+                        "permanent-failure", "technical-failure"]
+
+
+class ChannelStatus(BaseModel):
+    channel: Literal["inbox", "push", "sms", "email"]
+    status: DeliveryState
+    action: Literal["none", "wait", "retry_later", "fix_address", "switch_channel"] = Field(
+        description="What the caller should do: nothing, wait, try again later, fix the "
+                    "phone or address, or reach the citizen another way")
+    reason: str | None = Field(description="Why it went out although the citizen turned "
+                                           "the channel off, or why it waited")
+    detail: str | None = Field(description="What the provider or endpoint said")
+    updated_at: datetime | None = None
+
+
+class NotificationDetail(Notification):
+    channels: list[ChannelStatus]
+
+
+class ChannelChoice(Strict):
+    push: bool | None = Field(default=None, description="The partner's push (webhook)")
+    sms: bool | None = None
+    email: bool | None = None
+
+
+class PutPreferences(Strict):
+    categories: dict[Category, ChannelChoice] = Field(
+        min_length=1, description="The categories to change; channels left out keep "
+                                  "their setting")
+
+
+class ChannelsChosen(BaseModel):
+    push: bool
+    sms: bool
+    email: bool
+
+
+class QuietHours(BaseModel):
+    from_: str = Field(alias="from")
+    until: str
+    time_zone: str
+    applies_to: list[str]
+
+
+class Preferences(BaseModel):
+    categories: dict[Category, ChannelsChosen] = Field(
+        description="The inbox gets everything; these are the other channels")
+    critical_categories: list[Category] = Field(description="Always on, by law")
+    quiet_hours: QuietHours
+
+
+class Receipt(BaseModel):
+    received: bool
+
+
 class NotificationPage(BaseModel):
     items: list[Notification] = Field(description="Newest first")
     unread_count: int
@@ -175,7 +239,7 @@ class AllRead(BaseModel):
 
 
 class PutWebhook(Strict):
-    url: str = Field(max_length=2048,
+    url: str = Field(max_length=2048, pattern=formats.WEBHOOK_URL,
                      description="Where deliveries are posted: https (http only in "
                                  "development), never a private address in production")
     categories: list[Category] = Field(min_length=1,

@@ -83,6 +83,19 @@ class GatewayService:
         """Confirm the phone with the code: assurance level 1."""
         return 200, self.identity.confirm_phone(partner_id, citizen_id, body.code)
 
+    @api("POST", "/v1/citizens/<citizen_id>/email", body=schemas.AddEmail,
+         answers={202: schemas.CodeSent})
+    def start_email_verification(self, request, partner_id, citizen_id, body):
+        """Mail a six-digit code to the address (valid 5 minutes)."""
+        return 202, self.identity.start_email_verification(
+            partner_id, citizen_id, self.cipher.seal(body.address, transit("email")))
+
+    @api("POST", "/v1/citizens/<citizen_id>/email/confirm", body=schemas.ConfirmPhone,
+         answers={200: schemas.Citizen})
+    def confirm_email(self, request, partner_id, citizen_id, body):
+        """Confirm the address with the mailed code: notifications can be mailed to it."""
+        return 200, self.identity.confirm_email(partner_id, citizen_id, body.code)
+
     @api("POST", "/v1/citizens/<citizen_id>/real-name", body=schemas.RealName,
          answers={200: schemas.Citizen})
     def verify_real_name(self, request, partner_id, citizen_id, body):
@@ -174,6 +187,39 @@ class GatewayService:
         return Response(event_stream(self.streams, subscription, replay, last),
                         mimetype="text/event-stream", direct_passthrough=True,
                         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    # <uuid:…>: notification ids are uuids, so /notifications/stream and
+    # /notifications/read-all are never taken for one.
+    @api("GET", "/v1/citizens/<citizen_id>/notifications/<uuid:notification_id>",
+         answers={200: schemas.NotificationDetail})
+    def get_notification(self, request, partner_id, citizen_id, notification_id):
+        """One notification and each channel it went out on, with delivery statuses."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.notify.get_notification(citizen_id, str(notification_id))
+
+    @api("GET", "/v1/citizens/<citizen_id>/notification-preferences",
+         answers={200: schemas.Preferences})
+    def get_preferences(self, request, partner_id, citizen_id):
+        """Which channels carry each category, beyond the inbox."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.notify.get_preferences(citizen_id)
+
+    @api("PUT", "/v1/citizens/<citizen_id>/notification-preferences",
+         body=schemas.PutPreferences, answers={200: schemas.Preferences})
+    def put_preferences(self, request, partner_id, citizen_id, body):
+        """Turn channels on or off per category (422 category_is_critical for security)."""
+        self._check_owner(partner_id, citizen_id)
+        changes = {category: choice.model_dump(exclude_none=True)
+                   for category, choice in body.categories.items()}
+        return 200, self.notify.put_preferences(citizen_id, changes)
+
+    @api("POST", "/callbacks/sms", signed=False, callback=True,
+         answers={200: schemas.Receipt})
+    def sms_receipt(self, request):
+        """The SMS gateway's delivery receipts (signed by the gateway, not a partner)."""
+        known = self.notify.sms_receipt(request.get_data(as_text=True),
+                                        request.headers.get("X-Receipt-Signature", ""))
+        return 200, {"received": known["known"]}
 
     @api("POST", "/v1/citizens/<citizen_id>/notifications/<notification_id>/read",
          answers={200: schemas.Notification})

@@ -9,10 +9,11 @@ from sandboxes import face, registry, sms, webhooks
 DEFAULT_PORT = 8101
 
 
-def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}"):
+def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}",
+             sms_callback_secret: str = ""):
     routes = {
         "/v1/identity-checks": registry.make_app(data_dir / "registry.json"),
-        "/v1/sms": sms.make_app(data_dir),
+        "/v1/sms": sms.make_app(data_dir, sms_callback_secret),
     }
     face_app = face.make_app(base_url)
     receivers = webhooks.Receivers()
@@ -31,9 +32,10 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}")
     return app
 
 
-def serve(data_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
+def serve(data_dir: Path, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+          sms_callback_secret: str = "") -> None:
     import eventlet
     import eventlet.wsgi
 
-    app = make_app(data_dir, f"http://127.0.0.1:{port}")
+    app = make_app(data_dir, f"http://127.0.0.1:{port}", sms_callback_secret)
     eventlet.wsgi.server(eventlet.listen((host, port)), app, log_output=False)

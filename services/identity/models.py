@@ -24,6 +24,7 @@ class Inbox(InboxRecord, Base):
 PHONE = "citizen.phone"
 NAME = "citizen.name"
 ID_NUMBER = "citizen.id_number"
+EMAIL = "citizen.email"
 FACE_RESULT = "citizen.face_result"
 
 
@@ -47,6 +48,9 @@ class Citizen(Base):
     name_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_number_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     id_number_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Set when the citizen confirms an address with a mailed code; sealed too.
+    email_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 # The reason of a real-name attempt still waiting for the registry's answer.

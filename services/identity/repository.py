@@ -61,6 +61,10 @@ class Repository:
         self.session.add(citizen)
         return citizen
 
+    def citizen(self, citizen_id: str) -> Citizen | None:
+        """Any partner's citizen: for our own services, never for a partner's request."""
+        return self.session.get(Citizen, citizen_id)
+
     def citizen_of_partner(self, partner_id: str, citizen_id: str) -> Citizen | None:
         citizen = self.session.get(Citizen, citizen_id)
         if citizen is None or citizen.partner_id != partner_id:
@@ -70,6 +74,10 @@ class Repository:
     def citizen_by_partner_user(self, partner_id: str, partner_user_id: str) -> Citizen | None:
         return self.session.scalar(select(Citizen).where(
             Citizen.partner_id == partner_id, Citizen.partner_user_id == partner_user_id))
+
+    def set_email(self, citizen_id: str, email_sealed: str, at) -> None:
+        self.session.execute(update(Citizen).where(Citizen.id == citizen_id)
+                             .values(email_sealed=email_sealed, email_confirmed_at=at))
 
     def set_level(self, citizen_id: str, level: int) -> None:
         self.session.execute(update(Citizen).where(Citizen.id == citizen_id)
@@ -196,19 +204,21 @@ class PhoneCodes:
     """Pending phone codes in Redis, one per citizen, gone after five minutes; and how
     many codes each phone number was texted per day."""
 
+    PREFIX = "phone-code"
+
     def __init__(self, redis):
         self.redis = redis
 
-    @staticmethod
-    def _key(citizen_id: str) -> str:
-        return f"phone-code:{citizen_id}"
+    def _key(self, citizen_id: str) -> str:
+        return f"{self.PREFIX}:{citizen_id}"
 
-    def put(self, citizen_id: str, code: PendingCode) -> None:
+    def put(self, citizen_id: str, code: PendingCode, **extra: str) -> None:
+        """Replace the pending code; `extra` values wait beside it (an address)."""
         key = self._key(citizen_id)
         with self.redis.pipeline() as pipe:
             pipe.delete(key)
             pipe.hset(key, mapping={"digest": code.digest, "expires_at": code.expires_at,
-                                    "tries": code.tries_left})
+                                    "tries": code.tries_left, **extra})
             pipe.expire(key, LIFETIME_SECONDS)
             pipe.execute()
 
@@ -224,6 +234,10 @@ class PhoneCodes:
         left = self.redis.hincrby(key, "tries", -1)
         return PendingCode(stored["digest"], float(stored["expires_at"]), left + 1)
 
+    def waiting(self, citizen_id: str, field: str) -> str | None:
+        """A value put beside the pending code."""
+        return self.redis.hget(self._key(citizen_id), field)
+
     def discard(self, citizen_id: str) -> None:
         self.redis.delete(self._key(citizen_id))
 
@@ -236,3 +250,9 @@ class PhoneCodes:
             pipe.expire(key, 2 * 24 * 3600)
             count, _ = pipe.execute()
         return count
+
+
+class EmailCodes(PhoneCodes):
+    """Pending e-mail codes, each with the sealed address it was mailed to."""
+
+    PREFIX = "email-code"

@@ -14,6 +14,7 @@ from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc, rpc
 from chassis.settings import FromSettings, SettingsProvider
 from chassis.timestamps import Clock
+from contracts import formats
 from contracts.errors import InvalidInput, NotFound
 from contracts.events import CitizenRegistered
 from services.identity import repository
@@ -22,8 +23,14 @@ from services.identity.domain.citizens import NewCitizen, Registration, check_na
 from services.identity.domain.consent import check_request
 from services.identity.domain.id_numbers import normalise
 from services.identity.domain.phone_codes import check_format
-from services.identity.models import ID_NUMBER, NAME, PHONE, Citizen, Inbox, Outbox
-from services.identity.use_cases import access, faces, phone_confirmation, real_name
+from services.identity.models import EMAIL, ID_NUMBER, NAME, PHONE, Citizen, Inbox, Outbox
+from services.identity.use_cases import (
+    access,
+    email_confirmation,
+    faces,
+    phone_confirmation,
+    real_name,
+)
 from services.identity.views import access_log_view, citizen_view, consent_view, face_view
 
 
@@ -80,6 +87,38 @@ class IdentityService:
         phone_confirmation.confirm(self.uow, self.codes, self.settings.blind_index_key, citizen,
                                    code, self.clock())
         return citizen_view(self.cipher, citizen)
+
+    @rpc
+    def start_email_verification(self, partner_id, citizen_id, sealed_address):
+        """Mail a one-time code to the address; it is the citizen's once confirmed."""
+        citizen = self._citizen(partner_id, citizen_id)
+        address = self._unseal(sealed_address, "email")
+        if not formats.matches(formats.EMAIL, address) or len(address) > formats.EMAIL_MAX:
+            raise InvalidInput("not an e-mail address", field="address")
+        return email_confirmation.send_code(self.email_codes, self._send_email, self.cipher,
+                                            self.settings.blind_index_key, citizen,
+                                            address.lower(), self.clock())
+
+    @rpc
+    def confirm_email(self, partner_id, citizen_id, code):
+        check_format(code)
+        citizen = self._citizen(partner_id, citizen_id)
+        email_confirmation.confirm(self.uow, self.email_codes, self.settings.blind_index_key,
+                                   citizen, code, self.clock())
+        return citizen_view(self.cipher, citizen)
+
+    @rpc
+    def email_for_notification(self, citizen_id):
+        """The citizen's confirmed address, sealed for notify, which mails them (None
+        without one); the read goes into their access log."""
+        with self.uow.read() as stored:
+            citizen = stored.citizen(citizen_id)
+        if citizen is None or citizen.email_sealed is None:
+            return None
+        access.append_read(self.uow, citizen, "service:notify", ["email"], "notification",
+                           self.clock())
+        return self.cipher.seal(self.cipher.open(citizen.email_sealed, EMAIL),
+                                transit("email"))
 
     @rpc
     def verify_real_name(self, partner_id, citizen_id, sealed_name, sealed_id_number):
@@ -152,6 +191,19 @@ class IdentityService:
                                      self.clock()))
 
     @rpc
+    def phone_for_notification(self, citizen_id):
+        """The citizen's confirmed phone, sealed for the trip to notify, which texts
+        them (None before it is confirmed); the read goes into their access log."""
+        with self.uow.read() as stored:
+            citizen = stored.citizen(citizen_id)
+        if citizen is None or citizen.assurance_level < 1:
+            return None
+        access.append_read(self.uow, citizen, "service:notify", ["phone"], "notification",
+                           self.clock())
+        return self.cipher.seal(self.cipher.open(citizen.phone_sealed, PHONE),
+                                transit("phone"))
+
+    @rpc
     def get_citizen(self, partner_id, citizen_id):
         return citizen_view(self.cipher, self._citizen(partner_id, citizen_id))
 
@@ -162,6 +214,15 @@ class IdentityService:
     @property
     def codes(self) -> repository.PhoneCodes:
         return repository.PhoneCodes(self.redis)
+
+    @property
+    def email_codes(self) -> repository.EmailCodes:
+        return repository.EmailCodes(self.redis)
+
+    def _send_email(self, address: str, kind: str, locale: str, values: dict) -> None:
+        """A mail through notify; the address crosses the broker sealed."""
+        self.notify.send_email(self.cipher.seal(address, transit("email")), kind, locale,
+                               values)
 
     def _send_sms(self, phone: str, kind: str, locale: str, values: dict) -> None:
         """A text through notify; the phone crosses the broker sealed."""

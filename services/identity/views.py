@@ -1,10 +1,10 @@
 """What identity's answers look like: personal data masked, moments in UTC."""
 
-from chassis.crypto import mask_phone
+from chassis.crypto import mask_email, mask_phone
 from contracts.time import iso_utc
 from services.identity.domain.citizens import mask_name
 from services.identity.domain.id_numbers import mask as mask_id_number
-from services.identity.models import ID_NUMBER, NAME, PHONE
+from services.identity.models import EMAIL, ID_NUMBER, NAME, PHONE
 
 
 def citizen_view(cipher, citizen, phone: str | None = None) -> dict:
@@ -17,6 +17,8 @@ def citizen_view(cipher, citizen, phone: str | None = None) -> dict:
                  if citizen.name_sealed else None),
         "id_number": (mask_id_number(cipher.open(citizen.id_number_sealed, ID_NUMBER))
                       if citizen.id_number_sealed else None),
+        "email": (mask_email(cipher.open(citizen.email_sealed, EMAIL))
+                  if citizen.email_sealed else None),
         "locale": citizen.locale,
         "assurance_level": citizen.assurance_level,
         "created_at": iso_utc(citizen.created_at),

@@ -1,39 +1,115 @@
 """Notify's outside systems, each behind a small Protocol.
 
 The SMS gateway belongs to a carrier; in development `CITYHUB_SMS_URL` points
-at the sandbox in sandboxes/sms.py, over the same HTTP.
+at the sandbox in sandboxes/sms.py, over the same HTTP. Mail goes over SMTP to
+`CITYHUB_SMTP_HOST`/`_PORT` (sandboxes/mail.py in development); partners'
+webhook endpoints are theirs.
 """
 
+import hashlib
+import hmac
+import json
+import smtplib
 import socket
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Protocol
 from urllib.parse import urlsplit
 
 import urllib3
 
 from chassis.outside_http import NoAnswer, call_json
-from contracts.errors import ServiceUnavailable
+from contracts.errors import InvalidInput, ServiceUnavailable
+from services.notify.domain.statuses import TemporaryFailure
 
 
 class SmsGateway(Protocol):
-    def send(self, phone: str, text: str) -> str: ...
+    def send(self, phone: str, text: str, reference: str | None = None) -> str: ...
+
+    def read_receipt(self, body: bytes, signature: str) -> tuple[str, str]: ...
 
 
 class HttpSms:
-    def __init__(self, base_url: str, timeout: float = 3.0):
+    """The SMS gateway's HTTP API. A text sent with our `reference` (its id in
+    channel_sends) is deduplicated by the gateway and acknowledged later by a
+    signed receipt posted to `callback_url` (the hub's `POST /callbacks/sms`)."""
+
+    def __init__(self, base_url: str, callback_url: str | None = None,
+                 callback_secret: str = "", timeout: float = 3.0):
         self.url = base_url.rstrip("/") + "/v1/sms"
+        self.callback_url = callback_url
+        self.callback_secret = callback_secret.encode()
         self.timeout = timeout
 
-    def send(self, phone: str, text: str) -> str:
-        """The gateway's message id; ServiceUnavailable when it did not take the message."""
+    def send(self, phone: str, text: str, reference: str | None = None) -> str:
+        """The gateway's message id; ServiceUnavailable when it did not take the
+        message, InvalidInput when it refused the number."""
+        body = {"to": phone, "text": text}
+        if reference is not None:
+            body |= {"reference": reference, "callback_url": self.callback_url}
         try:
-            answer = call_json("POST", self.url, {"to": phone, "text": text}, self.timeout)
+            answer = call_json("POST", self.url, body, self.timeout)
         except NoAnswer as exc:
+            if exc.status is not None and 400 <= exc.status < 500:
+                raise InvalidInput("the SMS gateway refused the number",
+                                   code="sms_refused") from None
             raise ServiceUnavailable(exc.describe("SMS gateway"),
                                      code="sms_unavailable") from None
         if "message_id" not in answer:
             raise ServiceUnavailable("the SMS gateway's answer could not be read",
                                      code="sms_unavailable")
         return answer["message_id"]
+
+    def read_receipt(self, body: bytes, signature: str) -> tuple[str, str]:
+        """(our reference, the receipt's status code) from a receipt the gateway
+        signed (HMAC-SHA256 of the body, hex); InvalidInput if it did not."""
+        expected = hmac.new(self.callback_secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature or ""):
+            raise InvalidInput("the receipt's signature does not verify",
+                               code="invalid_receipt_signature")
+        try:
+            receipt = json.loads(body)
+            return str(receipt["reference"]), str(receipt["status"])
+        except (ValueError, KeyError, TypeError):
+            raise InvalidInput("the receipt could not be read", code="invalid_receipt") from None
+
+
+class Mailer(Protocol):
+    def send(self, address: str, subject: str, text: str, reference: str | None = None) -> str:
+        ...
+
+
+class SmtpMail:
+    """Mail over SMTP to the relay (the mail sandbox in development).
+
+    The Message-ID is made from our send id, so a mail handed over twice (after a
+    crash between the relay's 250 and our record of it) is one message to the
+    citizen's mail client.
+    """
+
+    def __init__(self, host: str, port: int, sender: str, timeout: float = 5.0):
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+
+    def send(self, address: str, subject: str, text: str, reference: str | None = None) -> str:
+        """The Message-ID; TemporaryFailure on a 4xx for the address, InvalidInput on
+        a 5xx, ServiceUnavailable when the relay could not be reached."""
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, address, subject
+        message["Message-ID"] = make_msgid(idstring=reference, domain="cityhub.example")
+        message.set_content(text)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code = next(iter(exc.recipients.values()))[0]
+            if 400 <= code < 500:
+                raise TemporaryFailure(f"the mail server deferred it ({code})") from None
+            raise InvalidInput(f"the mail server refused the address ({code})",
+                               code="email_refused") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ServiceUnavailable(f"no answer from the mail relay: {type(exc).__name__}",
+                                     code="mail_unavailable") from None
+        return message["Message-ID"]
 
 
 class WebhookSender(Protocol):

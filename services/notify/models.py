@@ -85,6 +85,8 @@ class Recipient(Base):
     citizen_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     partner_id: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str] = mapped_column(String(8))
+    # Whether identity has a confirmed address to mail (never the address itself).
+    email_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PartnerWebhook(Base):
@@ -145,6 +147,7 @@ class WebhookDelivery(Base):
     partner_id: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(Integer)
     event_id: Mapped[str] = mapped_column(String(36))
+    notification_id: Mapped[str] = mapped_column(String(36), index=True)
     category: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -153,4 +156,51 @@ class WebhookDelivery(Base):
     last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Preference(Base):
+    """A citizen's choice for one category on one channel (absent: the default)."""
+
+    __tablename__ = "preferences"
+
+    citizen_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChannelSend(Base):
+    """A notification going out as a text or an e-mail, and its delivery status."""
+
+    __tablename__ = "channel_sends"
+    __table_args__ = (Index("ix_channel_sends_due", "status", "send_after"),
+                      Index("ix_channel_sends_citizen", "citizen_id", "channel", "created_at"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(36), index=True)
+    citizen_id: Mapped[str] = mapped_column(String(36))
+    channel: Mapped[str] = mapped_column(String(16))  # sms, email
+    # The rendered text may hold personal values, so it is sealed (AES-GCM).
+    content_sealed: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24))
+    critical: Mapped[bool] = mapped_column(Boolean)
+    # Why it went out although the citizen said no, or why it waited (quiet hours).
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    send_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    provider_ref: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SendKey(Base):
+    """A caller's idempotency key for a send, honoured for 24 hours."""
+
+    __tablename__ = "send_keys"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

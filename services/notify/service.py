@@ -12,12 +12,13 @@ from chassis.crypto import Cipher, transit
 from chassis.db import Database
 from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
-from chassis.rpc import rpc
+from chassis.rpc import ServiceRpc, rpc
 from chassis.settings import FromSettings, SettingsProvider
 from chassis.timers import every
 from chassis.timestamps import Clock
-from contracts.errors import InvalidInput, NotFound
+from contracts.errors import InvalidInput, NotFound, ServiceUnavailable
 from contracts.events import (
+    CitizenEmailConfirmed,
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
@@ -26,7 +27,7 @@ from contracts.events import (
 )
 from contracts.time import iso_utc
 from services.notify import repository
-from services.notify.adapters import HttpSms, HttpWebhooks, addresses_of
+from services.notify.adapters import HttpSms, HttpWebhooks, SmtpMail, addresses_of
 from services.notify.domain.inbox import (
     DEFAULT_PAGE,
     MAX_PAGE,
@@ -35,6 +36,7 @@ from services.notify.domain.inbox import (
     make_cursor,
     read_cursor,
 )
+from services.notify.domain.preferences import EMAIL, SMS, check_changes, effective
 from services.notify.domain.schedule import (
     CANCELLED,
     SCHEDULED,
@@ -44,14 +46,16 @@ from services.notify.domain.schedule import (
     check_still_scheduled,
     event_id_of,
 )
+from services.notify.domain.statuses import DELIVERED, TemporaryFailure
 from services.notify.domain.templates import TemplateError
 from services.notify.domain.triggers import what_to_tell
 from services.notify.domain.webhooks import check_url
 from services.notify.models import Inbox, Outbox
+from services.notify.repository import channels as channel_store
 from services.notify.repository import partners
-from services.notify.use_cases import webhook_endpoints
+from services.notify.use_cases import channels, sending, webhook_endpoints
 from services.notify.use_cases.partner_push import Courier, record_event
-from services.notify.views import notification_view
+from services.notify.views import notification_view, preferences_view
 
 
 def _courier(settings) -> Courier:
@@ -68,7 +72,12 @@ class NotifyService:
 
     db = Database(Outbox, Inbox)
     instrumentation = Instrumentation()
-    sms = FromSettings(lambda settings: HttpSms(settings.sms_url))
+    sms = FromSettings(lambda settings: HttpSms(settings.sms_url,
+                                                settings.callback_url("/callbacks/sms"),
+                                                settings.sms_callback_secret))
+    mail = FromSettings(lambda settings: SmtpMail(settings.smtp_host, settings.smtp_port,
+                                                  settings.mail_from))
+    identity = ServiceRpc("identity")
     templates = FromSettings(lambda settings: repository.TemplateBook())
     courier = FromSettings(_courier)
     cipher = Cipher()
@@ -103,6 +112,27 @@ class NotifyService:
         return {"message_id": self.sms.send(phone, text)}
 
     @rpc
+    def send_email(self, sealed_address, template_id, locale, values):
+        """Mail now (a command: the caller needs to know it went); the address
+        arrives sealed for transit."""
+        address = self.cipher.open(sealed_address, transit("email"))
+        template = self.templates.latest(template_id, self.db.core_read)
+        parts = template.render("email", locale, values)
+        try:
+            return {"message_id": self.mail.send(address, parts["subject"], parts["body"])}
+        except TemporaryFailure:
+            raise ServiceUnavailable("the mail server deferred the message; try again later",
+                                     code="email_deferred") from None
+
+    @reliable_handler(CitizenEmailConfirmed)
+    def on_email_confirmed(self, body):
+        envelope, event = open_envelope(body, CitizenEmailConfirmed)
+        with self.db.core_transaction() as connection:
+            if self.db.claim(connection, envelope.event_id):
+                partners.mailable(connection, event.citizen_id, event.partner_id,
+                                  event.locale)
+
+    @rpc
     def list_notifications(self, citizen_id, limit=DEFAULT_PAGE, cursor=None):
         """A page of the inbox, newest first, with the cursor of the next page."""
         check_limit(limit)
@@ -126,6 +156,64 @@ class NotifyService:
                                    field="Last-Event-ID", code="invalid_last_event_id")
             rows = repository.newer_than(connection, citizen_id, seq, MAX_PAGE)
         return [notification_view(row) for row in rows]
+
+    @rpc
+    def get_notification(self, citizen_id, notification_id):
+        """One notification with each channel it went out on, and their statuses."""
+        with self.db.core_read() as connection:
+            row = repository.one(connection, citizen_id, str(notification_id))
+            if row is None:
+                raise NotFound("no such notification", field="notification_id",
+                               code="notification_not_found")
+            return notification_view(row) | {
+                "channels": channels.channel_views(connection, row.id)}
+
+    @rpc
+    def get_preferences(self, citizen_id):
+        with self.db.core_read() as connection:
+            return preferences_view(effective(channel_store.preferences(connection,
+                                                                        citizen_id)))
+
+    @rpc
+    def put_preferences(self, citizen_id, changes):
+        """Change some categories' channels; the others keep what they had."""
+        checked = check_changes(changes)
+        with self.db.core_transaction() as connection:
+            for category, channel, enabled in checked:
+                channel_store.set_preference(connection, citizen_id, category, channel,
+                                             enabled, self.clock())
+            return preferences_view(effective(channel_store.preferences(connection,
+                                                                        citizen_id)))
+
+    @rpc
+    def sms_receipt(self, body, signature):
+        """The SMS gateway's signed word on a text (through the gateway's callback)."""
+        reference, code = self.sms.read_receipt(body.encode(), signature)
+        return {"known": channels.receipt(self.db, reference, code, self.clock())}
+
+    @every("text_poll_seconds")
+    def send_texts_and_mail(self):
+        """Hand the texts and e-mails that are due to their providers
+        (use_cases/channels.py)."""
+        channels.send_due(self.db, SMS, self._text, self.cipher.open, self.clock())
+        channels.send_due(self.db, EMAIL, self._mail, self.cipher.open, self.clock())
+
+    def _text(self, citizen_id: str, parts: dict, reference: str):
+        """A text to the citizen's confirmed phone; its receipt comes later."""
+        sealed = self.identity.phone_for_notification(citizen_id)
+        if sealed is None:
+            return None
+        phone = self.cipher.open(sealed, transit("phone"))
+        return self.sms.send(phone, parts["body"], reference=reference), None
+
+    def _mail(self, citizen_id: str, parts: dict, reference: str):
+        """A mail to the citizen's confirmed address: delivered when the server takes it."""
+        sealed = self.identity.email_for_notification(citizen_id)
+        if sealed is None:
+            return None
+        address = self.cipher.open(sealed, transit("email"))
+        return (self.mail.send(address, parts["subject"], parts["body"], reference=reference),
+                DELIVERED)
 
     @rpc
     def mark_read(self, citizen_id, notification_id):
@@ -163,6 +251,12 @@ class NotifyService:
                 "action_type": action.get("type"), "action_id": action.get("id"),
                 "status": SCHEDULED, "changed_at": self.clock()})
         return {"key": key, "status": SCHEDULED, "send_at": iso_utc(moment)}
+
+    @rpc
+    def send(self, key, citizen_id, template_id, values, action=None):
+        """Tell the citizen now, once per `key` within 24 hours (use_cases/sending.py)."""
+        return sending.send(self.db, self._template, self._deliver, key, citizen_id,
+                            template_id, values or {}, action, self.clock())
 
     @rpc
     def cancel(self, key):
@@ -228,8 +322,9 @@ class NotifyService:
                 template = self._template(connection, row.template_id)
                 action = {"type": row.action_type, "id": row.action_id} \
                     if row.action_type else None
-                self._deliver(connection, inbox_message(
-                    template, json.loads(row.values), action, row.citizen_id, row.locale,
+                values = json.loads(row.values)
+                self._deliver(connection, template, values, inbox_message(
+                    template, values, action, row.citizen_id, row.locale,
                     event_id_of(key), now))
 
     def _template(self, connection, template_id: str):
@@ -239,17 +334,20 @@ class NotifyService:
             raise InvalidInput(f"no template {template_id}", field="template_id",
                                code="template_not_found") from None
 
-    def _deliver(self, connection, message, partner_id: str | None = None) -> None:
-        """Into the inbox and, with the commit, onto the live streams (the outbox) and
-        into the partner's feed and webhook deliveries."""
+    def _deliver(self, connection, template, values, message,
+                 partner_id: str | None = None) -> None:
+        """Into the inbox and, with the commit, onto the live streams (the outbox),
+        into the partner's feed and push, and out as texts where the citizen wants."""
         repository.add(connection, message)
         view = notification_view(message)
         self.db.publish(NotificationCreated(citizen_id=message.citizen_id, notification=view))
-        if partner_id is None:
-            known = partners.recipient(connection, message.citizen_id)
-            partner_id = known.partner_id if known else None
+        known = partners.recipient(connection, message.citizen_id)
+        push = channels.route(connection, template, message, values, self.clock(),
+                              self.cipher.seal, self.settings.non_critical_daily_cap,
+                              mailable=bool(known and known.email_confirmed))
+        partner_id = partner_id or (known.partner_id if known else None)
         if partner_id is not None:
-            record_event(connection, partner_id, message, view)
+            record_event(connection, partner_id, message, view, push)
 
     @property
     def _cursor_key(self) -> bytes:
@@ -266,7 +364,7 @@ class NotifyService:
             if tell is None:
                 return  # nothing to tell
             template = self.templates.latest(tell.template_id, partial(nullcontext, connection))
-            self._deliver(connection, inbox_message(template, tell.values, tell.action,
-                                                    event.citizen_id, event.locale,
-                                                    envelope.event_id, self.clock()),
+            self._deliver(connection, template, tell.values,
+                          inbox_message(template, tell.values, tell.action, event.citizen_id,
+                                        event.locale, envelope.event_id, self.clock()),
                           event.partner_id)

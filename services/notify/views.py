@@ -3,6 +3,7 @@
 import json
 
 from contracts.time import iso_utc
+from services.notify.domain.preferences import CRITICAL_CATEGORIES, QUIET_FROM, QUIET_UNTIL
 
 
 def notification_view(row) -> dict:
@@ -54,3 +55,10 @@ def delivery_view(row) -> dict:
         "delivered_at": moment(row.delivered_at),
         "created_at": iso_utc(row.created_at),
     }
+
+
+def preferences_view(chosen: dict) -> dict:
+    return {"categories": chosen, "critical_categories": list(CRITICAL_CATEGORIES),
+            "quiet_hours": {"from": QUIET_FROM.strftime("%H:%M"),
+                            "until": QUIET_UNTIL.strftime("%H:%M"),
+                            "time_zone": "Asia/Shanghai", "applies_to": ["sms"]}}

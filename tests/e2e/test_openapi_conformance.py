@@ -7,6 +7,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from gateway.openapi import document
 from gateway.service import GatewayService
@@ -17,6 +18,15 @@ pytestmark = pytest.mark.e2e
 
 schema = schemathesis.openapi.from_dict(document(GatewayService))
 PLACEHOLDER = "to-be-signed"
+# Cursors are opaque and signed (services/notify/domain/inbox.py): no schema can say
+# which strings are real ones, so a made-up cursor is rightly refused (422
+# invalid_cursor) and that one check cannot apply to a request carrying one.
+OPAQUE = ("cursor", "after")
+
+
+def skipped_checks(case) -> list:
+    return [positive_data_acceptance] if any((case.query or {}).get(name)
+                                              for name in OPAQUE) else []
 
 
 @schema.auth(refresh_interval=None, retry_on=[])
@@ -50,7 +60,8 @@ class SigningSession(requests.Session):
           suppress_health_check=list(HealthCheck))
 def test_the_gateway_answers_as_its_openapi_document_says(case, platform):
     with SigningSession() as session:
-        case.call_and_validate(base_url=platform.url, session=session, timeout=10)
+        case.call_and_validate(base_url=platform.url, session=session, timeout=10,
+                               excluded_checks=skipped_checks(case))
 
 
 def test_a_document_that_disagrees_with_the_gateway_is_caught(platform):

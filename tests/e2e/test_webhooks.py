@@ -187,9 +187,10 @@ def test_the_event_feed_pages_in_order_and_refuses_a_changed_cursor(platform):
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [
-    ({"url": "ftp://example.com/hook", "categories": ["account"]}, 422, "invalid_webhook_url"),
+    ({"url": "ftp://example.com/hook", "categories": ["account"]}, 422, "validation_error"),
     ({"url": "https://user:pw@example.com/", "categories": ["account"]}, 422,
-     "invalid_webhook_url"),
+     "validation_error"),
+    ({"url": "", "categories": ["account"]}, 422, "validation_error"),
     ({"url": "https://example.com/hook", "categories": ["weather"]}, 422, "validation_error"),
     ({"url": "https://example.com/hook", "categories": []}, 422, "validation_error"),
     ({"url": "https://example.com/hook", "categories": ["account"], "extra": 1}, 422,

@@ -40,6 +40,10 @@ class FakeRepository:
         self.citizens[citizen.id] = citizen
         return citizen
 
+    def citizen(self, citizen_id):
+        citizen = self.citizens.get(citizen_id)
+        return copy.copy(citizen) if citizen else None
+
     def citizen_of_partner(self, partner_id, citizen_id):
         citizen = self.citizens.get(citizen_id)
         return copy.copy(citizen) if citizen and citizen.partner_id == partner_id else None

@@ -99,7 +99,7 @@ def notify_db(tmp_path):
 def test_seeding_twice_changes_nothing(notify_db):
     for _ in range(2):
         with notify_db.begin() as session:
-            assert seed(session) == len(TEMPLATES)
+            assert seed(session) == len(template_files())
 
 
 def test_a_released_version_that_was_edited_is_refused(notify_db, tmp_path):

@@ -18,7 +18,8 @@ def authenticator(env: str) -> PartnerAuthenticator:
     extension = PartnerAuthenticator()
     extension.settings = Settings(env=env, sandbox_secret="a-real-secret",
                                   data_keys="k:" + "A" * 43 + "=",
-                                  assertion_keys="s:" + "B" * 43 + "=")
+                                  assertion_keys="s:" + "B" * 43 + "=",
+                                  sms_callback_secret="a-real-receipt-secret")
     extension._secrets = {SANDBOX_APP_ID: ("a-real-secret", float("inf"))}
     return extension
 

@@ -33,3 +33,9 @@ def test_production_refuses_the_development_assertion_key():
 def test_prefetch_and_heartbeat_are_set_deliberately_in_the_nameko_config():
     config = Settings(max_workers=20, amqp_heartbeat=5).nameko_config()
     assert config["max_workers"] == 20 and config["HEARTBEAT"] == 5
+
+
+def test_production_refuses_the_development_sms_receipt_secret():
+    with pytest.raises(ValidationError, match="CITYHUB_SMS_CALLBACK_SECRET"):
+        Settings(env="production", sandbox_secret="a-real-secret",
+                 data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=")

@@ -26,6 +26,7 @@ class NewCitizen:
     assurance_level: int = 0
     name_sealed: str | None = None
     id_number_sealed: str | None = None
+    email_sealed: str | None = None
 
 
 @dataclass(frozen=True)

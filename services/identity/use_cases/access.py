@@ -41,6 +41,14 @@ def record_read(uow, citizen, partner_id: str, attributes: list[str], purpose: s
     with uow.read() as repository:
         consents = repository.active_consents(citizen.id, partner_id, purpose)
     check_covered([c.attributes.split(",") for c in consents], attributes)
+    append_read(uow, citizen, partner_id, attributes, purpose, now)
+
+
+def append_read(uow, citizen, reader: str, attributes: list[str], purpose: str,
+                now: datetime) -> None:
+    """Append a read to the citizen's hash chain: by a partner (after its consent was
+    checked) or by one of our services doing what the citizen asked of it."""
+    partner_id = reader
     now = now.astimezone(UTC)  # hashed as written, and read back, in UTC
     read_at = now.isoformat()
     for attempt in (1, 2):

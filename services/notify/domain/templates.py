@@ -14,7 +14,7 @@ from contracts import formats
 
 DEFAULT_LOCALE = "zh-CN"
 CATEGORIES = formats.NOTIFICATION_CATEGORIES
-CHANNELS = ("inbox", "sms")
+CHANNELS = ("inbox", "sms", "email")
 
 
 class TemplateError(ValueError):

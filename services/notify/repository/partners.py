@@ -34,8 +34,19 @@ def _upsert(connection: Connection, table):
 def remember(connection: Connection, citizen_id: str, partner_id: str, locale: str) -> None:
     """A citizen's partner never changes; the first word on it is kept."""
     connection.execute(_upsert(connection, Recipient.__table__)
-                       .values(citizen_id=citizen_id, partner_id=partner_id, locale=locale)
+                       .values(citizen_id=citizen_id, partner_id=partner_id, locale=locale,
+                               email_confirmed=False)
                        .on_conflict_do_nothing())
+
+
+def mailable(connection: Connection, citizen_id: str, partner_id: str, locale: str) -> None:
+    """Identity has a confirmed address for the citizen (in whichever order the
+    events about them arrive)."""
+    connection.execute(_upsert(connection, Recipient.__table__)
+                       .values(citizen_id=citizen_id, partner_id=partner_id, locale=locale,
+                               email_confirmed=True)
+                       .on_conflict_do_update(index_elements=["citizen_id"],
+                                              set_={"email_confirmed": True}))
 
 
 def recipient(connection: Connection, citizen_id: str):

@@ -16,6 +16,7 @@ def upgrade():
         sa.Column("citizen_id", sa.String(36), primary_key=True),
         sa.Column("partner_id", sa.String(64), nullable=False),
         sa.Column("locale", sa.String(8), nullable=False),
+        sa.Column("email_confirmed", sa.Boolean, nullable=False),
     )
     op.create_table(
         "partner_webhooks",
@@ -52,6 +53,7 @@ def upgrade():
         sa.Column("partner_id", sa.String(64), nullable=False),
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("notification_id", sa.String(36), nullable=False),
         sa.Column("category", sa.String(32), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
@@ -66,9 +68,12 @@ def upgrade():
                     ["partner_id", "status", "seq"])
     op.create_index("ix_webhook_deliveries_recent", "webhook_deliveries",
                     ["partner_id", "created_at"])
+    op.create_index("ix_webhook_deliveries_notification_id", "webhook_deliveries",
+                    ["notification_id"])
 
 
 def downgrade():
+    op.drop_index("ix_webhook_deliveries_notification_id", "webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_recent", "webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_queue", "webhook_deliveries")
     for table in ("webhook_deliveries", "partner_events", "partner_feeds",
