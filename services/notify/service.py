@@ -1,8 +1,8 @@
-"""Notify's entrypoints: events become inbox messages, commands send texts, and the
-inbox is paged, read and marked read, and scheduled sends go out when due. Rules in
-domain/, queries in repository.py."""
+"""Notify's entrypoints: events become notifications, which go to the inbox, the
+live streams, the partner's feed and push, texts and e-mails; the inbox is paged
+and marked read; scheduled sends go out when due. Each entrypoint is a few lines:
+rules in domain/, the steps in use_cases/, queries in repository/."""
 
-import json
 from contextlib import nullcontext
 from functools import partial
 
@@ -16,7 +16,7 @@ from chassis.rpc import ServiceRpc, rpc
 from chassis.settings import FromSettings, SettingsProvider
 from chassis.timers import every
 from chassis.timestamps import Clock
-from contracts.errors import InvalidInput, NotFound, ServiceUnavailable
+from contracts.errors import InvalidInput, ServiceUnavailable
 from contracts.events import (
     CitizenEmailConfirmed,
     CitizenRegistered,
@@ -25,37 +25,19 @@ from contracts.events import (
     NotificationCreated,
     open_envelope,
 )
-from contracts.time import iso_utc
 from services.notify import repository
 from services.notify.adapters import HttpSms, HttpWebhooks, SmtpMail, addresses_of
-from services.notify.domain.inbox import (
-    DEFAULT_PAGE,
-    MAX_PAGE,
-    check_limit,
-    inbox_message,
-    make_cursor,
-    read_cursor,
-)
-from services.notify.domain.preferences import EMAIL, SMS, check_changes, effective
-from services.notify.domain.schedule import (
-    CANCELLED,
-    SCHEDULED,
-    SENT,
-    check_key,
-    check_send_at,
-    check_still_scheduled,
-    event_id_of,
-)
+from services.notify.domain.inbox import DEFAULT_PAGE, MAX_PAGE, inbox_message
+from services.notify.domain.preferences import EMAIL, SMS
 from services.notify.domain.statuses import DELIVERED, TemporaryFailure
 from services.notify.domain.templates import TemplateError
 from services.notify.domain.triggers import what_to_tell
 from services.notify.domain.webhooks import check_url
 from services.notify.models import Inbox, Outbox
-from services.notify.repository import channels as channel_store
 from services.notify.repository import partners
-from services.notify.use_cases import channels, sending, webhook_endpoints
+from services.notify.use_cases import channels, inbox, scheduled, sending, webhook_endpoints
 from services.notify.use_cases.partner_push import Courier, record_event
-from services.notify.views import notification_view, preferences_view
+from services.notify.views import notification_view
 
 
 def _courier(settings) -> Courier:
@@ -134,56 +116,23 @@ class NotifyService:
 
     @rpc
     def list_notifications(self, citizen_id, limit=DEFAULT_PAGE, cursor=None):
-        """A page of the inbox, newest first, with the cursor of the next page."""
-        check_limit(limit)
-        after = read_cursor(self._cursor_key, citizen_id, cursor) if cursor else None
-        with self.db.core_read() as connection:
-            rows = repository.page(connection, citizen_id, limit + 1, after)
-            unread = repository.unread_count(connection, citizen_id)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return {"items": [notification_view(row) for row in rows], "unread_count": unread,
-                "next_cursor": (make_cursor(self._cursor_key, citizen_id, rows[-1].seq)
-                                if more else None)}
+        return inbox.page(self.db, self._cursor_key, citizen_id, limit, cursor)
 
     @rpc
     def since(self, citizen_id, notification_id):
-        """What came after `notification_id` (a live stream's Last-Event-ID), oldest first."""
-        with self.db.core_read() as connection:
-            seq = repository.seq_of(connection, citizen_id, str(notification_id))
-            if seq is None:
-                raise InvalidInput("Last-Event-ID names no notification of this citizen",
-                                   field="Last-Event-ID", code="invalid_last_event_id")
-            rows = repository.newer_than(connection, citizen_id, seq, MAX_PAGE)
-        return [notification_view(row) for row in rows]
+        return inbox.since(self.db, citizen_id, str(notification_id))
 
     @rpc
     def get_notification(self, citizen_id, notification_id):
-        """One notification with each channel it went out on, and their statuses."""
-        with self.db.core_read() as connection:
-            row = repository.one(connection, citizen_id, str(notification_id))
-            if row is None:
-                raise NotFound("no such notification", field="notification_id",
-                               code="notification_not_found")
-            return notification_view(row) | {
-                "channels": channels.channel_views(connection, row.id)}
+        return inbox.detail(self.db, citizen_id, str(notification_id))
 
     @rpc
     def get_preferences(self, citizen_id):
-        with self.db.core_read() as connection:
-            return preferences_view(effective(channel_store.preferences(connection,
-                                                                        citizen_id)))
+        return inbox.preferences(self.db, citizen_id)
 
     @rpc
     def put_preferences(self, citizen_id, changes):
-        """Change some categories' channels; the others keep what they had."""
-        checked = check_changes(changes)
-        with self.db.core_transaction() as connection:
-            for category, channel, enabled in checked:
-                channel_store.set_preference(connection, citizen_id, category, channel,
-                                             enabled, self.clock())
-            return preferences_view(effective(channel_store.preferences(connection,
-                                                                        citizen_id)))
+        return inbox.change_preferences(self.db, citizen_id, changes, self.clock())
 
     @rpc
     def sms_receipt(self, body, signature):
@@ -217,40 +166,17 @@ class NotifyService:
 
     @rpc
     def mark_read(self, citizen_id, notification_id):
-        with self.db.core_transaction() as connection:
-            repository.mark_read(connection, citizen_id, notification_id, self.clock())
-            row = repository.one(connection, citizen_id, notification_id)
-        if row is None:
-            raise NotFound("no such notification", field="notification_id",
-                           code="notification_not_found")
-        return notification_view(row)
+        return inbox.mark_read(self.db, citizen_id, str(notification_id), self.clock())
 
     @rpc
     def mark_all_read(self, citizen_id):
-        with self.db.core_transaction() as connection:
-            marked = repository.mark_all_read(connection, citizen_id, self.clock())
-        return {"marked": marked, "unread_count": 0}
+        return inbox.mark_all_read(self.db, citizen_id, self.clock())
 
     @rpc
     def schedule(self, key, citizen_id, template_id, locale, values, send_at, action=None):
-        """Send `template_id` to the citizen at `send_at` (ISO 8601, with its offset),
-        under `key`; the same key again moves a send that has not gone out yet."""
-        key, moment = check_key(key), check_send_at(send_at)
-        with self.db.core_transaction() as connection:
-            template = self._template(connection, template_id)
-            try:
-                template.render("inbox", locale, values)  # a hole is refused now, not later
-            except TemplateError as exc:
-                raise InvalidInput(str(exc), field="values") from None
-            existing = repository.scheduled(connection, key)
-            check_still_scheduled(key, existing.status if existing else None)
-            action = action or {}
-            repository.schedule(connection, {
-                "key": key, "citizen_id": citizen_id, "template_id": template.id,
-                "locale": locale, "values": json.dumps(values), "send_at": moment,
-                "action_type": action.get("type"), "action_id": action.get("id"),
-                "status": SCHEDULED, "changed_at": self.clock()})
-        return {"key": key, "status": SCHEDULED, "send_at": iso_utc(moment)}
+        """Send at `send_at` under `key` (use_cases/scheduled.py)."""
+        return scheduled.schedule(self.db, self._template, key, citizen_id, template_id,
+                                  locale, values, send_at, action, self.clock())
 
     @rpc
     def send(self, key, citizen_id, template_id, values, action=None):
@@ -260,14 +186,7 @@ class NotifyService:
 
     @rpc
     def cancel(self, key):
-        """Stop a scheduled send; cancelling again, or after it went out, says which."""
-        with self.db.core_transaction() as connection:
-            repository.settle(connection, check_key(key), CANCELLED, self.clock())
-            row = repository.scheduled(connection, key)
-        if row is None:
-            raise NotFound("no send is scheduled under this key", field="key",
-                           code="schedule_not_found")
-        return {"key": key, "status": row.status}
+        return scheduled.cancel(self.db, key, self.clock())
 
     @rpc
     def put_webhook(self, partner_id, url, categories, enabled=True):
@@ -310,22 +229,7 @@ class NotifyService:
 
     @every("schedule_poll_seconds")
     def send_due(self):
-        """Every send that is due goes out once, each in its own transaction."""
-        now = self.clock()
-        with self.db.core_read() as connection:
-            keys = repository.due_keys(connection, now, MAX_PAGE)
-        for key in keys:
-            with self.db.core_transaction() as connection:
-                if not repository.settle(connection, key, SENT, now):
-                    continue  # cancelled, or sent by another copy of notify, meanwhile
-                row = repository.scheduled(connection, key)
-                template = self._template(connection, row.template_id)
-                action = {"type": row.action_type, "id": row.action_id} \
-                    if row.action_type else None
-                values = json.loads(row.values)
-                self._deliver(connection, template, values, inbox_message(
-                    template, values, action, row.citizen_id, row.locale,
-                    event_id_of(key), now))
+        scheduled.send_due(self.db, self._template, self._deliver, self.clock())
 
     def _template(self, connection, template_id: str):
         try:
