@@ -196,6 +196,25 @@ class ChannelChoice(Strict):
     email: bool | None = None
 
 
+class AcceptSubscription(Strict):
+    template_id: str = Field(pattern=r"^[a-z0-9_]{1,64}$",
+                             description="The template the citizen subscribed to")
+    kind: Literal["one_time", "long_term"] = Field(
+        description="one_time: one message per acceptance; long_term: payments, "
+                    "appointments and matters only")
+
+
+class Subscription(BaseModel):
+    template_id: str
+    one_time_credits: int = Field(description="Pushes left from one-time acceptances")
+    long_term: bool
+    updated_at: datetime
+
+
+class SubscriptionList(BaseModel):
+    items: list[Subscription]
+
+
 class PutPreferences(Strict):
     categories: dict[Category, ChannelChoice] = Field(
         min_length=1, description="The categories to change; channels left out keep "
@@ -247,12 +266,16 @@ class PutWebhook(Strict):
     enabled: bool = Field(default=True, description="false pauses deliveries; true "
                                                     "re-enables a paused endpoint, resuming "
                                                     "where deliveries stopped")
+    requires_subscription: bool = Field(
+        default=False, description="A mini-program: push a template to a citizen only with "
+                                   "their subscription to it (POST …/subscriptions)")
 
 
 class Webhook(BaseModel):
     url: str
     categories: list[Category]
     status: Literal["active", "paused"]
+    requires_subscription: bool
     consecutive_failures: int
     pending: int = Field(description="Deliveries waiting to be sent")
     retry_at: datetime | None = Field(description="While failing: the next attempt")

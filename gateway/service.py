@@ -213,6 +213,20 @@ class GatewayService:
                    for category, choice in body.categories.items()}
         return 200, self.notify.put_preferences(citizen_id, changes)
 
+    @api("POST", "/v1/citizens/<citizen_id>/subscriptions", body=schemas.AcceptSubscription,
+         answers={201: schemas.Subscription})
+    def accept_subscription(self, request, partner_id, citizen_id, body):
+        """The citizen accepted your mini-program's subscription message for a template."""
+        self._check_owner(partner_id, citizen_id)
+        return 201, self.notify.accept_subscription(citizen_id, body.template_id, body.kind)
+
+    @api("GET", "/v1/citizens/<citizen_id>/subscriptions",
+         answers={200: schemas.SubscriptionList})
+    def list_subscriptions(self, request, partner_id, citizen_id):
+        """The citizen's subscriptions to your pushes, with one-time credits left."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.notify.list_subscriptions(citizen_id)
+
     @api("POST", "/callbacks/sms", signed=False, callback=True,
          answers={200: schemas.Receipt})
     def sms_receipt(self, request):
@@ -240,7 +254,8 @@ class GatewayService:
     def put_webhook(self, request, partner_id, body):
         """Register the partner's webhook endpoint (201, with its signing secret this
         once) or change, pause or re-enable it (200)."""
-        answer = self.notify.put_webhook(partner_id, body.url, body.categories, body.enabled)
+        answer = self.notify.put_webhook(partner_id, body.url, body.categories, body.enabled,
+                                         body.requires_subscription)
         webhook = answer["webhook"]
         if webhook.get("secret"):
             webhook["secret"] = self.cipher.open(webhook["secret"], transit("webhook_secret"))

@@ -100,6 +100,8 @@ class PartnerWebhook(Base):
     # Signing needs the secret itself, so it is sealed (AES-GCM), not hashed.
     secret_sealed: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))  # active, paused
+    # A mini-program: a push needs the citizen's subscription to its template.
+    requires_subscription: Mapped[bool] = mapped_column(Boolean, default=False)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     # While failing, nothing is sent before this (the endpoint's backoff).
     retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -204,3 +206,16 @@ class SendKey(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     notification_id: Mapped[str] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Subscription(Base):
+    """A citizen's consent to a partner's push of one template (a mini-program's
+    subscription message): one-time credits, or long-term."""
+
+    __tablename__ = "subscriptions"
+
+    citizen_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    one_time_credits: Mapped[int] = mapped_column(Integer, default=0)
+    long_term: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -165,6 +165,17 @@ class NotifyService:
                 DELIVERED)
 
     @rpc
+    def accept_subscription(self, citizen_id, template_id, kind):
+        """The citizen accepted the partner's subscription message for a template."""
+        with self.db.core_transaction() as connection:
+            template = self._template(connection, template_id)
+        return inbox.accept_subscription(self.db, citizen_id, template, kind, self.clock())
+
+    @rpc
+    def list_subscriptions(self, citizen_id):
+        return inbox.subscriptions(self.db, citizen_id)
+
+    @rpc
     def mark_read(self, citizen_id, notification_id):
         return inbox.mark_read(self.db, citizen_id, str(notification_id), self.clock())
 
@@ -189,13 +200,15 @@ class NotifyService:
         return scheduled.cancel(self.db, key, self.clock())
 
     @rpc
-    def put_webhook(self, partner_id, url, categories, enabled=True):
+    def put_webhook(self, partner_id, url, categories, enabled=True,
+                    requires_subscription=False):
         """Register or change the partner's endpoint; a new one's secret comes back
         once, sealed for transit."""
         check_url(url, production=self.settings.env == "production",
                   addresses=addresses_of(url) if self.settings.env == "production" else ())
         view, secret = webhook_endpoints.put(self.db, partner_id, url, categories, enabled,
-                                             self.clock(), self.cipher.seal)
+                                             self.clock(), self.cipher.seal,
+                                             requires_subscription)
         if secret is not None:
             view["secret"] = self.cipher.seal(secret, transit("webhook_secret"))
         return {"created": secret is not None, "webhook": view}
@@ -241,15 +254,16 @@ class NotifyService:
     def _deliver(self, connection, template, values, message,
                  partner_id: str | None = None) -> None:
         """Into the inbox and, with the commit, onto the live streams (the outbox),
-        into the partner's feed and push, and out as texts where the citizen wants."""
+        into the partner's feed and push, and out as texts and e-mails."""
         repository.add(connection, message)
         view = notification_view(message)
         self.db.publish(NotificationCreated(citizen_id=message.citizen_id, notification=view))
         known = partners.recipient(connection, message.citizen_id)
+        partner_id = partner_id or (known.partner_id if known else None)
+        endpoint = partners.webhook(connection, partner_id) if partner_id else None
         push = channels.route(connection, template, message, values, self.clock(),
                               self.cipher.seal, self.settings.non_critical_daily_cap,
-                              mailable=bool(known and known.email_confirmed))
-        partner_id = partner_id or (known.partner_id if known else None)
+                              mailable=bool(known and known.email_confirmed), endpoint=endpoint)
         if partner_id is not None:
             record_event(connection, partner_id, message, view, push)
 

@@ -29,6 +29,7 @@ def webhook_view(row, pending: int) -> dict:
         "url": row.url,
         "categories": json.loads(row.categories),
         "status": row.status,
+        "requires_subscription": row.requires_subscription,
         "consecutive_failures": row.consecutive_failures,
         "pending": pending,
         "retry_at": iso_utc(row.retry_at) if row.retry_at else None,
@@ -62,3 +63,8 @@ def preferences_view(chosen: dict) -> dict:
             "quiet_hours": {"from": QUIET_FROM.strftime("%H:%M"),
                             "until": QUIET_UNTIL.strftime("%H:%M"),
                             "time_zone": "Asia/Shanghai", "applies_to": ["sms"]}}
+
+
+def subscription_view(row) -> dict:
+    return {"template_id": row.template_id, "one_time_credits": row.one_time_credits,
+            "long_term": row.long_term, "updated_at": iso_utc(row.updated_at)}

@@ -16,6 +16,7 @@ ALL = ["account", "security", "payment", "appointment", "matter"]
 
 
 def put_webhook(platform, partner, url, categories=ALL, **extra):
+    """PUT /v1/partner/webhook; `extra`: enabled, requires_subscription."""
     return platform.call("PUT", "/v1/partner/webhook",
                          {"url": url, "categories": categories, **extra}, partner=partner)
 

@@ -100,7 +100,8 @@ def notify(db, count=1, partner_id="acme", at=START):
         message = Message(f"n-{partner_id}-{at.timestamp()}-{n}", "c-1", "welcome", 1,
                           "account", "en", "Welcome", "Hello", None, None, "e-1", at)
         with db.core_transaction() as connection:
-            record_event(connection, partner_id, message, {"notification_id": message.id})
+            record_event(connection, partner_id, message, {"notification_id": message.id},
+                         push=True)
 
 
 def endpoint_row(db, partner_id="acme"):

@@ -6,7 +6,13 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from services.notify.domain.statuses import CREATED, FINAL, SENDING
-from services.notify.models import ChannelSend, Preference, SendKey, WebhookDelivery
+from services.notify.models import (
+    ChannelSend,
+    Preference,
+    SendKey,
+    Subscription,
+    WebhookDelivery,
+)
 from services.notify.repository.partners import _upsert
 
 _p = Preference.__table__.c
@@ -99,3 +105,36 @@ def take_key(connection: Connection, key: str, notification_id: str, at: datetim
     connection.execute(delete(SendKey).where(_k.key == key))
     connection.execute(SendKey.__table__.insert(), [
         {"key": key, "notification_id": notification_id, "created_at": at}])
+
+
+_s = Subscription.__table__.c
+
+
+def accept_subscription(connection: Connection, citizen_id: str, template_id: str,
+                        long_term: bool, at: datetime) -> None:
+    """One more one-time credit, or the long-term consent."""
+    values = {"citizen_id": citizen_id, "template_id": template_id, "updated_at": at,
+              "one_time_credits": 0 if long_term else 1, "long_term": long_term}
+    change = ({"long_term": True, "updated_at": at} if long_term else
+              {"one_time_credits": _s.one_time_credits + 1, "updated_at": at})
+    connection.execute(_upsert(connection, Subscription.__table__).values(**values)
+                       .on_conflict_do_update(index_elements=["citizen_id", "template_id"],
+                                              set_=change))
+
+
+def subscriptions(connection: Connection, citizen_id: str) -> list:
+    return list(connection.execute(select(Subscription.__table__).where(
+        _s.citizen_id == citizen_id).order_by(_s.template_id)))
+
+
+def spend_subscription(connection: Connection, citizen_id: str, template_id: str) -> bool:
+    """True if a push of the template may go: a long-term consent, or a one-time
+    credit taken now (one statement, so two pushes never share a credit)."""
+    long_term = connection.execute(select(_s.long_term).where(
+        _s.citizen_id == citizen_id, _s.template_id == template_id)).scalar()
+    if long_term:
+        return True
+    return connection.execute(update(Subscription).where(
+        _s.citizen_id == citizen_id, _s.template_id == template_id,
+        _s.one_time_credits > 0).values(one_time_credits=_s.one_time_credits - 1)
+    ).rowcount == 1

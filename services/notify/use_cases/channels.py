@@ -17,7 +17,8 @@ from chassis import metrics
 from contracts.errors import InvalidInput, ServiceUnavailable
 from contracts.time import city_day_start, iso_utc
 from services.notify.domain import preferences, statuses
-from services.notify.domain.preferences import EMAIL, PUSH, SMS
+from services.notify.domain.preferences import EMAIL, PUSH, SMS, Route
+from services.notify.domain.subscriptions import NO_CREDIT_REASON
 from services.notify.repository import channels
 
 log = logging.getLogger(__name__)
@@ -28,35 +29,56 @@ STALE_CLAIM = timedelta(minutes=2)
 
 
 def route(connection, template, message, values: dict, now, seal, daily_cap: int,
-          mailable: bool) -> bool:
-    """Queue the texts and e-mails (if `mailable`: a confirmed address) for a
-    notification just stored; True if the partner's push should carry it too. A
-    citizen gets at most `daily_cap` non-critical messages a city day on each of
-    those channels; the inbox has the rest."""
+          mailable: bool, endpoint=None) -> bool:
+    """Queue the texts and e-mails for a notification just stored, and say (True)
+    whether the partner's push carries it.
+
+    `mailable`: the citizen has a confirmed address; `endpoint`: the partner's webhook
+    endpoint, if any (a mini-program's push needs the citizen's subscription). A
+    citizen gets at most `daily_cap` non-critical texts (and e-mails) a city day.
+    """
     chosen = preferences.effective(channels.preferences(connection, message.citizen_id))
     critical = preferences.is_critical(template)
-    push = False
-    available = {PUSH, SMS, EMAIL} if mailable else {PUSH, SMS}
-    for route_ in preferences.routes(template, chosen, available):
-        if route_.channel == PUSH:
-            push = True
-            continue
-        if not critical and channels.non_critical_since(
-                connection, message.citizen_id, route_.channel, city_day_start(now)) >= daily_cap:
-            metrics.NOTIFICATIONS_CAPPED.labels(route_.channel).inc()
-            continue
-        held = preferences.quiet_until(now, critical) if route_.channel == SMS else None
-        reason = route_.reason or (f"quiet hours: held until {held.strftime('%H:%M')} city "
-                                   "time" if held else None)
-        parts = template.render(route_.channel, message.locale, values)
-        channels.add_send(connection, {
-            "id": str(uuid.uuid4()), "notification_id": message.id,
-            "citizen_id": message.citizen_id, "channel": route_.channel,
-            "content_sealed": seal(json.dumps(parts, ensure_ascii=False), CONTENT),
-            "status": statuses.CREATED, "critical": critical, "reason": reason,
-            "send_after": held or now,
-            "attempts": 0, "created_at": now, "updated_at": now})
+    available = {SMS} | ({EMAIL} if mailable else set())
+    if endpoint is not None and template.category in json.loads(endpoint.categories):
+        available.add(PUSH)
+    routes = preferences.routes(template, chosen, available)
+    push = any(r.channel == PUSH for r in routes)
+    if push and endpoint.requires_subscription and not channels.spend_subscription(
+            connection, message.citizen_id, template.id):
+        push = False
+        routes = _instead_of_push(routes, template, critical)
+    for route_ in routes:
+        if route_.channel != PUSH:
+            _queue(connection, template, message, values, now, seal, daily_cap, critical,
+                   route_)
     return push
+
+
+def _instead_of_push(routes: list, template, critical: bool) -> list:
+    """No subscription for the push: a critical message goes by text, saying why."""
+    routes = [r for r in routes if r.channel != PUSH]
+    if critical and SMS in template.channels:
+        routes = [r for r in routes if r.channel != SMS] + [Route(SMS, NO_CREDIT_REASON)]
+    return routes
+
+
+def _queue(connection, template, message, values, now, seal, daily_cap, critical,
+           route_) -> None:
+    if not critical and channels.non_critical_since(
+            connection, message.citizen_id, route_.channel, city_day_start(now)) >= daily_cap:
+        metrics.NOTIFICATIONS_CAPPED.labels(route_.channel).inc()
+        return
+    held = preferences.quiet_until(now, critical) if route_.channel == SMS else None
+    reason = route_.reason or (f"quiet hours: held until {held.strftime('%H:%M')} city time"
+                               if held else None)
+    parts = template.render(route_.channel, message.locale, values)
+    channels.add_send(connection, {
+        "id": str(uuid.uuid4()), "notification_id": message.id,
+        "citizen_id": message.citizen_id, "channel": route_.channel,
+        "content_sealed": seal(json.dumps(parts, ensure_ascii=False), CONTENT),
+        "status": statuses.CREATED, "critical": critical, "reason": reason,
+        "send_after": held or now, "attempts": 0, "created_at": now, "updated_at": now})
 
 
 def send_due(db, channel: str, hand_over, open_sealed, now, limit: int = 100) -> int:

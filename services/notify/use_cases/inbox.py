@@ -1,14 +1,15 @@
 """The in-app inbox as partners read it: pages behind signed cursors, what a live
-stream missed, one notification with its channels, marking read, and the
-citizen's channel preferences."""
+stream missed, one notification with its channels, marking read; and what the
+citizen chose: channel preferences and mini-program subscriptions."""
 
 from contracts.errors import InvalidInput, NotFound
 from services.notify import repository
 from services.notify.domain.inbox import MAX_PAGE, check_limit, make_cursor, read_cursor
 from services.notify.domain.preferences import check_changes, effective
+from services.notify.domain.subscriptions import LONG_TERM, check_acceptance
 from services.notify.repository import channels as channel_store
 from services.notify.use_cases.channels import channel_views
-from services.notify.views import notification_view, preferences_view
+from services.notify.views import notification_view, preferences_view, subscription_view
 
 
 def page(db, cursor_key: bytes, citizen_id: str, limit: int, cursor: str | None) -> dict:
@@ -72,6 +73,22 @@ def change_preferences(db, citizen_id: str, changes, now) -> dict:
             channel_store.set_preference(connection, citizen_id, category, channel, enabled,
                                          now)
         return preferences_view(effective(channel_store.preferences(connection, citizen_id)))
+
+
+def accept_subscription(db, citizen_id: str, template, kind, now) -> dict:
+    """One more one-time credit for the template, or its long-term consent."""
+    kind = check_acceptance(kind, template)
+    with db.core_transaction() as connection:
+        channel_store.accept_subscription(connection, citizen_id, template.id,
+                                          kind == LONG_TERM, now)
+        rows = channel_store.subscriptions(connection, citizen_id)
+    return next(subscription_view(row) for row in rows if row.template_id == template.id)
+
+
+def subscriptions(db, citizen_id: str) -> dict:
+    with db.core_read() as connection:
+        return {"items": [subscription_view(row)
+                          for row in channel_store.subscriptions(connection, citizen_id)]}
 
 
 def _not_found() -> NotFound:

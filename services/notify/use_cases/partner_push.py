@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def record_event(connection, partner_id: str, message, notification: dict,
-                 push: bool = True) -> None:
-    """Number the notification in the partner's feed and, if the citizen's
-    preferences allow the push (`push`) and the endpoint wants the category, queue
-    a delivery; in the transaction that stores the notification."""
+                 push: bool) -> None:
+    """Number the notification in the partner's feed and, when it is to be pushed
+    (the endpoint wants it and the citizen allows it: channels.route), queue a
+    delivery to the endpoint; in the transaction that stores the notification."""
     seq = partners.next_seq(connection, partner_id)
     event_id = str(uuid.uuid4())
     body = webhooks.payload(event_id, seq, message.category, message.citizen_id,
@@ -34,8 +34,7 @@ def record_event(connection, partner_id: str, message, notification: dict,
         "partner_id": partner_id, "seq": seq, "id": event_id,
         "category": message.category, "body": json.dumps(body, ensure_ascii=False),
         "created_at": message.created_at})
-    endpoint = partners.webhook(connection, partner_id)
-    if push and endpoint is not None and message.category in json.loads(endpoint.categories):
+    if push:
         partners.add_delivery(connection, {
             "id": str(uuid.uuid4()), "partner_id": partner_id, "seq": seq,
             "event_id": event_id, "notification_id": message.id,

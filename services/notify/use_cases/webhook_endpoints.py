@@ -17,7 +17,8 @@ from services.notify.views import delivery_view, webhook_view
 SECRET_CONTEXT = "partner_webhook.secret"
 
 
-def put(db, partner_id: str, url: str, categories: list, enabled: bool, now, seal):
+def put(db, partner_id: str, url: str, categories: list, enabled: bool, now, seal,
+        requires_subscription: bool = False):
     """Register the endpoint (the answer carries its secret, this once) or change it;
     `enabled` re-enables a paused endpoint, from where its deliveries stopped."""
     categories = webhooks.check_categories(categories)
@@ -29,11 +30,13 @@ def put(db, partner_id: str, url: str, categories: list, enabled: bool, now, sea
             partners.add_webhook(connection, {
                 "partner_id": partner_id, "url": url, "categories": json.dumps(categories),
                 "secret_sealed": seal(secret, SECRET_CONTEXT), "status": status,
+                "requires_subscription": requires_subscription,
                 "consecutive_failures": 0, "paused_at": None if enabled else now,
                 "created_at": now, "updated_at": now})
         else:
             secret = None
-            change = {"url": url, "categories": json.dumps(categories), "updated_at": now}
+            change = {"url": url, "categories": json.dumps(categories), "updated_at": now,
+                      "requires_subscription": requires_subscription}
             if enabled and existing.status == PAUSED:
                 change |= {"status": ACTIVE, "consecutive_failures": 0, "retry_at": None,
                            "paused_at": None}

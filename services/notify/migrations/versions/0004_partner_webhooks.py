@@ -25,6 +25,7 @@ def upgrade():
         sa.Column("categories", sa.Text, nullable=False),
         sa.Column("secret_sealed", sa.Text, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("requires_subscription", sa.Boolean, nullable=False),
         sa.Column("consecutive_failures", sa.Integer, nullable=False),
         sa.Column("retry_at", sa.DateTime(timezone=True)),
         sa.Column("paused_at", sa.DateTime(timezone=True)),

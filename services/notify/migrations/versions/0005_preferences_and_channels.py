@@ -1,5 +1,5 @@
 """citizens' preferences per category and channel; texts and e-mails with their statuses;
-callers' idempotency keys
+callers' idempotency keys; mini-program subscriptions
 
 Revision ID: 0005
 """
@@ -42,6 +42,14 @@ def upgrade():
     op.create_index("ix_channel_sends_citizen", "channel_sends",
                     ["citizen_id", "channel", "created_at"])
     op.create_table(
+        "subscriptions",
+        sa.Column("citizen_id", sa.String(36), primary_key=True),
+        sa.Column("template_id", sa.String(64), primary_key=True),
+        sa.Column("one_time_credits", sa.Integer, nullable=False),
+        sa.Column("long_term", sa.Boolean, nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
         "send_keys",
         sa.Column("key", sa.String(128), primary_key=True),
         sa.Column("notification_id", sa.String(36), nullable=False),
@@ -51,6 +59,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table("send_keys")
+    op.drop_table("subscriptions")
     op.drop_index("ix_channel_sends_citizen", "channel_sends")
     op.drop_index("ix_channel_sends_notification_id", "channel_sends")
     op.drop_index("ix_channel_sends_due", "channel_sends")
