@@ -24,6 +24,8 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}",
             return face_app(environ, start_response)
         if path.startswith(webhooks.PREFIX):
             return receivers.app(environ, start_response)
+        if path == "/v1/sms/behaviour" and environ.get("REQUEST_METHOD") in ("GET", "PUT"):
+            return routes["/v1/sms"](environ, start_response)
         route = routes.get(path)
         if route is None or environ.get("REQUEST_METHOD") != "POST":
             return Response(status=404)(environ, start_response)

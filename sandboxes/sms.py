@@ -13,6 +13,17 @@ delivery receipt is posted to `callback_url` a moment later, signed with
 HMAC-SHA256 of its body (hex, header X-Receipt-Signature) under the callback
 secret: {"reference", "message_id", "status"}, status as CMPP/SMPP spell it.
 
+A test can make the gateway flaky, as carriers' gateways are:
+
+    PUT /v1/sms/behaviour {"fail_rate": 0.3, "slow_rate": 0.1, "slow_seconds": 4,
+                           "seed": 7}
+
+answers 503 to that share of sends (sending nothing), and answers that share
+only after `slow_seconds` (having sent it: the sender's timeout is then a lie,
+and only the reference keeps its retry from texting twice); `seed` makes the
+draws repeatable. The answer, and GET on the same path, count the sends it
+failed and slowed since. {} is reliable again.
+
 Test numbers (documented in README.md):
     +8613000000503   the gateway answers 503 (an outage)
     +8613000000400   the gateway answers 400 (it refuses the number)
@@ -24,6 +35,7 @@ Test numbers (documented in README.md):
 import hashlib
 import hmac
 import json
+import random
 import threading
 import time
 import urllib.request
@@ -49,10 +61,30 @@ def _json(value, status: int) -> Response:
 def make_app(data_dir: Path, callback_secret: str = ""):
     data_dir.mkdir(parents=True, exist_ok=True)
     by_reference: dict[str, str] = {}
+    behaviour: dict = {}
     lock = threading.Lock()
 
     def app(environ, start_response):
         request = Request(environ)
+        if request.path.endswith("/behaviour"):
+            if request.method == "PUT":
+                try:
+                    asked = json.loads(request.get_data() or b"{}")
+                    assert isinstance(asked, dict)
+                except (ValueError, AssertionError):
+                    return _json({"error": "bad_request"}, 400)(environ, start_response)
+                behaviour.clear()
+                behaviour.update(asked, failed=0, slowed=0,
+                                 draws=random.Random(asked.get("seed")))
+            return _json({k: v for k, v in behaviour.items() if k != "draws"}, 200)(
+                environ, start_response)
+        draws = behaviour.get("draws") or random
+        if draws.random() < float(behaviour.get("fail_rate", 0)):
+            behaviour["failed"] += 1
+            return _json({"error": "unavailable"}, 503)(environ, start_response)
+        slow = draws.random() < float(behaviour.get("slow_rate", 0))
+        if slow:
+            behaviour["slowed"] += 1
         try:
             body = json.loads(request.get_data())
             to, text = str(body["to"]), str(body["text"])
@@ -78,6 +110,8 @@ def make_app(data_dir: Path, callback_secret: str = ""):
                        "status": RECEIPTS.get(to, "DELIVRD")}
             threading.Thread(target=_send_receipt, daemon=True,
                              args=(callback_url, receipt, callback_secret)).start()
+        if slow:
+            time.sleep(float(behaviour.get("slow_seconds", 4)))
         return _json({"message_id": message["message_id"]}, 202)(environ, start_response)
 
     return app
