@@ -64,6 +64,7 @@ class StreamHub(SharedExtension):
         settings = settings_of(self.container)
         self.amqp_uri = settings.amqp_uri
         self.heartbeat_seconds = settings.stream_heartbeat_seconds
+        self.amqp_heartbeat = settings.amqp_heartbeat
         self.queue = Queue(f"gateway.streams.{uuid.uuid4().hex}",
                            exchange=source_exchange(NotificationCreated.SOURCE),
                            durable=False, auto_delete=True,
@@ -142,7 +143,7 @@ class StreamHub(SharedExtension):
         first = True
         while self._running:
             try:
-                with Connection(self.amqp_uri, heartbeat=10) as connection, \
+                with Connection(self.amqp_uri, heartbeat=self.amqp_heartbeat) as connection, \
                         connection.Consumer(queue, on_message=self._on_message,
                                             no_ack=True):
                     if not first:
@@ -152,7 +153,13 @@ class StreamHub(SharedExtension):
                         try:
                             connection.drain_events(timeout=1)
                         except TimeoutError:
-                            connection.heartbeat_check()
+                            pass
+                        # After every wake, not only when idle: a consumer that never
+                        # acks sends nothing else, and under a steady flow of events
+                        # drain_events never times out, so the broker closed the
+                        # connection for missed heartbeats (ending every stream)
+                        # about every 20 seconds at 100 events/s.
+                        connection.heartbeat_check()
             except Exception:  # noqa: BLE001 - the hub must outlive any broker trouble
                 log.warning("the live-stream hub lost the broker; reconnecting",
                             exc_info=True)
