@@ -21,6 +21,7 @@ import urllib3
 from chassis.outside_http import NoAnswer, call_json
 from contracts.errors import InvalidInput, ServiceUnavailable
 from services.notify.domain.statuses import TemporaryFailure
+from services.notify.domain.webhooks import is_private
 
 
 class SmsGateway(Protocol):
@@ -125,12 +126,18 @@ class HttpWebhooks:
     not followed: an endpoint that moved must be registered again.
     """
 
-    def __init__(self, timeout: float, connections_per_host: int):
+    def __init__(self, timeout: float, connections_per_host: int, production: bool = False):
+        # In production the host is resolved again before each delivery: a name
+        # that pointed outside when it was registered may point inside now (DNS
+        # rebinding), and the hub must not be made to post into its own network.
+        self.production = production
         self.pool = urllib3.PoolManager(
             num_pools=256, maxsize=connections_per_host, block=False, retries=False,
             timeout=urllib3.Timeout(connect=min(timeout, 3.0), read=timeout))
 
     def __call__(self, url: str, body: bytes, headers: dict) -> tuple[int | None, str | None]:
+        if self.production and any(is_private(a) for a in addresses_of(url) or ["localhost"]):
+            return None, "the endpoint resolves to a private address"
         errors = urllib3.exceptions
         try:
             response = self.pool.request("POST", url, body=body, headers=headers,

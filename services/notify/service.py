@@ -41,7 +41,8 @@ from services.notify.views import notification_view
 
 
 def _courier(settings) -> Courier:
-    send = HttpWebhooks(settings.webhook_timeout_seconds, settings.webhook_connections_per_host)
+    send = HttpWebhooks(settings.webhook_timeout_seconds, settings.webhook_connections_per_host,
+                        production=settings.env == "production")
 
     def parallel(fn, items):
         return list(eventlet.GreenPool(settings.webhook_connections_per_host).imap(fn, items))

@@ -129,3 +129,15 @@ def test_a_round_with_a_delivery_taken_resets_the_endpoints_failures():
 def test_an_endpoint_refusing_everything_with_a_4xx_also_counts_towards_pausing():
     assert webhooks.after_round(99, outcomes("failed", "failed")) == (100, False)
     assert webhooks.should_pause(100)
+
+
+def test_in_production_a_delivery_to_a_name_now_resolving_inside_is_not_sent():
+    """DNS rebinding: the check is made again at each delivery, before connecting."""
+    from services.notify.adapters import HttpWebhooks
+
+    sender = HttpWebhooks(timeout=1, connections_per_host=1, production=True)
+    assert sender("https://localhost:9/hooks", b"{}", {}) == (
+        None, "the endpoint resolves to a private address")
+    # Control: outside production the same delivery is attempted (and finds nobody).
+    development = HttpWebhooks(timeout=1, connections_per_host=1)
+    assert development("http://127.0.0.1:9/hooks", b"{}", {}) == (None, "could not connect")
