@@ -11,18 +11,13 @@ Results are printed and stored as JSON under bench/results/.
 """
 
 import json
-import os
-import platform
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 
-from bench.load import Connections, percentile, run_open_loop, scenario_arguments
+from bench.load import Connections, percentile, run_open_loop, scenario_arguments, store
 from gateway.signing import signed_headers
 
-RESULTS = Path(__file__).parent / "results"
 SUSTAINABLE_P99_MS = 100.0
 POLL_FIRST_SECONDS = 0.02
 POLL_MAX_SECONDS = 0.2
@@ -86,13 +81,6 @@ def measure(url: str, app_id: str, secret: str, rate: float, duration: float,
     return result
 
 
-def environment() -> dict:
-    return {"machine": platform.machine(), "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "databases": "PostgreSQL" if os.environ.get("CITYHUB_IDENTITY_DATABASE_URL")
-            else "SQLite (make up default)"}
-
-
 def main() -> None:
     parser = scenario_arguments(__doc__, rate=100, duration=60)
     parser.add_argument("--sample-every", type=int, default=20,
@@ -118,13 +106,7 @@ def main() -> None:
         result = measure(args.url, args.app_id, args.secret, args.rate, args.duration,
                          args.sample_every)
         report = {"scenario": "journey", **result}
-    report["environment"] = environment()
-    report["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    RESULTS.mkdir(exist_ok=True)
-    name = f"{report['measured_at'][:19].replace(':', '')}-{report['scenario']}.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=2))
-    print(f"stored bench/results/{name}")
+    store(report)
 
 
 if __name__ == "__main__":

@@ -127,3 +127,25 @@ def scenario_arguments(doc: str, rate: float, duration: float) -> argparse.Argum
     parser.add_argument("--rate", type=float, default=rate)
     parser.add_argument("--duration", type=float, default=duration)
     return parser
+
+
+def store(report: dict) -> None:
+    """Stamp the report with the machine and the time, print it and keep it under
+    bench/results/, named by that time and its scenario."""
+    import json
+    import platform
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    report["environment"] = {
+        "machine": platform.machine(), "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "databases": "PostgreSQL" if os.environ.get("CITYHUB_IDENTITY_DATABASE_URL")
+        else "SQLite (make up default)"}
+    report["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    results = Path(__file__).parent / "results"
+    results.mkdir(exist_ok=True)
+    name = f"{report['measured_at'][:19].replace(':', '')}-{report['scenario']}.json"
+    (results / name).write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if k != "runs"}, indent=2))
+    print(f"stored bench/results/{name}")

@@ -18,11 +18,9 @@ import random
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.journey import RESULTS, environment
-from bench.load import Connections, run_open_loop, scenario_arguments
+from bench.load import Connections, run_open_loop, scenario_arguments, store
 from gateway.signing import signed_headers
 
 NOT_HELD = "310115198001011238"
@@ -84,13 +82,7 @@ def main() -> None:
 
     result = run_open_loop(task, args.rate, args.duration, workers=32)
     result.pop("outcomes")
-    report = {"scenario": "real-name", **result, "environment": environment(),
-              "measured_at": datetime.now(UTC).isoformat(timespec="seconds")}
-    RESULTS.mkdir(exist_ok=True)
-    name = f"{report['measured_at'][:19].replace(':', '')}-real-name.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    print(f"stored bench/results/{name}")
+    store({"scenario": "real-name", **result})
 
 
 if __name__ == "__main__":

@@ -20,14 +20,10 @@ import socket
 import subprocess
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.journey import environment
-from bench.load import Connections, percentile, scenario_arguments
+from bench.load import Connections, percentile, scenario_arguments, store
 from gateway.signing import signed_headers
-
-RESULTS = Path(__file__).parent / "results"
 
 
 def gateway_rss_kib() -> int:
@@ -159,14 +155,8 @@ def main() -> None:
         "gateway_rss_mib": {"before_streams": round(before / 1024, 1),
                             "with_streams_idle": round(after / 1024, 1)},
         "gateway_kib_per_idle_stream": round((after - before) / args.streams, 1),
-        "environment": environment(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    RESULTS.mkdir(exist_ok=True)
-    name = f"{report['measured_at'][:19].replace(':', '')}-streams.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    print(f"stored bench/results/{name}")
+    store(report)
 
 
 if __name__ == "__main__":

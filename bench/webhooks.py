@@ -19,14 +19,10 @@ import threading
 import time
 import urllib.request
 import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 
-from bench.journey import environment
-from bench.load import Connections, percentile, run_open_loop, scenario_arguments
+from bench.load import Connections, percentile, run_open_loop, scenario_arguments, store
 from gateway.signing import signed_headers
 
-RESULTS = Path(__file__).parent / "results"
 SANDBOX = "http://127.0.0.1:8101/v1/webhook-receiver"
 
 
@@ -141,13 +137,7 @@ def main() -> None:
     parser.add_argument("--outage-rate", type=float, default=50)
     args = parser.parse_args()
     report = outage(args) if args.outage else sustained(args)
-    report["environment"] = environment()
-    report["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
-    RESULTS.mkdir(exist_ok=True)
-    name = f"{report['measured_at'][:19].replace(':', '')}-{report['scenario']}.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
-    print(f"stored bench/results/{name}")
+    store(report)
 
 
 if __name__ == "__main__":

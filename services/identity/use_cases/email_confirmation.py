@@ -12,6 +12,7 @@ from contracts.errors import InvalidInput
 from contracts.events import CitizenEmailConfirmed
 from services.identity.domain.phone_codes import LIFETIME_SECONDS, PendingCode, code_hash, new_code
 from services.identity.models import EMAIL
+from services.identity.use_cases.phone_confirmation import use_code
 
 
 def send_code(codes, mail, cipher, hash_key: str, citizen, address: str,
@@ -28,20 +29,11 @@ def send_code(codes, mail, cipher, hash_key: str, citizen, address: str,
 
 def confirm(uow, codes, hash_key: str, citizen, code: str, now: datetime) -> None:
     """On a matching code the waiting address becomes the citizen's."""
-    pending = codes.take_attempt(citizen.id)
     sealed_address = codes.waiting(citizen.id, "address")
-    if pending is None or sealed_address is None:
+    if sealed_address is None:
         raise InvalidInput("no code is pending: ask for a new one", field="code",
                            code="code_expired")
-    try:
-        wrong = pending.attempt(code_hash(hash_key, citizen.id, code), now.timestamp())
-    except InvalidInput:
-        codes.discard(citizen.id)
-        raise
-    if wrong is not None:
-        raise InvalidInput(f"the code is wrong; {wrong.tries_left} tries left",
-                           field="code", code="code_invalid")
-    codes.discard(citizen.id)
+    use_code(codes, hash_key, citizen.id, code, now)
     with uow.transaction() as repository:
         repository.set_email(citizen.id, sealed_address, now)
         uow.publish(CitizenEmailConfirmed(citizen_id=citizen.id, partner_id=citizen.partner_id,

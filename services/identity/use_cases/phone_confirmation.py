@@ -36,19 +36,7 @@ def send_code(codes, sms, cipher, hash_key: str, citizen, now: datetime) -> dict
 def confirm(uow, codes, hash_key: str, citizen, code: str, now: datetime) -> int:
     """Check the code; on a match raise the citizen to level 1 and return it."""
     level = raise_to(citizen.assurance_level, 1)
-    pending = codes.take_attempt(citizen.id)
-    if pending is None:
-        raise InvalidInput("no code is pending: ask for a new one", field="code",
-                           code="code_expired")
-    try:
-        wrong = pending.attempt(code_hash(hash_key, citizen.id, code), now.timestamp())
-    except InvalidInput:
-        codes.discard(citizen.id)  # expired or burned
-        raise
-    if wrong is not None:
-        raise InvalidInput(f"the code is wrong; {wrong.tries_left} tries left",
-                           field="code", code="code_invalid")
-    codes.discard(citizen.id)
+    use_code(codes, hash_key, citizen.id, code, now)
     with uow.transaction() as repository:
         repository.set_level(citizen.id, level)
         uow.publish(CitizenPhoneVerified(citizen_id=citizen.id, partner_id=citizen.partner_id))
@@ -56,3 +44,22 @@ def confirm(uow, codes, hash_key: str, citizen, code: str, now: datetime) -> int
                                     level=level, locale=citizen.locale))
     citizen.assurance_level = level
     return level
+
+
+def use_code(codes, hash_key: str, citizen_id: str, code: str, now: datetime) -> None:
+    """Spend one try of the pending code (a phone's or an e-mail's): returns when it
+    matches (and forgets it), raises InvalidInput when it does not, has expired or
+    none is pending. Read what waited beside it (`codes.waiting`) before calling."""
+    pending = codes.take_attempt(citizen_id)
+    if pending is None:
+        raise InvalidInput("no code is pending: ask for a new one", field="code",
+                           code="code_expired")
+    try:
+        wrong = pending.attempt(code_hash(hash_key, citizen_id, code), now.timestamp())
+    except InvalidInput:
+        codes.discard(citizen_id)  # expired or burned
+        raise
+    if wrong is not None:
+        raise InvalidInput(f"the code is wrong; {wrong.tries_left} tries left",
+                           field="code", code="code_invalid")
+    codes.discard(citizen_id)
