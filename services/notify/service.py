@@ -50,6 +50,13 @@ def _courier(settings) -> Courier:
     return Courier(settings, send, eventlet.spawn_n, parallel)
 
 
+class _Known:
+    """A citizen notify has just met: their partner, and no confirmed address yet."""
+
+    def __init__(self, partner_id: str):
+        self.partner_id, self.email_confirmed = partner_id, False
+
+
 class NotifyService:
     name = "notify"
 
@@ -252,15 +259,15 @@ class NotifyService:
             raise InvalidInput(f"no template {template_id}", field="template_id",
                                code="template_not_found") from None
 
-    def _deliver(self, connection, template, values, message,
-                 partner_id: str | None = None) -> None:
+    def _deliver(self, connection, template, values, message, known=None) -> None:
         """Into the inbox and, with the commit, onto the live streams (the outbox),
-        into the partner's feed and push, and out as texts and e-mails."""
+        into the partner's feed and push, and out as texts and e-mails. `known`: the
+        citizen's recipients row, when the caller has read it already."""
         repository.add(connection, message)
         view = notification_view(message)
         self.db.publish(NotificationCreated(citizen_id=message.citizen_id, notification=view))
-        known = partners.recipient(connection, message.citizen_id)
-        partner_id = partner_id or (known.partner_id if known else None)
+        known = known or partners.recipient(connection, message.citizen_id)
+        partner_id = known.partner_id if known else None
         endpoint = partners.webhook(connection, partner_id) if partner_id else None
         push = channels.route(connection, template, message, values, self.clock(),
                               self.cipher.seal, self.settings.non_critical_daily_cap,
@@ -279,11 +286,13 @@ class NotifyService:
         with self.db.core_transaction() as connection:
             if not self.db.claim(connection, envelope.event_id):
                 return  # a duplicate delivery
-            partners.remember(connection, event.citizen_id, event.partner_id, event.locale)
+            known = partners.recipient(connection, event.citizen_id)
+            if known is None:  # the first event about this citizen
+                partners.remember(connection, event.citizen_id, event.partner_id, event.locale)
             if tell is None:
                 return  # nothing to tell
             template = self.templates.latest(tell.template_id, partial(nullcontext, connection))
             self._deliver(connection, template, tell.values,
                           inbox_message(template, tell.values, tell.action, event.citizen_id,
                                         event.locale, envelope.event_id, self.clock()),
-                          event.partner_id)
+                          known or _Known(event.partner_id))

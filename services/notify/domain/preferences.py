@@ -79,14 +79,19 @@ def is_critical(template) -> bool:
     return template.critical or template.category in CRITICAL_CATEGORIES
 
 
+def could_use(template, available: set[str]) -> bool:
+    """Whether any channel beyond the inbox could carry the template at all."""
+    return any(channel in available and (channel == PUSH or channel in template.channels)
+               for channel in CHOSEN_CHANNELS)
+
+
 def routes(template, preferences: dict[str, dict[str, bool]], available: set[str]) -> list[Route]:
     """The channels beyond the inbox that this template goes out on, among those
     `available` for the citizen (an endpoint, a phone, a confirmed address)."""
     chosen = preferences[template.category]
     result = []
     for channel in CHOSEN_CHANNELS:
-        has_variant = channel == PUSH or channel in template.channels
-        if channel not in available or not has_variant:
+        if not could_use(template, {channel} & available):
             continue
         if chosen[channel]:
             result.append(Route(channel))

@@ -2,11 +2,13 @@
 its numbered event feed, and the deliveries on their way to the endpoint."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from chassis.timestamps import UtcDateTime
 from services.notify.domain.webhooks import ACTIVE, CANCELLED, PAUSED, PENDING
 from services.notify.models import (
     PartnerEvent,
@@ -29,14 +31,29 @@ def _upsert(connection: Connection, table):
     return dialect.insert(table)
 
 
+@cache
+def _next_seq_statement(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(PartnerFeed.__table__).values(
+        partner_id=bindparam("partner_id"), last_seq=1)
+    return statement.on_conflict_do_update(
+        index_elements=["partner_id"], set_={"last_seq": _f.last_seq + 1}
+    ).returning(_f.last_seq)
+
+
+@cache
+def _remember_statement(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(Recipient.__table__).on_conflict_do_nothing()
+
+
 # Recipients
 
 def remember(connection: Connection, citizen_id: str, partner_id: str, locale: str) -> None:
     """A citizen's partner never changes; the first word on it is kept."""
-    connection.execute(_upsert(connection, Recipient.__table__)
-                       .values(citizen_id=citizen_id, partner_id=partner_id, locale=locale,
-                               email_confirmed=False)
-                       .on_conflict_do_nothing())
+    connection.execute(_remember_statement(connection.dialect.name), {
+        "citizen_id": citizen_id, "partner_id": partner_id, "locale": locale,
+        "email_confirmed": False})
 
 
 def mailable(connection: Connection, citizen_id: str, partner_id: str, locale: str) -> None:
@@ -49,16 +66,22 @@ def mailable(connection: Connection, citizen_id: str, partner_id: str, locale: s
                                               set_={"email_confirmed": True}))
 
 
+# Statements run for every notification, built once: SQLAlchemy then reuses their
+# compiled form instead of working out a cache key from a new statement each time.
+SELECT_RECIPIENT = select(Recipient.__table__).where(_r.citizen_id == bindparam("citizen_id"))
+SELECT_WEBHOOK = select(PartnerWebhook.__table__).where(
+    _w.partner_id == bindparam("partner_id"))
+INSERT_EVENT = PartnerEvent.__table__.insert()
+
+
 def recipient(connection: Connection, citizen_id: str):
-    return connection.execute(select(Recipient.__table__).where(
-        _r.citizen_id == citizen_id)).first()
+    return connection.execute(SELECT_RECIPIENT, {"citizen_id": citizen_id}).first()
 
 
 # Endpoints
 
 def webhook(connection: Connection, partner_id: str):
-    return connection.execute(select(PartnerWebhook.__table__).where(
-        _w.partner_id == partner_id)).first()
+    return connection.execute(SELECT_WEBHOOK, {"partner_id": partner_id}).first()
 
 
 def add_webhook(connection: Connection, row: dict) -> None:
@@ -87,16 +110,12 @@ def restart_pending(connection: Connection, partner_id: str) -> None:
 def next_seq(connection: Connection, partner_id: str) -> int:
     """The partner's next sequence number: 1, 2, 3 ..., taken under the row's lock
     so two notifications at once never share one or leave a gap."""
-    statement = _upsert(connection, PartnerFeed.__table__).values(
-        partner_id=partner_id, last_seq=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["partner_id"], set_={"last_seq": _f.last_seq + 1}
-    ).returning(_f.last_seq)
-    return connection.execute(statement).scalar_one()
+    return connection.execute(_next_seq_statement(connection.dialect.name),
+                              {"partner_id": partner_id}).scalar_one()
 
 
 def add_event(connection: Connection, row: dict) -> None:
-    connection.execute(PartnerEvent.__table__.insert(), [row])
+    connection.execute(INSERT_EVENT, [row])
 
 
 def events_after(connection: Connection, partner_id: str, after_seq: int, limit: int) -> list:
@@ -147,15 +166,20 @@ def requeue(connection: Connection, partner_id: str, delivery_id: str) -> None:
         status=PENDING, first_attempt_at=None))
 
 
+# Run several times a second by every notify process: built once.
+SELECT_DUE_PARTNERS = select(_w.partner_id).where(
+    _w.status == ACTIVE,
+    or_(_w.retry_at.is_(None), _w.retry_at <= bindparam("now", type_=UtcDateTime)),
+    or_(_w.lease_until.is_(None), _w.lease_until <= bindparam("now", type_=UtcDateTime)),
+    exists().where(_d.partner_id == _w.partner_id, _d.status == PENDING),
+).limit(bindparam("limit"))
+
+
 def due_partners(connection: Connection, now: datetime, limit: int) -> list[str]:
     """Active endpoints not resting after a failure, not being sent to by another
     notify, with something to send."""
-    waiting = exists().where(_d.partner_id == _w.partner_id, _d.status == PENDING)
-    return list(connection.execute(
-        select(_w.partner_id).where(
-            _w.status == ACTIVE, or_(_w.retry_at.is_(None), _w.retry_at <= now),
-            or_(_w.lease_until.is_(None), _w.lease_until <= now), waiting)
-        .limit(limit)).scalars())
+    return list(connection.execute(SELECT_DUE_PARTNERS, {"now": now, "limit": limit})
+                .scalars())
 
 
 def take_lease(connection: Connection, partner_id: str, owner: str, now: datetime,

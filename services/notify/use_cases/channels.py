@@ -37,11 +37,13 @@ def route(connection, template, message, values: dict, now, seal, daily_cap: int
     endpoint, if any (a mini-program's push needs the citizen's subscription). A
     citizen gets at most `daily_cap` non-critical texts (and e-mails) a city day.
     """
-    chosen = preferences.effective(channels.preferences(connection, message.citizen_id))
     critical = preferences.is_critical(template)
     available = {SMS} | ({EMAIL} if mailable else set())
     if endpoint is not None and template.category in json.loads(endpoint.categories):
         available.add(PUSH)
+    if not preferences.could_use(template, available):
+        return False  # inbox only, whatever the citizen chose: no need to ask
+    chosen = preferences.effective(channels.preferences(connection, message.citizen_id))
     routes = preferences.routes(template, chosen, available)
     push = any(r.channel == PUSH for r in routes)
     if push and endpoint.requires_subscription and not channels.spend_subscription(

@@ -19,6 +19,8 @@ from services.notify.domain.webhooks import DELIVERED, EXPIRED, PAUSED
 from services.notify.repository import partners
 
 log = logging.getLogger(__name__)
+# How often the pending and paused gauges are counted again (a scrape is rarer).
+GAUGES_EVERY = timedelta(seconds=5)
 
 
 def record_event(connection, partner_id: str, message, notification: dict,
@@ -55,6 +57,7 @@ class Courier:
         self.rng = rng or random.Random()
         self.owner = str(uuid.uuid4())  # this process, in the endpoints' leases
         self.draining: set[str] = set()
+        self.gauges_read_at = None
 
     def dispatch(self, db, clock, open_secret) -> None:
         """Start a drain for each partner that has deliveries due and none running;
@@ -67,8 +70,10 @@ class Courier:
         room = self.settings.webhook_partners_at_once - len(self.draining)
         with self.db.core_read() as connection:
             due = partners.due_partners(connection, now, room + len(self.draining))
-            metrics.WEBHOOK_PENDING.set(partners.pending_count(connection))
-            metrics.WEBHOOK_ENDPOINTS_PAUSED.set(partners.paused_count(connection))
+            if self.gauges_read_at is None or now - self.gauges_read_at >= GAUGES_EVERY:
+                metrics.WEBHOOK_PENDING.set(partners.pending_count(connection))
+                metrics.WEBHOOK_ENDPOINTS_PAUSED.set(partners.paused_count(connection))
+                self.gauges_read_at = now
         for partner_id in due:
             if partner_id in self.draining or room <= 0:
                 continue
