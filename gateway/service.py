@@ -227,6 +227,14 @@ class GatewayService:
         self._check_owner(partner_id, citizen_id)
         return 200, self.notify.list_subscriptions(citizen_id)
 
+    @api("DELETE", "/v1/citizens/<citizen_id>/subscriptions/<template_id>",
+         answers={204: None})
+    def withdraw_subscription(self, request, partner_id, citizen_id, template_id):
+        """The citizen withdrew their subscription to a template (again: no change)."""
+        self._check_owner(partner_id, citizen_id)
+        self.notify.withdraw_subscription(citizen_id, template_id)
+        return Response(status=204)
+
     @api("POST", "/callbacks/sms", signed=False, callback=True,
          answers={200: schemas.Receipt})
     def sms_receipt(self, request):

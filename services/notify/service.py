@@ -180,6 +180,10 @@ class NotifyService:
         return inbox.accept_subscription(self.db, citizen_id, template, kind, self.clock())
 
     @rpc
+    def withdraw_subscription(self, citizen_id, template_id):
+        inbox.withdraw_subscription(self.db, citizen_id, template_id)
+
+    @rpc
     def list_subscriptions(self, citizen_id):
         return inbox.subscriptions(self.db, citizen_id)
 

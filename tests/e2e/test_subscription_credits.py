@@ -85,3 +85,16 @@ def test_a_subscription_that_cannot_be_is_refused(platform, template_id, kind, c
     assert error(subscribe(platform, partner, citizen_id, template_id, kind)) == (422, code)
     assert platform.call("GET", f"/v1/citizens/{citizen_id}/subscriptions",
                          partner=partner).json()["items"] == []
+
+
+def test_a_withdrawn_subscription_is_gone_and_withdrawing_again_changes_nothing(platform):
+    partner, _ = mini_program(platform)
+    citizen_id = platform.register(f"mp-{uuid.uuid4().hex[:10]}", partner=partner)[
+        "citizen_id"]
+    assert subscribe(platform, partner, citizen_id, "level_reached").status_code == 201
+    path = f"/v1/citizens/{citizen_id}/subscriptions"
+    assert platform.call("GET", path, partner=partner).json()["items"] != []
+    for _ in range(2):  # again: no change
+        assert platform.call("DELETE", f"{path}/level_reached",
+                             partner=partner).status_code == 204
+    assert platform.call("GET", path, partner=partner).json()["items"] == []

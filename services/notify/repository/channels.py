@@ -131,6 +131,11 @@ def accept_subscription(connection: Connection, citizen_id: str, template_id: st
                                               set_=change))
 
 
+def withdraw_subscription(connection: Connection, citizen_id: str, template_id: str) -> None:
+    connection.execute(delete(Subscription).where(_s.citizen_id == citizen_id,
+                                                  _s.template_id == template_id))
+
+
 def subscriptions(connection: Connection, citizen_id: str) -> list:
     return list(connection.execute(select(Subscription.__table__).where(
         _s.citizen_id == citizen_id).order_by(_s.template_id)))

@@ -85,6 +85,13 @@ def accept_subscription(db, citizen_id: str, template, kind, now) -> dict:
     return next(subscription_view(row) for row in rows if row.template_id == template.id)
 
 
+def withdraw_subscription(db, citizen_id: str, template_id: str) -> None:
+    """The citizen withdrew: no more pushes of the template, credits or long-term
+    (withdrawing twice is not an error)."""
+    with db.core_transaction() as connection:
+        channel_store.withdraw_subscription(connection, citizen_id, template_id)
+
+
 def subscriptions(db, citizen_id: str) -> dict:
     with db.core_read() as connection:
         return {"items": [subscription_view(row)
