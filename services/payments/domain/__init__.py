@@ -1,13 +1,14 @@
-"""Payments' rules, in plain Python."""
-
+"""Payments' rules, in plain Python: an order's terms here, its states in
+orders.py, the double-entry ledger in ledger.py."""
 
 from contracts import formats
 from contracts.errors import InvalidInput
+from services.payments.domain.orders import AWAITING_PAYMENT
+
+__all__ = ["AWAITING_PAYMENT", "MAX_AMOUNT_CENTS", "order_terms"]
 
 # Above 100,000 CNY a fee is settled at a counter, not from a phone.
 MAX_AMOUNT_CENTS = formats.MAX_AMOUNT_CENTS
-# A new order waits for the citizen to pay it with a payment provider.
-AWAITING_PAYMENT = "awaiting_payment"
 
 def order_terms(fee, amount_cents: int | None, reference: str | None) -> tuple[int, str | None]:
     """The amount and reference of an order for `fee`, or InvalidInput.
