@@ -1,0 +1,31 @@
+"""The janitor: every order ends, even if every notification from the provider is
+lost. An order still open is asked about at the provider a few minutes after it was
+made, then less and less often; once past its expiry it is closed at the provider
+before it is marked `expired` (so a payment cannot land on an order we call
+expired), and a provider that does not answer means "unknown": ask again later,
+never "failed". With these waits an order is terminal within an hour of its expiry.
+"""
+
+from datetime import datetime, timedelta
+
+FIRST_QUERY_AFTER = timedelta(minutes=2)
+LONGEST_WAIT = timedelta(minutes=10)
+ASK, CLOSE, WAIT = "ask", "close", "wait"
+
+
+def next_query(created_at: datetime, queries_made: int) -> datetime:
+    """2 min after the order was made, then 2, 4, 8, 10, 10 ... minutes apart."""
+    moment, wait = created_at + FIRST_QUERY_AFTER, FIRST_QUERY_AFTER
+    for _ in range(queries_made):
+        moment += wait
+        wait = min(wait * 2, LONGEST_WAIT)
+    return moment
+
+
+def what_to_do(created_at: datetime, expires_at: datetime, queries_made: int,
+               now: datetime) -> str:
+    """For an order still open: CLOSE it at the provider (it has expired), ASK the
+    provider how it stands (it is due), or WAIT."""
+    if now >= expires_at:
+        return CLOSE
+    return ASK if now >= next_query(created_at, queries_made) else WAIT
