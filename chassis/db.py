@@ -95,17 +95,23 @@ def outbox_row(envelope: EventEnvelope, routing_key: str | None = None) -> dict:
     }
 
 
-@cache
-def _claim_statement(inbox_model, dialect: str):
-    """INSERT ... ON CONFLICT DO NOTHING, built once: SQLAlchemy reuses the compiled
-    form of one statement object without working out its cache key again."""
+def upsert(dialect: str, table):
+    """An INSERT that takes ON CONFLICT (DO NOTHING / DO UPDATE), in the spelling of
+    `dialect` ("postgresql" or "sqlite", a connection's `dialect.name`)."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
     elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - we only run on these two
-        dialect_insert = insert
-    return dialect_insert(inbox_model.__table__).on_conflict_do_nothing()
+        raise ValueError(f"no ON CONFLICT for {dialect}")
+    return dialect_insert(table)
+
+
+@cache
+def _claim_statement(inbox_model, dialect: str):
+    """INSERT ... ON CONFLICT DO NOTHING, built once: SQLAlchemy reuses the compiled
+    form of one statement object without working out its cache key again."""
+    return upsert(dialect, inbox_model.__table__).on_conflict_do_nothing()
 
 
 def claim_event(connection: Connection, inbox_model, consumer: str, event_id: str) -> bool:

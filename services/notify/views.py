@@ -32,17 +32,18 @@ def webhook_view(row, pending: int) -> dict:
         "requires_subscription": row.requires_subscription,
         "consecutive_failures": row.consecutive_failures,
         "pending": pending,
-        "retry_at": iso_utc(row.retry_at) if row.retry_at else None,
-        "paused_at": iso_utc(row.paused_at) if row.paused_at else None,
+        "retry_at": _moment(row.retry_at),
+        "paused_at": _moment(row.paused_at),
         "created_at": iso_utc(row.created_at),
         "updated_at": iso_utc(row.updated_at),
     }
 
 
-def delivery_view(row) -> dict:
-    def moment(value):
-        return iso_utc(value) if value else None
+def _moment(value) -> str | None:
+    return iso_utc(value) if value else None
 
+
+def delivery_view(row) -> dict:
     return {
         "delivery_id": row.id,
         "event_id": row.event_id,
@@ -50,10 +51,10 @@ def delivery_view(row) -> dict:
         "category": row.category,
         "status": row.status,
         "attempts": row.attempts,
-        "last_attempt_at": moment(row.last_attempt_at),
+        "last_attempt_at": _moment(row.last_attempt_at),
         "last_status_code": row.last_status_code,
         "last_error": row.last_error,
-        "delivered_at": moment(row.delivered_at),
+        "delivered_at": _moment(row.delivered_at),
         "created_at": iso_utc(row.created_at),
     }
 

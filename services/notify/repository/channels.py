@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
+from chassis.db import upsert
 from chassis.timestamps import UtcDateTime
 from services.notify.domain.statuses import CREATED, FINAL, SENDING
 from services.notify.models import (
@@ -14,7 +15,6 @@ from services.notify.models import (
     Subscription,
     WebhookDelivery,
 )
-from services.notify.repository.partners import _upsert
 
 _p = Preference.__table__.c
 _c = ChannelSend.__table__.c
@@ -28,7 +28,7 @@ def preferences(connection: Connection, citizen_id: str) -> dict[tuple[str, str]
 
 def set_preference(connection: Connection, citizen_id: str, category: str, channel: str,
                    enabled: bool, at: datetime) -> None:
-    statement = _upsert(connection, Preference.__table__).values(
+    statement = upsert(connection.dialect.name, Preference.__table__).values(
         citizen_id=citizen_id, category=category, channel=channel, enabled=enabled,
         changed_at=at)
     connection.execute(statement.on_conflict_do_update(
@@ -126,7 +126,7 @@ def accept_subscription(connection: Connection, citizen_id: str, template_id: st
               "one_time_credits": 0 if long_term else 1, "long_term": long_term}
     change = ({"long_term": True, "updated_at": at} if long_term else
               {"one_time_credits": _s.one_time_credits + 1, "updated_at": at})
-    connection.execute(_upsert(connection, Subscription.__table__).values(**values)
+    connection.execute(upsert(connection.dialect.name, Subscription.__table__).values(**values)
                        .on_conflict_do_update(index_elements=["citizen_id", "template_id"],
                                               set_=change))
 

@@ -5,9 +5,9 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from chassis.db import upsert
 from chassis.timestamps import UtcDateTime
 from services.notify.domain.webhooks import ACTIVE, CANCELLED, PAUSED, PENDING
 from services.notify.models import (
@@ -25,16 +25,9 @@ _e = PartnerEvent.__table__.c
 _d = WebhookDelivery.__table__.c
 
 
-def _upsert(connection: Connection, table):
-    """INSERT ... ON CONFLICT, which both databases speak."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
 @cache
 def _next_seq_statement(dialect_name: str):
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    statement = dialect.insert(PartnerFeed.__table__).values(
+    statement = upsert(dialect_name, PartnerFeed.__table__).values(
         partner_id=bindparam("partner_id"), last_seq=1)
     return statement.on_conflict_do_update(
         index_elements=["partner_id"], set_={"last_seq": _f.last_seq + 1}
@@ -43,8 +36,7 @@ def _next_seq_statement(dialect_name: str):
 
 @cache
 def _remember_statement(dialect_name: str):
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(Recipient.__table__).on_conflict_do_nothing()
+    return upsert(dialect_name, Recipient.__table__).on_conflict_do_nothing()
 
 
 # Recipients
@@ -59,7 +51,7 @@ def remember(connection: Connection, citizen_id: str, partner_id: str, locale: s
 def mailable(connection: Connection, citizen_id: str, partner_id: str, locale: str) -> None:
     """Identity has a confirmed address for the citizen (in whichever order the
     events about them arrive)."""
-    connection.execute(_upsert(connection, Recipient.__table__)
+    connection.execute(upsert(connection.dialect.name, Recipient.__table__)
                        .values(citizen_id=citizen_id, partner_id=partner_id, locale=locale,
                                email_confirmed=True)
                        .on_conflict_do_update(index_elements=["citizen_id"],
