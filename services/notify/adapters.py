@@ -106,7 +106,7 @@ class SmtpMail:
             if 400 <= code < 500:
                 raise TemporaryFailure(f"the mail server deferred it ({code})") from None
             raise InvalidInput(f"the mail server refused the address ({code})",
-                               code="email_refused") from None
+                               field="address", code="email_refused") from None
         except (smtplib.SMTPException, OSError) as exc:
             raise ServiceUnavailable(f"no answer from the mail relay: {type(exc).__name__}",
                                      code="mail_unavailable") from None

@@ -185,6 +185,7 @@ def test_the_event_feed_pages_in_order_and_refuses_a_changed_cursor(platform):
     stolen = platform.call("GET", f"/v1/partner/events?after={first['next_cursor']}",
                            partner=other)
     assert error(stolen) == (422, "invalid_cursor")
+    assert stolen.json()["error"]["field"] == "after"  # the parameter it came in
 
 
 @pytest.mark.parametrize(("body", "status", "code"), [

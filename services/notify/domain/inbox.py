@@ -24,29 +24,31 @@ def check_limit(limit) -> int:
     return limit
 
 
-def make_cursor(key: bytes, citizen_id: str, after_seq: int) -> str:
-    """The cursor of the page after the item numbered `after_seq` (for this citizen only)."""
+def make_cursor(key: bytes, owner: str, after_seq: int) -> str:
+    """The cursor of the page after the item numbered `after_seq`, good only for
+    `owner` (the citizen of an inbox, the partner of a feed)."""
     position = str(after_seq).encode()
-    mac = hmac.new(key, citizen_id.encode() + b":" + position, hashlib.sha256).digest()[:12]
+    mac = hmac.new(key, owner.encode() + b":" + position, hashlib.sha256).digest()[:12]
     return base64.urlsafe_b64encode(position + b"." + mac).decode().rstrip("=")
 
 
-def read_cursor(key: bytes, citizen_id: str, cursor: str) -> int:
-    """The sequence number a cursor continues after; InvalidInput if it was changed."""
+def read_cursor(key: bytes, owner: str, cursor: str, field: str = "cursor") -> int:
+    """The sequence number a cursor continues after; InvalidInput (naming `field`,
+    the query parameter it came in) if it was changed or is another owner's."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         position, _, _ = raw.partition(b".")
         after_seq = int(position.decode("ascii"))
     except (ValueError, UnicodeDecodeError):
-        raise invalid_cursor() from None
-    if not hmac.compare_digest(make_cursor(key, citizen_id, after_seq), cursor.rstrip("=")):
-        raise invalid_cursor()
+        raise invalid_cursor(field) from None
+    if not hmac.compare_digest(make_cursor(key, owner, after_seq), cursor.rstrip("=")):
+        raise invalid_cursor(field)
     return after_seq
 
 
-def invalid_cursor() -> InvalidInput:
-    return InvalidInput("the cursor is not one this API gave for this citizen",
-                        field="cursor", code="invalid_cursor")
+def invalid_cursor(field: str = "cursor") -> InvalidInput:
+    return InvalidInput(f"the {field} is not a cursor this API gave you for this list",
+                        field=field, code="invalid_cursor")
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,7 @@ def events(db, cursor_key: bytes, partner_id: str, after, limit) -> dict:
     """The partner's events in order, after a cursor this gave (from the first
     without one); `next_cursor` is where to go on from, also when nothing came."""
     check_limit(limit)
-    after_seq = read_cursor(cursor_key, partner_id, after) if after else 0
+    after_seq = read_cursor(cursor_key, partner_id, after, field="after") if after else 0
     with db.core_read() as connection:
         rows = partners.events_after(connection, partner_id, after_seq, limit)
     last = rows[-1].seq if rows else after_seq
