@@ -56,6 +56,23 @@ WEBHOOK_PENDING = Gauge("cityhub_webhook_pending",
                         "Webhook deliveries waiting to be sent, all partners")
 WEBHOOK_ENDPOINTS_PAUSED = Gauge("cityhub_webhook_endpoints_paused",
                                  "Partner endpoints paused after 100 consecutive failures")
+PAYMENT_NOTIFICATIONS = Counter("cityhub_payment_notifications_total",
+                                "Provider notifications received, by what became of them",
+                                ["outcome"])
+PAYMENT_AMOUNT_MISMATCHES = Counter("cityhub_payment_amount_mismatches_total",
+                                    "Provider messages for an amount other than the order's "
+                                    "(refused; each is an incident)")
+PAYMENT_TRANSITIONS = Counter("cityhub_payment_transitions_total",
+                              "Payment orders moved, by new state and cause", ["state", "cause"])
+LATE_PAYMENTS = Counter("cityhub_payment_late_total",
+                        "Payments that arrived after their order ended (refunded in full)")
+PAYMENT_PROVIDER_UNKNOWNS = Counter("cityhub_payment_provider_unknown_total",
+                                    "Provider calls with no answer (the outcome is unknown, "
+                                    "asked again later)", ["call"])
+AGENCY_CONFIRMATIONS = Counter("cityhub_agency_confirmations_total",
+                               "Write-offs sent to agencies, by outcome", ["outcome"])
+AGENCY_UNCONFIRMED_AGE = Gauge("cityhub_agency_unconfirmed_oldest_seconds",
+                               "Age of the oldest paid order its agency has not acknowledged")
 
 
 def observe_http(method: str, route: str, status: int, elapsed: float) -> None:

@@ -11,10 +11,19 @@ import urllib.request
 
 
 class NoAnswer(Exception):
-    def __init__(self, status: int | None = None, reason: str = ""):
+    """The system did not answer, or answered with an error `status`. `body` is an
+    error answer's JSON, for adapters whose systems explain a refusal there."""
+
+    def __init__(self, status: int | None = None, reason: str = "", body: dict | None = None):
         super().__init__(status, reason)
         self.status = status
         self.reason = reason
+        self.body = body or {}
+
+    @property
+    def is_refusal(self) -> bool:
+        """A 4xx: the system answered and said no (a 5xx or silence says nothing)."""
+        return self.status is not None and 400 <= self.status < 500
 
     def describe(self, system: str) -> str:
         if self.status is not None:
@@ -30,6 +39,14 @@ def call_json(method: str, url: str, body: dict | None = None, timeout: float = 
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        raise NoAnswer(status=exc.code) from None
+        raise NoAnswer(status=exc.code, body=_error_body(exc)) from None
     except (OSError, ValueError) as exc:
         raise NoAnswer(reason=type(exc).__name__) from None
+
+
+def _error_body(error: urllib.error.HTTPError) -> dict:
+    try:
+        body = json.loads(error.read())
+    except (OSError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}

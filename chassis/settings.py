@@ -17,6 +17,19 @@ DEV_SMS_CALLBACK_SECRET = "sms-sandbox-secret"
 # refuses to start with it (see `check_production`).
 DEV_DATA_KEY = "dev1:Y2l0eWh1Yi1kZXZlbG9wbWVudC1rZXktMzJieXRlcyE="
 DEV_ASSERTION_KEY = "dev-ed1:Y2l0eWh1Yi1kZXYtYXNzZXJ0aW9uLWtleS0zMmJ5dGU="
+# The provider sandbox's public key (sandboxes/provider_test_key.py holds its
+# private half): production refuses it, as it refuses the other development keys.
+DEV_PROVIDER_PUBLIC_KEY = """\
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAytWa/Z0BOKA+IDsOOSIQ
+Eb82TGU22z7rbl6JXWqFBzR7t+I583J5hxczBfrnctRshJ8bbNB7pUgObqIwCkrR
+J1PJdpexEMwlG0jBVmlynW7opOjJK5dGknQ481xjk4QXwB5PjPAplnFByJ/4f6YG
+RIvQnEvLsm0YDH6y7uz/c/A834ePjR9z5AkybVbhz2u20SW6zhfs17pOrhZ4/+PP
+jq+JZ4/4jCZ9sC6SHelTHBkE/O7JErvWvSo0VMvsIGiWh/nILElQIfPglHjblykX
+YV+z0CZafWeKxNCgBngOOqz+Mnpb79AvCddpnnT/brDmMJyEpY9oAe7xt4qKheIx
+ZwIDAQAB
+-----END PUBLIC KEY-----
+"""
 
 
 class Settings(BaseSettings):
@@ -106,6 +119,23 @@ class Settings(BaseSettings):
     mail_from: str = "City Services <noreply@cityhub.example>"
     sandbox_smtp_port: int = 8125
     sandbox_host: str = "127.0.0.1"
+    # Payments (docs/operations.md, "Payments"). The agencies that issue bills, and
+    # the payment provider with the public key its notifications are signed with.
+    agency_url: str = "http://127.0.0.1:8101"
+    payment_provider_url: str = "http://127.0.0.1:8101"
+    payment_provider_public_key: str = DEV_PROVIDER_PUBLIC_KEY
+    payment_provider_timeout_seconds: float = 5.0
+    # How long a citizen has to pay an order at the provider's cashier.
+    payment_order_seconds: float = 900.0
+    # The janitor asks the provider about an open order this long after it was
+    # made, then waits twice as long each time, never longer than the second.
+    payment_first_query_seconds: float = 120.0
+    payment_longest_query_wait_seconds: float = 600.0
+    # How often payments looks for orders to ask about or close, and for
+    # payments to confirm to their agency (retried with the same backoff).
+    payment_janitor_poll_seconds: float = 5.0
+    # A bill looked up longer ago than this is asked for again before it is ordered.
+    bill_fresh_seconds: float = 900.0
     sandbox_port: int = 8101
 
     log_level: str = "INFO"
@@ -121,6 +151,9 @@ class Settings(BaseSettings):
                 raise ValueError("CITYHUB_ASSERTION_KEYS must be set in production")
             if self.sms_callback_secret == DEV_SMS_CALLBACK_SECRET:
                 raise ValueError("CITYHUB_SMS_CALLBACK_SECRET must be set in production")
+            if self.payment_provider_public_key == DEV_PROVIDER_PUBLIC_KEY:
+                raise ValueError("CITYHUB_PAYMENT_PROVIDER_PUBLIC_KEY must be the provider's "
+                                 "key in production, not the sandbox's")
         return self
 
     def callback_url(self, path: str) -> str:

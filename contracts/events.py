@@ -156,8 +156,78 @@ class NotificationCreated(Event):
     notification: dict
 
 
+class PaymentEvent(Event):
+    """payments -> anyone: something happened to a citizen's payment order.
+
+    Ids, the fee and amounts only: what the order pays for is the citizen's to see
+    through the API, not the broker's.
+    """
+
+    SOURCE: ClassVar[str] = "payments"
+
+    payment_id: str
+    citizen_id: str
+    fee_code: str
+    amount_cents: int
+
+
+class PaymentCreated(PaymentEvent):
+    TYPE: ClassVar[str] = "payment.created"
+
+
+class PaymentSucceeded(PaymentEvent):
+    """The provider took the citizen's money for the order."""
+
+    TYPE: ClassVar[str] = "payment.succeeded"
+
+
+class PaymentFailed(PaymentEvent):
+    """The order ended unpaid: the bank `declined`, or the provider `closed` it."""
+
+    TYPE: ClassVar[str] = "payment.failed"
+
+    reason: str
+
+
+class PaymentExpired(PaymentEvent):
+    """Nobody paid the order in time; the janitor closed it at the provider."""
+
+    TYPE: ClassVar[str] = "payment.expired"
+
+
+class PaymentAgencyConfirmed(PaymentEvent):
+    """The agency acknowledged the payment (the bill is written off)."""
+
+    TYPE: ClassVar[str] = "payment.agency_confirmed"
+
+
+class PaymentRefunded(PaymentEvent):
+    """Money went back to the citizen: `refunded_cents` this time, for `reason`."""
+
+    TYPE: ClassVar[str] = "payment.refunded"
+
+    refund_id: str
+    refunded_cents: int
+    reason: str
+
+
+class BillIssued(Event):
+    """payments -> anyone: an agency issued a new bill on an account the citizen linked."""
+
+    TYPE: ClassVar[str] = "bill.issued"
+    SOURCE: ClassVar[str] = "payments"
+
+    bill_id: str
+    citizen_id: str
+    fee_code: str
+    amount_cents: int
+    due_date: str
+
+
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
     CitizenEmailConfirmed, ConsentGranted, ConsentRevoked, NotificationCreated,
+    PaymentCreated, PaymentSucceeded, PaymentFailed, PaymentExpired, PaymentAgencyConfirmed,
+    PaymentRefunded, BillIssued,
 )

@@ -6,7 +6,7 @@ which the services' own rules use too."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from contracts import formats
 
@@ -366,29 +366,118 @@ class FeeList(BaseModel):
     items: list[Fee]
 
 
+class LookupBill(Strict):
+    fee_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$",
+                          description="A billed fee from the catalogue (amount_cents null)")
+    bill_number: str = Field(min_length=4, max_length=64,
+                             description="The ticket number, or account and period, as the "
+                                         "agency prints it")
+
+
+class Bill(BaseModel):
+    bill_id: str
+    fee_code: str
+    bill_number: str
+    account: str | None = Field(description="The account it was issued to; null for a ticket")
+    payee: str
+    amount_cents: int = Field(description="As the agency issued it, in fen")
+    late_fee_cents: int = Field(description="Added by the agency after the due date")
+    total_cents: int = Field(description="What an order for it costs")
+    currency: str
+    due_date: date
+    status: Literal["payable", "paid", "expired"]
+
+
+class BillList(BaseModel):
+    items: list[Bill] = Field(description="Payable bills, soonest due first")
+
+
+class LinkAccount(Strict):
+    fee_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$")
+    account: str = Field(min_length=4, max_length=32,
+                         description="A plate (粤A12345), a water or power account")
+
+
+class LinkedAccount(BaseModel):
+    fee_code: str
+    account: str
+    refreshed_at: datetime | None = Field(description="When its bills were last fetched")
+
+
+class LinkedAccountList(BaseModel):
+    items: list[LinkedAccount]
+
+
 class CreatePayment(Strict):
-    fee_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$", description="From the fee catalogue")
-    amount_cents: Annotated[int, Field(ge=1, le=formats.MAX_AMOUNT_CENTS),
-                            BeforeValidator(_whole_number)] | None = Field(
-        default=None, description="In fen; required when the fee has no fixed amount")
+    bill_id: str | None = Field(default=None, min_length=36, max_length=36,
+                                description="A bill the citizen looked up; its agency's "
+                                            "amount is the order's")
+    fee_code: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,64}$",
+                                 description="A fee with a fixed amount, from the catalogue")
     reference: str | None = Field(
         default=None, pattern=formats.REFERENCE,
-        description="The bill, account or ticket number the payment settles; required when "
-                    "the fee has no fixed amount")
+        description="Your own reference for a fixed fee (shown in the history)")
+    amount_cents: Annotated[int, Field(ge=1, le=formats.MAX_AMOUNT_CENTS),
+                            BeforeValidator(_whole_number)] | None = Field(
+        default=None, description="The amount the citizen was shown; when sent, an order "
+                                  "for any other amount is refused (422 amount_changed)")
+
+    @model_validator(mode="after")
+    def one_thing_to_pay(self):
+        if (self.bill_id is None) == (self.fee_code is None):
+            raise ValueError("send either bill_id or fee_code")
+        return self
+
+
+PAYMENT_STATES = Literal["awaiting_payment", "succeeded", "agency_confirmed", "failed",
+                         "expired", "closed", "partially_refunded", "refunded"]
 
 
 class Payment(BaseModel):
     payment_id: str
     fee_code: str
+    bill_id: str | None
     amount_cents: int
+    refunded_cents: int
     currency: str
     reference: str | None
-    status: Literal["awaiting_payment"]
+    status: PAYMENT_STATES
+    cashier_url: str | None = Field(description="Where the citizen pays, while awaiting payment")
     created_at: datetime
+    expires_at: datetime | None = Field(description="Unpaid by then, the order expires")
+    paid_at: datetime | None
+
+
+class Transition(BaseModel):
+    from_: str | None = Field(alias="from")
+    to: PAYMENT_STATES
+    cause: Literal["created", "provider_notification", "provider_query", "janitor",
+                   "agency", "refund"]
+    at: datetime
+    note: str | None
+
+
+class PaymentDetail(Payment):
+    history: list[Transition] = Field(description="Every move of the order, oldest first")
 
 
 class PaymentList(BaseModel):
     items: list[Payment]
+
+
+class Refund(BaseModel):
+    refund_id: str
+    request_no: str
+    amount_cents: int
+    reason: str
+    requested_by: Literal["platform", "agency", "ops"]
+    status: Literal["pending", "succeeded"]
+    created_at: datetime
+    done_at: datetime | None
+
+
+class RefundList(BaseModel):
+    items: list[Refund]
 
 
 class BookAppointment(Strict):

@@ -10,6 +10,7 @@ from chassis.settings import SettingsProvider
 from gateway import openapi, schemas
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
+from gateway.errors import json_response
 from gateway.streams import LiveStreams, event_stream
 
 READY_TIMEOUT = 1.0
@@ -310,19 +311,85 @@ class GatewayService:
         """Hospitals and service halls that take appointments."""
         return 200, {"items": self.appointments.list_institutions(query.kind)}
 
-    @api("POST", "/v1/citizens/<citizen_id>/payments", body=schemas.CreatePayment,
-         answers={201: schemas.Payment})
-    def create_payment(self, request, partner_id, citizen_id, body):
-        """Order a fee payment (403 below the fee's required assurance level)."""
-        return 201, self.payments.create_payment(
+    @api("POST", "/v1/citizens/<citizen_id>/bills/lookup", body=schemas.LookupBill,
+         answers={200: schemas.Bill})
+    def lookup_bill(self, request, partner_id, citizen_id, body):
+        """The agency's bill for a ticket or bill number: amount, late fee, due date."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.payments.lookup_bill(citizen_id, body.fee_code, body.bill_number)
+
+    @api("GET", "/v1/citizens/<citizen_id>/bills", answers={200: schemas.BillList})
+    def bills_due(self, request, partner_id, citizen_id):
+        """Payable bills the citizen looked up or that came for their linked accounts."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.payments.bills_due(citizen_id)}
+
+    @api("POST", "/v1/citizens/<citizen_id>/accounts", body=schemas.LinkAccount,
+         answers={201: schemas.LinkedAccount, 200: schemas.LinkedAccount})
+    def link_account(self, request, partner_id, citizen_id, body):
+        """Link a plate or utility account (level 2): its new bills are fetched daily."""
+        linked = self.payments.link_account(
             citizen_id, self._assertion(partner_id, citizen_id, "payments"), body.fee_code,
-            body.amount_cents, body.reference)
+            body.account)
+        return (201 if linked["created"] else 200), linked["account"]
+
+    @api("GET", "/v1/citizens/<citizen_id>/accounts", answers={200: schemas.LinkedAccountList})
+    def linked_accounts(self, request, partner_id, citizen_id):
+        """The accounts the citizen linked."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.payments.linked_accounts(citizen_id)}
+
+    @api("DELETE", "/v1/citizens/<citizen_id>/accounts/<fee_code>/<account>",
+         answers={204: None})
+    def unlink_account(self, request, partner_id, citizen_id, fee_code, account):
+        """Stop fetching an account's bills."""
+        self._check_owner(partner_id, citizen_id)
+        self.payments.unlink_account(citizen_id, fee_code, account)
+        return Response(status=204)
+
+    @api("POST", "/v1/citizens/<citizen_id>/payments", body=schemas.CreatePayment,
+         answers={201: schemas.Payment},
+         headers={"Idempotency-Key": "required: the same key and body again (within 24 h) "
+                                     "is the same order"})
+    def create_payment(self, request, partner_id, citizen_id, body):
+        """Order a bill or a fixed fee; the answer carries the cashier URL and expires_at."""
+        made = self.payments.create_payment(
+            citizen_id, partner_id, self._assertion(partner_id, citizen_id, "payments"),
+            request.headers.get("Idempotency-Key"), body.model_dump(exclude_none=True))
+        response = json_response(201, made["payment"])
+        if made["replayed"]:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     @api("GET", "/v1/citizens/<citizen_id>/payments", answers={200: schemas.PaymentList})
     def list_payments(self, request, partner_id, citizen_id):
         """The citizen's payment orders, newest first."""
         self._check_owner(partner_id, citizen_id)
         return 200, {"items": self.payments.list_payments(citizen_id)}
+
+    @api("GET", "/v1/citizens/<citizen_id>/payments/<payment_id>",
+         answers={200: schemas.PaymentDetail})
+    def get_payment(self, request, partner_id, citizen_id, payment_id):
+        """One order and its history: every transition with its cause."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.payments.get_payment(citizen_id, payment_id)
+
+    @api("GET", "/v1/citizens/<citizen_id>/payments/<payment_id>/refunds",
+         answers={200: schemas.RefundList})
+    def list_refunds(self, request, partner_id, citizen_id, payment_id):
+        """The order's refunds, oldest first."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.payments.list_refunds(citizen_id, payment_id)}
+
+    @api("POST", "/callbacks/payments/<provider>", signed=False, callback=True,
+         answers={200: "text/plain", 400: "text/plain"})
+    def payment_notification(self, request, provider):
+        """The payment provider's notifications (signed by the provider, not a partner):
+        exactly `success` once applied, so that the provider stops sending it."""
+        answer = self.payments.provider_notification(provider,
+                                                     request.get_data(as_text=True))
+        return Response(answer, status=200 if answer == "success" else 400,
+                        mimetype="text/plain")
 
     @api("POST", "/v1/citizens/<citizen_id>/appointments", body=schemas.BookAppointment,
          answers={201: schemas.Appointment})

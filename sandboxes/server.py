@@ -4,7 +4,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from sandboxes import face, registry, sms, webhooks
+from sandboxes import agency, face, provider, registry, sms, webhooks
 
 DEFAULT_PORT = 8101
 
@@ -17,6 +17,8 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}",
     }
     face_app = face.make_app(base_url)
     receivers = webhooks.Receivers()
+    payments = provider.Provider(base_url)
+    agencies = agency.Agencies()
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -24,6 +26,10 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}",
             return face_app(environ, start_response)
         if path.startswith(webhooks.PREFIX):
             return receivers.app(environ, start_response)
+        if path.startswith(provider.PREFIX):
+            return payments.app(environ, start_response)
+        if path.startswith(agency.PREFIX):
+            return agencies.app(environ, start_response)
         if path == "/v1/sms/behaviour" and environ.get("REQUEST_METHOD") in ("GET", "PUT"):
             return routes["/v1/sms"](environ, start_response)
         route = routes.get(path)

@@ -1,23 +1,40 @@
-import uuid
+"""Payments' entrypoints: bills from agencies, orders paid at the provider's cashier,
+the provider's notifications, and the upkeep that ends every order and passes every
+payment on to its agency. Each entrypoint is a few lines: rules in domain/, steps in
+use_cases/, queries in repository.py."""
 
 from chassis.assertions import AssertionVerifier
 from chassis.db import Database
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
+from chassis.settings import FromSettings, SettingsProvider
+from chassis.timers import every
+from chassis.timestamps import Clock
 from contracts.assurance import require
 from contracts.errors import NotFound
 from services.payments import repository
-from services.payments.domain import AWAITING_PAYMENT, order_terms
-from services.payments.models import Payment
-from services.payments.views import fee_view, payment_view
+from services.payments.adapters import HttpAgencies, HttpProvider
+from services.payments.models import Outbox
+from services.payments.use_cases import bills, ordering, settlement, upkeep
+from services.payments.views import fee_view, payment_view, refund_view
+
+LINKING_LEVEL = 2  # linking an account shows its bills: the holder's real name first
 
 
 class PaymentsService:
     name = "payments"
 
-    db = Database()  # publishes nothing yet: no outbox relay
+    db = Database(Outbox)
     assertions = AssertionVerifier()
     instrumentation = Instrumentation()
+    settings = SettingsProvider()
+    clock = Clock()
+    agencies = FromSettings(lambda s: HttpAgencies(s.agency_url,
+                                                   s.payment_provider_timeout_seconds))
+    provider = FromSettings(lambda s: HttpProvider(s.payment_provider_url,
+                                                   s.payment_provider_public_key,
+                                                   s.payment_provider_timeout_seconds))
+    terms = FromSettings(ordering.Terms)
 
     @rpc
     def ping(self):
@@ -29,25 +46,92 @@ class PaymentsService:
             return [fee_view(fee) for fee in repository.all_fees(session)]
 
     @rpc
-    def create_payment(self, citizen_id, assertion, fee_code, amount_cents=None,
-                       reference=None):
-        """An order to pay a fee, for a citizen whose asserted level the fee allows."""
+    def lookup_bill(self, citizen_id, fee_code, bill_number):
+        """The agency's bill for a ticket or bill number."""
+        return bills.lookup(self.db, self.agencies, citizen_id, fee_code, bill_number,
+                            self.clock())
+
+    @rpc
+    def bills_due(self, citizen_id):
+        return bills.bills_due(self.db, citizen_id)
+
+    @rpc
+    def link_account(self, citizen_id, assertion, fee_code, account):
+        """Link an account (level 2): (account, newly linked)."""
+        require(self.assertions.level_of(assertion, citizen_id, audience=self.name),
+                LINKING_LEVEL)
+        view, created = bills.link(self.db, self.agencies, citizen_id, fee_code, account,
+                                   self.clock())
+        return {"account": view, "created": created}
+
+    @rpc
+    def linked_accounts(self, citizen_id):
+        return bills.accounts(self.db, citizen_id)
+
+    @rpc
+    def unlink_account(self, citizen_id, fee_code, account):
+        bills.unlink(self.db, citizen_id, fee_code, account)
+
+    @rpc
+    def refresh_bills(self, after=None, limit=50):
+        """One batch of the daily refresh of linked accounts (`cityhub bills refresh`)."""
+        return bills.refresh(self.db, self.agencies, self.clock(), after, limit)
+
+    @rpc
+    def create_payment(self, citizen_id, partner_id, assertion, idempotency_key, body):
+        """An order for a bill (`bill_id`) or a catalogue fee (`fee_code`), made once per
+        Idempotency-Key: {"payment": ..., "replayed": bool}."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
-        with self.db.transaction() as session:
-            fee = repository.fee(session, fee_code)
-            if fee is None:
-                raise NotFound("no such fee in the catalogue", field="fee_code",
-                               code="fee_not_found")
-            require(level, fee.required_assurance_level)
-            amount_cents, reference = order_terms(fee, amount_cents, reference)
-            payment = Payment(id=str(uuid.uuid4()), citizen_id=citizen_id, fee_code=fee.code,
-                              amount_cents=amount_cents, currency=fee.currency,
-                              reference=reference, status=AWAITING_PAYMENT)
-            session.add(payment)
-            session.flush()
-            return payment_view(payment)
+        payment, replayed = ordering.create(self.db, self.agencies, self.provider, self.terms,
+                                            citizen_id, partner_id, level, idempotency_key,
+                                            body, self.clock())
+        return {"payment": payment, "replayed": replayed}
 
     @rpc
     def list_payments(self, citizen_id):
         with self.db.read() as session:
             return [payment_view(p) for p in repository.payments_of(session, citizen_id)]
+
+    @rpc
+    def get_payment(self, citizen_id, payment_id):
+        """One order with its history of transitions and their causes."""
+        with self.db.read() as session:
+            payment = self._payment(session, citizen_id, payment_id)
+            return payment_view(payment, repository.history(session, payment.id))
+
+    @rpc
+    def list_refunds(self, citizen_id, payment_id):
+        with self.db.read() as session:
+            payment = self._payment(session, citizen_id, payment_id)
+            return [refund_view(r) for r in repository.refunds_of(session, payment.id)]
+
+    @rpc
+    def provider_notification(self, provider_name, body):
+        """The provider's asynchronous notification, as it came: `success` or `fail`."""
+        if provider_name != ordering.PROVIDER_NAME:
+            raise NotFound("no such payment provider", field="provider")
+        return settlement.notification(self.db, self.provider, body, self.clock())
+
+    # Three timers, so that an agency that takes its time holds up no order's end.
+    @every("payment_janitor_poll_seconds")
+    def janitor(self):
+        """Ask about open orders, and close the expired ones at the provider."""
+        upkeep.janitor_round(self.db, self.provider, self.terms, self.clock())
+
+    @every("payment_janitor_poll_seconds")
+    def confirm_to_agencies(self):
+        """Pass paid orders on to their agency until it acknowledges each."""
+        upkeep.confirm_round(self.db, self.agencies, self.clock())
+
+    @every("payment_janitor_poll_seconds")
+    def send_refunds(self):
+        """Send the refunds due to the provider until it pays each back."""
+        upkeep.refund_round(self.db, self.provider, self.clock())
+
+    @staticmethod
+    def _payment(session, citizen_id, payment_id):
+        payment = repository.payment_of(session, citizen_id, payment_id)
+        if payment is None:
+            raise NotFound("no such payment for this citizen", field="payment_id",
+                           code="payment_not_found")
+        return payment

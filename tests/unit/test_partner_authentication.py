@@ -19,7 +19,8 @@ def authenticator(env: str) -> PartnerAuthenticator:
     extension.settings = Settings(env=env, sandbox_secret="a-real-secret",
                                   data_keys="k:" + "A" * 43 + "=",
                                   assertion_keys="s:" + "B" * 43 + "=",
-                                  sms_callback_secret="a-real-receipt-secret")
+                                  sms_callback_secret="a-real-receipt-secret",
+                                  payment_provider_public_key="the provider's key")
     extension._secrets = {SANDBOX_APP_ID: ("a-real-secret", float("inf"))}
     return extension
 

@@ -39,3 +39,19 @@ def test_production_refuses_the_development_sms_receipt_secret():
     with pytest.raises(ValidationError, match="CITYHUB_SMS_CALLBACK_SECRET"):
         Settings(env="production", sandbox_secret="a-real-secret",
                  data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=")
+
+
+def test_production_refuses_the_provider_sandboxs_public_key():
+    with pytest.raises(ValidationError, match="CITYHUB_PAYMENT_PROVIDER_PUBLIC_KEY"):
+        Settings(env="production", sandbox_secret="a-real-secret",
+                 data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
+                 sms_callback_secret="a-real-receipt-secret")
+
+
+def test_production_starts_with_every_development_key_replaced():
+    # Positive control for the refusals above: real values pass.
+    settings = Settings(env="production", sandbox_secret="a-real-secret",
+                        data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
+                        sms_callback_secret="a-real-receipt-secret",
+                        payment_provider_public_key="the provider's own key")
+    assert settings.env == "production"

@@ -13,19 +13,33 @@ LONGEST_WAIT = timedelta(minutes=10)
 ASK, CLOSE, WAIT = "ask", "close", "wait"
 
 
-def next_query(created_at: datetime, queries_made: int) -> datetime:
+def next_query(created_at: datetime, queries_made: int, first: timedelta = FIRST_QUERY_AFTER,
+               longest: timedelta = LONGEST_WAIT) -> datetime:
     """2 min after the order was made, then 2, 4, 8, 10, 10 ... minutes apart."""
-    moment, wait = created_at + FIRST_QUERY_AFTER, FIRST_QUERY_AFTER
-    for _ in range(queries_made):
-        moment += wait
-        wait = min(wait * 2, LONGEST_WAIT)
-    return moment
+    return created_at + first + sum((wait(n, first, longest) for n in range(queries_made)),
+                                    timedelta())
+
+
+def wait(attempts: int, first: timedelta = FIRST_QUERY_AFTER,
+         longest: timedelta = LONGEST_WAIT) -> timedelta:
+    """How long to wait after the attempt numbered `attempts` (from 0): doubling from
+    `first`, never more than `longest`. Agency write-offs and refunds that did not go
+    through are tried again on the same schedule."""
+    return min(first * (2 ** min(attempts, 30)), longest)
+
+
+def next_check(created_at: datetime, expires_at: datetime, queries_made: int,
+               first: timedelta = FIRST_QUERY_AFTER,
+               longest: timedelta = LONGEST_WAIT) -> datetime:
+    """When the janitor looks at an open order next: its next query, or its expiry."""
+    return min(next_query(created_at, queries_made, first, longest), expires_at)
 
 
 def what_to_do(created_at: datetime, expires_at: datetime, queries_made: int,
-               now: datetime) -> str:
+               now: datetime, first: timedelta = FIRST_QUERY_AFTER,
+               longest: timedelta = LONGEST_WAIT) -> str:
     """For an order still open: CLOSE it at the provider (it has expired), ASK the
     provider how it stands (it is due), or WAIT."""
     if now >= expires_at:
         return CLOSE
-    return ASK if now >= next_query(created_at, queries_made) else WAIT
+    return ASK if now >= next_query(created_at, queries_made, first, longest) else WAIT

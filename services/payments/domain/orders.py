@@ -25,9 +25,11 @@ PARTIALLY_REFUNDED, REFUNDED = "partially_refunded", "refunded"
 STATES = (AWAITING_PAYMENT, SUCCEEDED, AGENCY_CONFIRMED, FAILED, EXPIRED, CLOSED,
           PARTIALLY_REFUNDED, REFUNDED)
 
-# Who moved the order: the provider's notification, our query to the provider, the
-# janitor (expiry), the agency (its write-off), or a refund.
-CAUSES = ("provider_notification", "provider_query", "janitor", "agency", "refund")
+# Who moved the order: the partner's request that made it, the provider's
+# notification, our query to the provider, the janitor (expiry), the agency (its
+# write-off), or a refund.
+CREATED = "created"
+CAUSES = (CREATED, "provider_notification", "provider_query", "janitor", "agency", "refund")
 
 _NEXT = {
     AWAITING_PAYMENT: {SUCCEEDED, FAILED, EXPIRED, CLOSED},

@@ -1,0 +1,34 @@
+"""The provider sandbox's signing key: a published test key, like a payment provider's
+sandbox keys. Never a real one: production refuses its public half
+(chassis.settings.DEV_PROVIDER_PUBLIC_KEY)."""
+
+PRIVATE_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDK1Zr9nQE4oD4g
+Ow45IhARvzZMZTbbPutuXoldaoUHNHu34jnzcnmHFzMF+udy1GyEnxts0HulSA5u
+ojAKStEnU8l2l7EQzCUbSMFWaXKdbuik6Mkrl0aSdDjzXGOThBfAHk+M8CmWcUHI
+n/h/pgZEi9CcS8uybRgMfrLu7P9z8Dzfh4+NH3PkCTJtVuHPa7bRJbrOF+zXuk6u
+Fnj/48+Or4lnj/iMJn2wLpId6VMcGQT87skSu9a9KjRUy+wgaJaH+cgsSVAh8+CU
+eNuXKRdhX7PQJlp9Z4rE0KAGeA46rP4yelvv0C8J12medP9usOYwnISlj2gB7vG3
+ioqF4jFnAgMBAAECggEABxYjJITrbJf/LGON/W5gLuUXi/dIwZUxfj8RBc65gKJC
+AexvDT9PqwEuz09bv41AeSjLLbmn3sjrMUEj0VprLc+0Fcnu3G+aiqTO8pkQFEns
+da4jGYHqvWvKiQilnibSKLIdramQXgkQTnJS40+JZYXGoLuopLifHRBHO0ulbg0P
+TwLOnfX32FPYr2J9PL2iJ5/tcP+UXwxxBQUpS9WQN2sfPiTv4XACQHRbe717ZmF8
+SrZ6ECiU68CBa7VK571ntvkSL/ArXBpJ1jk9NAfj3fU3AXu7Vzgth5yh9ey6iH7n
+SlMbfozoT+OlO1avda5ZvyCI9EzABx2xALVuDs4RCQKBgQD/TXbQhVjbkLzisHAf
+N7dvJOkCpyKvyWiOM88VAxvNzRKQWP55W83F56zJTy3pkDUvxlwhamF/ab0wjUqF
+fIZ1REnOpTs4wMW1UNa0ZI8t7GFMxR2gCTNa1ZrlkdYnjNIOIIgfRjmGU55dJiJu
+LQB4n2rQDvcUmpwYw45DLsOjLwKBgQDLY3Mhm7DIuYC8pDqM1DINkNsZrPHiNuu2
+Dv8AY6DAkgWxDK2T4cOx7C+vZXh9rog5Y7J6hMWySIm+rLLy4wypc9vqt6KwUe18
+YhT16CSt+l57ws0dYyVzqqT/ZI1HEPpvYFVooqb7mmIByL7jpaebxqgfzFIA/03q
+LBQzZGunSQKBgAuH5CXm3+yKzP0wGuBOE+rhL+T+x4JJBn/ltySrz0WsTXpXiqbQ
+jqqxnAw7l0dFTCGsQ9z+gQjQLctTlloRFcGWI/9BVzto+YUG8auUHyNj2cEt5fik
+cb1YiHZ178Y5hgM9VOiUs2RtwmlSn5t6TNsl2B0tj9tOYF599p7yLcPhAoGAbKdV
+QzgMSj8nch9+E+vsTWj8U4wbsFDMvXbnbYrLvvSDS+FM/XqXc/6MPvRDWUkbByWm
+nGM/xg2QYKeb9bur8P6vFoZByFYMO+2d6vy4U6U0QoN/1lo4EMGx4aoS+0srrsJU
+/lAeSr1f7DoVGEJP9x06hbo+eL/rHNWteQMFq9kCgYAUtJQY7iXybWqup0rZqZSF
+Oa6N3+NDcrrA2XCeLAfZ4UwNQFQ1tANgYEZsmTTTHXNf5N90Mq2KHyjUKPG2jpVc
+V/tyod6dmRb2XZ69+6VMunm9GcLyBm0PMfF2Wo3GP39X+3Eas61xXxxmRfv2C4oI
+phZ/gWUYdCqwt18KabEcAg==
+-----END PRIVATE KEY-----
+"""

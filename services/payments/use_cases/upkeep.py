@@ -1,0 +1,189 @@
+"""Upkeep, run by payments' timer: the janitor that ends every order even when every
+notification is lost, the agency write-offs retried until acknowledged, and the
+refunds retried until the provider pays them back.
+
+Each step asks the outside system first and writes after, in its own short
+transaction, so that no transaction waits on the network; every write re-reads the
+row and moves it forward only, so two payments processes (or a step repeated after
+a crash) apply nothing twice.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from chassis import metrics
+from services.payments import repository
+from services.payments.adapters import (
+    AgencyRefused,
+    AgencyUnavailable,
+    ProviderRefused,
+    ProviderUnavailable,
+)
+from services.payments.domain import janitor, ledger, orders
+from services.payments.domain.provider import outcome
+from services.payments.use_cases import settlement
+
+log = logging.getLogger(__name__)
+# Agency write-offs and refunds: 5 s after a failure, doubling, at most 10 min apart.
+RETRY_FIRST, RETRY_LONGEST = timedelta(seconds=5), timedelta(minutes=10)
+BATCH = 100
+
+
+def janitor_round(uow, provider, terms, now: datetime) -> int:
+    """Look at every open order that is due: ask the provider, or close it once it
+    has expired. How many were looked at."""
+    with uow.read() as session:
+        due = repository.open_due(session, now, BATCH)
+    for payment_id in due:
+        _look_at(uow, provider, terms, payment_id, now)
+    return len(due)
+
+
+def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
+    with uow.read() as session:
+        payment = repository.payment(session, payment_id)
+        created_at, expires_at, made = payment.created_at, payment.expires_at, payment.queries_made
+    todo = janitor.what_to_do(created_at, expires_at, made, now, terms.first_query,
+                              terms.longest_wait)
+    if todo == janitor.WAIT:
+        return _later(uow, terms, payment_id, now, asked=False)
+    try:
+        trade = provider.close(payment_id) if todo == janitor.CLOSE else provider.query(payment_id)
+    except (ProviderUnavailable, ProviderRefused):
+        metrics.PAYMENT_PROVIDER_UNKNOWNS.labels(todo).inc()
+        return _later(uow, terms, payment_id, now, asked=True)  # unknown, never "failed"
+    if trade is None and todo == janitor.CLOSE:
+        return _expire(uow, payment_id, now, "the provider never made the trade")
+    state = outcome(trade.status) if trade is not None else None
+    if state == orders.CLOSED and todo == janitor.CLOSE:
+        return _expire(uow, payment_id, now, None)
+    if state is None:
+        return _later(uow, terms, payment_id, now, asked=True)
+    settlement.apply(uow, payment_id, state, trade.amount_cents, trade.paid_at or now,
+                     "provider_query", now)
+
+
+def _later(uow, terms, payment_id: str, now: datetime, asked: bool) -> None:
+    with uow.transaction() as session:
+        payment = repository.payment(session, payment_id, lock=True)
+        if payment.status != orders.AWAITING_PAYMENT:
+            return
+        if asked:
+            payment.queries_made += 1
+        if now >= payment.expires_at:  # closing did not go through: try again soon
+            payment.next_check_at = now + janitor.wait(payment.queries_made, RETRY_FIRST,
+                                                       RETRY_LONGEST)
+        else:
+            payment.next_check_at = max(now, janitor.next_check(
+                payment.created_at, payment.expires_at, payment.queries_made,
+                terms.first_query, terms.longest_wait))
+
+
+def _expire(uow, payment_id: str, now: datetime, text: str | None) -> None:
+    with uow.transaction() as session:
+        payment = repository.payment(session, payment_id, lock=True)
+        if settlement.move(session, payment, orders.EXPIRED, "janitor", now, text):
+            settlement.publish(uow, payment, orders.EXPIRED)
+
+
+# -- agency write-offs ------------------------------------------------------------------
+
+def confirm_round(uow, agencies, now: datetime) -> int:
+    """Tell each agency about the payments it has not acknowledged yet."""
+    with uow.read() as session:
+        due = repository.unconfirmed_due(session, now, BATCH)
+        oldest = repository.oldest_unconfirmed(session)
+    metrics.AGENCY_UNCONFIRMED_AGE.set((now - oldest).total_seconds() if oldest else 0)
+    for payment_id in due:
+        _confirm(uow, agencies, payment_id, now)
+    return len(due)
+
+
+def _confirm(uow, agencies, payment_id: str, now: datetime) -> None:
+    with uow.read() as session:
+        payment = repository.payment(session, payment_id)
+        bill = repository.bill(session, payment.bill_id) if payment.bill_id else None
+        agency, amount = payment.agency, payment.amount_cents
+    try:
+        confirmation = agencies.write_off(agency, payment_id,
+                                          bill.bill_number if bill else None, amount)
+    except AgencyUnavailable:
+        metrics.AGENCY_CONFIRMATIONS.labels("unavailable").inc()
+        return _confirm_later(uow, payment_id, now)
+    except AgencyRefused as refused:
+        metrics.AGENCY_CONFIRMATIONS.labels("refused").inc()
+        return _refused_by_agency(uow, payment_id, refused.reason, now)
+    metrics.AGENCY_CONFIRMATIONS.labels("confirmed").inc()
+    with uow.transaction() as session:
+        payment = repository.payment(session, payment_id, lock=True)
+        if payment.agency_confirmation is not None:
+            return
+        payment.agency_confirmation, payment.next_confirm_at = confirmation, None
+        settlement.book(session, payment.id, "passed_on",
+                        ledger.passed_on(payment.agency, payment.amount_cents), now)
+        if settlement.move(session, payment, orders.AGENCY_CONFIRMED, "agency", now):
+            settlement.publish(uow, payment, orders.AGENCY_CONFIRMED)
+        else:  # refunded in part meanwhile: the order keeps that state
+            settlement.note(session, payment, "agency", now, "the agency confirmed it")
+
+
+def _confirm_later(uow, payment_id: str, now: datetime) -> None:
+    with uow.transaction() as session:
+        payment = repository.payment(session, payment_id, lock=True)
+        if payment.agency_confirmation is None:
+            payment.next_confirm_at = now + janitor.wait(payment.confirm_attempts, RETRY_FIRST,
+                                                         RETRY_LONGEST)
+            payment.confirm_attempts += 1
+
+
+def _refused_by_agency(uow, payment_id: str, reason: str, now: datetime) -> None:
+    """The agency will not take this payment (the bill was paid at a counter since):
+    the citizen gets their money back in full, and the order says why."""
+    log.warning("agency refused a payment's write-off", extra={"order": payment_id,
+                                                               "reason": reason})
+    with uow.transaction() as session:
+        payment = repository.payment(session, payment_id, lock=True)
+        if payment.next_confirm_at is None:
+            return
+        payment.next_confirm_at = None
+        settlement.note(session, payment, "agency", now, f"the agency refused it: {reason}")
+        remaining = payment.amount_cents - payment.refunded_cents
+        if remaining > 0:
+            settlement.ask_refund(session, payment, remaining, f"agency_{reason}"[:40],
+                                  "agency", now, request_no=f"{payment.id}-agency")
+
+
+# -- refunds ------------------------------------------------------------------------------
+
+def refund_round(uow, provider, now: datetime) -> int:
+    with uow.read() as session:
+        due = repository.refunds_due(session, now, BATCH)
+    for refund_id in due:
+        _send_refund(uow, provider, refund_id, now)
+    return len(due)
+
+
+def _send_refund(uow, provider, refund_id: str, now: datetime) -> None:
+    with uow.read() as session:
+        refund = repository.refund(session, refund_id)
+        payment_id, request_no, amount = refund.payment_id, refund.request_no, refund.amount_cents
+    try:
+        provider.refund(payment_id, request_no, amount)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        metrics.PAYMENT_PROVIDER_UNKNOWNS.labels("refund").inc()
+        if isinstance(exc, ProviderRefused):
+            log.warning("provider refused a refund", extra={"order": payment_id,
+                                                            "reason": exc.reason})
+        with uow.transaction() as session:
+            refund = repository.refund(session, refund_id, lock=True)
+            if refund.status == "pending":
+                refund.next_try_at = now + janitor.wait(refund.attempts, RETRY_FIRST,
+                                                        RETRY_LONGEST)
+                refund.attempts += 1
+        return
+    with uow.transaction() as session:
+        refund = repository.refund(session, refund_id, lock=True)
+        if refund.status != "pending":
+            return
+        payment = repository.payment(session, refund.payment_id, lock=True)
+        settlement.refunded(uow, session, refund, payment, now)
