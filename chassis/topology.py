@@ -23,6 +23,7 @@ from contracts.events import (
     ConsentRevoked,
     Event,
     NotificationCreated,
+    PaymentCreated,
     events_exchange,
 )
 
@@ -48,7 +49,7 @@ LEGACY_UNROUTED_QUEUE = "cityhub.unrouted"
 # to a queue that keeps nothing, so they are neither counted as unrouted nor kept.
 NO_CONSUMER_QUEUE = "cityhub.no-consumer"
 NO_CONSUMER_BY_DESIGN: tuple[type[Event], ...] = (
-    CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated,
+    CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated, PaymentCreated,
 )
 
 

@@ -5,6 +5,7 @@
   cityhub seed                   load demo data and the sandbox partner
   cityhub topology               declare every exchange, queue and binding
   cityhub partner create APP_ID  add a partner; prints {"app_id", "secret"}
+  cityhub bills refresh          fetch new bills for every linked account (daily)
   cityhub dlq list               dead-letter depth of every handler
   cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
   cityhub sandbox serve          run the sandboxes of outside systems (development only)
@@ -34,6 +35,9 @@ def main(argv=None) -> int:
     partner_commands = partner.add_subparsers(dest="action", required=True)
     create = partner_commands.add_parser("create", help="add a partner")
     create.add_argument("app_id")
+    bills = commands.add_parser("bills", help="bills from the agencies")
+    bills_commands = bills.add_subparsers(dest="action", required=True)
+    bills_commands.add_parser("refresh", help="fetch new bills for every linked account")
     dlq = commands.add_parser("dlq", help="dead-letter queues")
     dlq_commands = dlq.add_subparsers(dest="action", required=True)
     dlq_commands.add_parser("list", help="dead-letter depth of every handler")
@@ -73,6 +77,10 @@ def main(argv=None) -> int:
             print(json.dumps({"declared": operations.declare_topology(settings)}))
         elif args.command == "partner":
             print(json.dumps(operations.create_partner(settings, args.app_id)))
+        elif args.command == "bills":
+            summary = operations.refresh_bills(settings)
+            print(json.dumps(summary))
+            return 1 if summary["failed"] else 0
         elif args.command == "dlq" and args.action == "list":
             for row in operations.dead_letters(settings):
                 print(json.dumps(row))

@@ -1,5 +1,7 @@
 """What the `cityhub` commands do, callable from tests too."""
 
+import sys
+
 from kombu import Connection
 from sqlalchemy.orm import sessionmaker
 
@@ -123,3 +125,26 @@ def replay(settings, queue: str, limit: int | None = None) -> dict:
             moved += 1
     publisher.close()
     return {"queue": queue, "replayed": moved}
+
+
+def refresh_bills(settings, batch: int = 50) -> dict:
+    """Ask payments to fetch the new bills of every linked account not refreshed this
+    city day, a batch at a time, with a progress bar on stderr. An account whose
+    agency did not answer is counted in `failed` and left for the next run."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+    from tqdm import tqdm
+
+    totals = {"refreshed": 0, "failed": 0, "issued": 0}
+    config = {"AMQP_URI": settings.amqp_uri, "serializer": "json"}
+    with ClusterRpcProxy(config, timeout=120) as cluster, \
+            tqdm(desc="accounts", unit="account", file=sys.stderr) as progress:
+        after = None
+        while True:
+            done = cluster.payments.refresh_bills(after, batch)
+            for name in totals:
+                totals[name] += done[name]
+            progress.total = progress.n + done["refreshed"] + done["failed"] + done["left"]
+            progress.update(done["refreshed"] + done["failed"])
+            after = done["next"]
+            if after is None:
+                return totals

@@ -150,7 +150,7 @@ class NotificationsQuery(BaseModel):
 
 
 class Action(BaseModel):
-    type: str = Field(description="What the super-app opens: profile, payment, appointment")
+    type: str = Field(description="What the super-app opens: profile, payment, bill, appointment")
     id: str
 
 

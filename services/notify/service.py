@@ -18,11 +18,17 @@ from chassis.timers import every
 from chassis.timestamps import Clock
 from contracts.errors import InvalidInput, ServiceUnavailable
 from contracts.events import (
+    BillIssued,
     CitizenEmailConfirmed,
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
     NotificationCreated,
+    PaymentAgencyConfirmed,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
     open_envelope,
 )
 from services.notify import repository
@@ -89,6 +95,30 @@ class NotifyService:
     @reliable_handler(CitizenVerificationFailed)
     def on_verification_failed(self, body):
         self._tell(*open_envelope(body, CitizenVerificationFailed))
+
+    @reliable_handler(PaymentSucceeded)
+    def on_payment_succeeded(self, body):
+        self._tell(*open_envelope(body, PaymentSucceeded))
+
+    @reliable_handler(PaymentFailed)
+    def on_payment_failed(self, body):
+        self._tell(*open_envelope(body, PaymentFailed))
+
+    @reliable_handler(PaymentExpired)
+    def on_payment_expired(self, body):
+        self._tell(*open_envelope(body, PaymentExpired))
+
+    @reliable_handler(PaymentAgencyConfirmed)
+    def on_payment_confirmed(self, body):
+        self._tell(*open_envelope(body, PaymentAgencyConfirmed))
+
+    @reliable_handler(PaymentRefunded)
+    def on_payment_refunded(self, body):
+        self._tell(*open_envelope(body, PaymentRefunded))
+
+    @reliable_handler(BillIssued)
+    def on_bill_issued(self, body):
+        self._tell(*open_envelope(body, BillIssued))
 
     @rpc
     def send_sms(self, sealed_phone, template_id, locale, values):
@@ -292,11 +322,16 @@ class NotifyService:
                 return  # a duplicate delivery
             known = partners.recipient(connection, event.citizen_id)
             if known is None:  # the first event about this citizen
+                if not hasattr(event, "partner_id"):
+                    # Only identity's events say who the citizen is to notify; another
+                    # service's event that overtook them is retried until they arrive.
+                    raise LookupError("no recipient yet for this citizen")
                 partners.remember(connection, event.citizen_id, event.partner_id, event.locale)
             if tell is None:
                 return  # nothing to tell
+            locale = getattr(event, "locale", None) or known.locale
             template = self.templates.latest(tell.template_id, partial(nullcontext, connection))
             self._deliver(connection, template, tell.values,
                           inbox_message(template, tell.values, tell.action, event.citizen_id,
-                                        event.locale, envelope.event_id, self.clock()),
+                                        locale, envelope.event_id, self.clock()),
                           known or _Known(event.partner_id))

@@ -65,16 +65,26 @@ def account_holders(session: Session, fee_code: str, account: str) -> set[str]:
         LinkedAccount.fee_code == fee_code, LinkedAccount.account == account)))
 
 
+_ACCOUNT_KEY = (LinkedAccount.citizen_id, LinkedAccount.fee_code, LinkedAccount.account)
+
+
+def _not_refreshed(query, before: datetime, after: list | None):
+    """Linked accounts not refreshed since `before` (the start of the city day), after
+    the key `after` (a cursor, so that one whose agency failed is not met again)."""
+    query = query.where((LinkedAccount.refreshed_at.is_(None))
+                        | (LinkedAccount.refreshed_at < before))
+    return query.where(tuple_(*_ACCOUNT_KEY) > tuple_(*after)) if after else query
+
+
+def accounts_left_to_refresh(session: Session, before: datetime, after: list | None) -> int:
+    return session.scalar(_not_refreshed(select(func.count()).select_from(LinkedAccount),
+                                         before, after))
+
+
 def accounts_to_refresh(session: Session, before: datetime, after: list | None,
                         limit: int) -> list[LinkedAccount]:
-    """Linked accounts not refreshed since `before` (the start of the city day), in key
-    order after the key `after` (a cursor, so that one that failed is not met again)."""
-    key = tuple_(LinkedAccount.citizen_id, LinkedAccount.fee_code, LinkedAccount.account)
-    query = select(LinkedAccount).where(
-        (LinkedAccount.refreshed_at.is_(None)) | (LinkedAccount.refreshed_at < before))
-    if after:
-        query = query.where(key > tuple_(*after))
-    return list(session.scalars(query.order_by(*key.clauses).limit(limit)))
+    return list(session.scalars(_not_refreshed(select(LinkedAccount), before, after)
+                                .order_by(*_ACCOUNT_KEY).limit(limit)))
 
 
 # -- orders ---------------------------------------------------------------------------

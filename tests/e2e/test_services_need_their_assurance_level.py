@@ -1,11 +1,14 @@
 """Paying a fee or booking a visit needs the level the catalogue declares for it."""
 
+import random
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
+from tests.fixtures.platform import SANDBOX
 
 pytestmark = pytest.mark.e2e
 
@@ -21,9 +24,24 @@ def hospital_visit(day=None) -> dict:
             "period": "morning"}
 
 
+def ticket() -> str:
+    """A payable fine of its own (sandboxes/agency.py: any other 4401 number)."""
+    return f"4401{random.randrange(10**10, 10**11)}"
+
+
+def fine_order(platform, citizen_id, partner=SANDBOX, **extra):
+    """Look a fine up and order it, as a partner does."""
+    bill = platform.call("POST", f"/v1/citizens/{citizen_id}/bills/lookup",
+                         {"fee_code": "traffic-fine", "bill_number": ticket()}, partner=partner)
+    assert bill.status_code == 200, bill.text
+    return platform.call("POST", f"/v1/citizens/{citizen_id}/payments",
+                         {"bill_id": bill.json()["bill_id"], **extra}, partner=partner,
+                         headers={"Idempotency-Key": str(uuid.uuid4())})
+
+
 def test_a_citizen_below_level_2_cannot_pay_a_fine_and_nothing_is_ordered(platform):
     citizen_id = citizen_at_level_1(platform)
-    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments", FINE)
+    response = fine_order(platform, citizen_id)
     assert error(response) == (403, "assurance_level_too_low")
     body = response.json()["error"]
     assert "level 2" in body["message"] and body["field"] == "assurance_level"
@@ -33,38 +51,47 @@ def test_a_citizen_below_level_2_cannot_pay_a_fine_and_nothing_is_ordered(platfo
 
 def test_a_citizen_at_level_2_orders_a_fine_payment_awaiting_payment(platform):
     partner, citizen_id = citizen_at_level_2(platform)
-    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments", FINE,
-                             partner=partner)
+    response = fine_order(platform, citizen_id, partner)
     assert response.status_code == 201, response.text
     order = response.json()
-    assert (order["fee_code"], order["amount_cents"], order["currency"], order["status"]) == (
-        "traffic-fine", 20000, "CNY", "awaiting_payment")
+    assert (order["fee_code"], order["currency"], order["status"]) == (
+        "traffic-fine", "CNY", "awaiting_payment")
     listed = platform.call("GET", f"/v1/citizens/{citizen_id}/payments", partner=partner)
     assert [p["payment_id"] for p in listed.json()["items"]] == [order["payment_id"]]
 
 
 def test_a_water_bill_needs_only_a_confirmed_phone(platform):
     citizen_id = citizen_at_level_1(platform)
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m")
+    bill = platform.call("POST", f"/v1/citizens/{citizen_id}/bills/lookup",
+                         {"fee_code": "water-bill",
+                          "bill_number": f"W-{random.randrange(10**7, 10**8)}-{month}"})
+    assert bill.status_code == 200, bill.text
     response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments",
-                             {"fee_code": "water-bill", "amount_cents": 4650,
-                              "reference": "W-88001234"})
+                             {"bill_id": bill.json()["bill_id"]},
+                             headers={"Idempotency-Key": str(uuid.uuid4())})
     assert response.status_code == 201, response.text
 
 
-def test_paying_an_unknown_fee_or_a_wrong_amount_is_refused(platform):
+def test_paying_an_unknown_fee_or_another_amount_than_the_fees_is_refused(platform):
     partner, citizen_id = citizen_at_level_2(platform)
     path = f"/v1/citizens/{citizen_id}/payments"
-    assert error(platform.call("POST", path, {"fee_code": "parking-permit"},
-                               partner=partner)) == (404, "fee_not_found")
-    assert error(platform.call("POST", path, {"fee_code": "hospital-registration",
-                                              "amount_cents": 1},
-                               partner=partner)) == (422, "validation_error")
+
+    def order(body):
+        return platform.call("POST", path, body, partner=partner,
+                             headers={"Idempotency-Key": str(uuid.uuid4())})
+
+    assert error(order({"fee_code": "parking-permit"})) == (404, "fee_not_found")
+    assert error(order({"fee_code": "hospital-registration", "amount_cents": 1})) == (
+        422, "amount_changed")
     assert platform.call("GET", path, partner=partner).json()["items"] == []
 
 
 def test_a_partner_cannot_order_a_payment_for_another_partners_citizen(platform):
     partner, citizen_id = citizen_at_level_2(platform)
-    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments", FINE)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/payments",
+                             {"fee_code": "hospital-registration"},
+                             headers={"Idempotency-Key": str(uuid.uuid4())})
     assert error(response) == (404, "citizen_not_found")
 
 

@@ -10,7 +10,17 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
 from chassis.migrations import upgrade
-from contracts.events import CitizenRegistered, CitizenVerificationFailed, CitizenVerified
+from contracts.events import (
+    BillIssued,
+    CitizenRegistered,
+    CitizenVerificationFailed,
+    CitizenVerified,
+    PaymentAgencyConfirmed,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+)
 from services.notify.domain.inbox import inbox_message
 from services.notify.domain.templates import Template, TemplateError
 from services.notify.domain.triggers import TRIGGERS, what_to_tell
@@ -74,11 +84,34 @@ def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
         CitizenVerificationFailed(citizen_id="c", partner_id="p", check="real_name",
                                   reason="identity_mismatch", locked=True, locale="en"),
     ]
-    assert {type(e) for e in examples} == set(TRIGGERS)
+    paid = {"payment_id": "p-1", "citizen_id": "c", "fee_code": "traffic-fine",
+            "amount_cents": 26050}
+    payments = [PaymentSucceeded(**paid), PaymentFailed(**paid, reason="declined"),
+                PaymentExpired(**paid), PaymentAgencyConfirmed(**paid),
+                PaymentRefunded(**paid, refund_id="r", refunded_cents=5, reason="ops")]
+    bill = BillIssued(bill_id="b-1", citizen_id="c", fee_code="water-bill", amount_cents=7000,
+                      due_date="2026-12-26")
+    assert {type(e) for e in examples + payments + [bill]} == set(TRIGGERS)
     for event in examples:
         tell = what_to_tell(event)
         TEMPLATES[tell.template_id].render("inbox", "en", tell.values)
         assert tell.action == {"type": "profile", "id": "c"}
+    for event in payments:
+        tell = what_to_tell(event)
+        TEMPLATES[tell.template_id].render("inbox", "zh-CN", tell.values)
+        assert tell.action == {"type": "payment", "id": "p-1"}
+    assert what_to_tell(bill).action == {"type": "bill", "id": "b-1"}
+
+
+def test_amounts_are_told_in_yuan_with_two_decimals():
+    told = what_to_tell(PaymentSucceeded(payment_id="p", citizen_id="c", fee_code="f",
+                                         amount_cents=26005))
+    body = TEMPLATES[told.template_id].render("inbox", "en", told.values)["body"]
+    assert "¥260.05" in body
+    refund = what_to_tell(PaymentRefunded(payment_id="p", citizen_id="c", fee_code="f",
+                                          amount_cents=26005, refund_id="r", refunded_cents=7,
+                                          reason="ops"))
+    assert "¥0.07" in TEMPLATES[refund.template_id].render("sms", "en", refund.values)["body"]
 
 
 def test_a_failure_that_locks_nothing_tells_the_citizen_nothing():

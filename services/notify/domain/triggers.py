@@ -6,7 +6,17 @@ entry here, and a `@reliable_handler(TheEvent)` in service.py that calls `_tell`
 
 from dataclasses import dataclass
 
-from contracts.events import CitizenRegistered, CitizenVerificationFailed, CitizenVerified
+from contracts.events import (
+    BillIssued,
+    CitizenRegistered,
+    CitizenVerificationFailed,
+    CitizenVerified,
+    PaymentAgencyConfirmed,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentSucceeded,
+)
 
 
 @dataclass(frozen=True)
@@ -35,10 +45,38 @@ def _verification_failed(event: CitizenVerificationFailed) -> Tell | None:
     return Tell(f"{event.check}_locked", {}, {"type": "profile", "id": event.citizen_id})
 
 
+def yuan(fen: int) -> str:
+    """12345 -> "123.45": how an amount in fen is written for a citizen."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _payment(template_id: str):
+    def tell(event) -> Tell:
+        return Tell(template_id, {"amount": yuan(event.amount_cents)},
+                    {"type": "payment", "id": event.payment_id})
+    return tell
+
+
+def _refunded(event: PaymentRefunded) -> Tell:
+    return Tell("payment_refunded", {"refunded": yuan(event.refunded_cents)},
+                {"type": "payment", "id": event.payment_id})
+
+
+def _bill_issued(event: BillIssued) -> Tell:
+    return Tell("bill_issued", {"amount": yuan(event.amount_cents), "due_date": event.due_date},
+                {"type": "bill", "id": event.bill_id})
+
+
 TRIGGERS = {
     CitizenRegistered: _registered,
     CitizenVerified: _verified,
     CitizenVerificationFailed: _verification_failed,
+    PaymentSucceeded: _payment("payment_succeeded"),
+    PaymentFailed: _payment("payment_failed"),
+    PaymentExpired: _payment("payment_expired"),
+    PaymentAgencyConfirmed: _payment("payment_confirmed"),
+    PaymentRefunded: _refunded,
+    BillIssued: _bill_issued,
 }
 
 

@@ -155,6 +155,7 @@ def refresh(uow, agencies, now: datetime, after: list | None, limit: int) -> dic
     today = city_day_start(now)
     with uow.read() as session:
         due = repository.accounts_to_refresh(session, today, after, limit)
+        left = repository.accounts_left_to_refresh(session, today, after)
     done = failed = issued = 0
     for linked in due:
         with uow.read() as session:
@@ -179,7 +180,7 @@ def refresh(uow, agencies, now: datetime, after: list | None, limit: int) -> dic
                 row.refreshed_at = now
         done += 1
     last = due[-1] if len(due) == limit else None
-    return {"refreshed": done, "failed": failed, "issued": issued,
+    return {"refreshed": done, "failed": failed, "issued": issued, "left": left - done,
             "next": [last.citizen_id, last.fee_code, last.account] if last else None}
 
 

@@ -8,6 +8,7 @@ the key makes it the same order, and the provider's create is idempotent by our
 order number, so the retry finishes what the first call started.
 """
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ from services.payments.domain.orders import AWAITING_PAYMENT, CREATED
 from services.payments.models import IdempotencyKey, Payment, Transition
 from services.payments.use_cases import bills
 from services.payments.views import payment_view
+
+log = logging.getLogger(__name__)
 
 
 class Terms:
@@ -58,9 +61,10 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
     try:
         payment_id = _record(uow, terms, citizen_id, partner_id, level, key, body,
                              body_print, stored is not None, now)
-    except IntegrityError:
+    except IntegrityError as exc:
         # A twin request with the same key, or another order for the bill, committed
         # first: answer as if this one had come second.
+        log.info("order collided with another: %s", type(exc.orig).__name__)
         with uow.read() as session:
             twin = repository.idempotency_key(session, partner_id, key)
         if twin is None or twin.fingerprint != body_print:
@@ -96,6 +100,7 @@ def _record(uow, terms, citizen_id, partner_id, level, key, body, body_print,
                                              terms.longest_wait),
             queries_made=0, confirm_attempts=0, refunded_cents=0)
         session.add(payment)
+        session.flush()  # the order first: its history and key refer to it
         session.add(Transition(payment_id=payment.id, from_state=None, to_state=AWAITING_PAYMENT,
                                cause=CREATED, at=now))
         session.add(IdempotencyKey(partner_id=partner_id, key=key, fingerprint=body_print,
