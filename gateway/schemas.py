@@ -6,7 +6,7 @@ which the services' own rules use too."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
 
 from contracts import formats
 
@@ -408,25 +408,32 @@ class LinkedAccountList(BaseModel):
     items: list[LinkedAccount]
 
 
-class CreatePayment(Strict):
-    bill_id: str | None = Field(default=None, min_length=36, max_length=36,
-                                description="A bill the citizen looked up; its agency's "
-                                            "amount is the order's")
-    fee_code: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,64}$",
-                                 description="A fee with a fixed amount, from the catalogue")
+def _amount_shown():
+    return Field(default=None, description="The amount the citizen was shown; when sent, "
+                                           "an order for any other amount is refused (422 "
+                                           "amount_changed)")
+
+
+class PayBill(Strict):
+    bill_id: str = Field(min_length=36, max_length=36,
+                         description="A bill the citizen looked up; the agency's amount is "
+                                     "the order's")
+    amount_cents: Annotated[int, Field(ge=1, le=formats.MAX_AMOUNT_CENTS),
+                            BeforeValidator(_whole_number)] | None = _amount_shown()
+
+
+class PayFee(Strict):
+    fee_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$",
+                          description="A fee with a fixed amount, from the catalogue")
     reference: str | None = Field(
         default=None, pattern=formats.REFERENCE,
-        description="Your own reference for a fixed fee (shown in the history)")
+        description="Your own reference for the order (shown with it)")
     amount_cents: Annotated[int, Field(ge=1, le=formats.MAX_AMOUNT_CENTS),
-                            BeforeValidator(_whole_number)] | None = Field(
-        default=None, description="The amount the citizen was shown; when sent, an order "
-                                  "for any other amount is refused (422 amount_changed)")
+                            BeforeValidator(_whole_number)] | None = _amount_shown()
 
-    @model_validator(mode="after")
-    def one_thing_to_pay(self):
-        if (self.bill_id is None) == (self.fee_code is None):
-            raise ValueError("send either bill_id or fee_code")
-        return self
+
+class CreatePayment(RootModel[PayBill | PayFee]):
+    """A bill by its id, or a fixed fee by its code."""
 
 
 PAYMENT_STATES = Literal["awaiting_payment", "succeeded", "agency_confirmed", "failed",
