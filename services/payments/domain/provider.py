@@ -10,7 +10,7 @@ import re
 
 from services.payments.domain.orders import CLOSED, FAILED, SUCCEEDED
 
-_YUAN = re.compile(r"^(0|[1-9]\d{0,9})\.(\d{2})$")
+_YUAN = re.compile(r"^(0|[1-9][0-9]{0,9})\.([0-9]{2})$")
 
 # The provider's trade states, and the order state each one means (None: still open).
 OUTCOMES = {
