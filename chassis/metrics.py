@@ -71,6 +71,9 @@ PAYMENT_PROVIDER_UNKNOWNS = Counter("cityhub_payment_provider_unknown_total",
                                     "asked again later)", ["call"])
 AGENCY_CONFIRMATIONS = Counter("cityhub_agency_confirmations_total",
                                "Write-offs sent to agencies, by outcome", ["outcome"])
+AGENCY_REFUND_REQUESTS = Counter("cityhub_agency_refund_requests_total",
+                                 "Refunds agencies asked for, by what became of them",
+                                 ["outcome"])
 AGENCY_UNCONFIRMED_AGE = Gauge("cityhub_agency_unconfirmed_oldest_seconds",
                                "Age of the oldest paid order its agency has not acknowledged")
 

@@ -6,6 +6,9 @@
   cityhub topology               declare every exchange, queue and binding
   cityhub partner create APP_ID  add a partner; prints {"app_id", "secret"}
   cityhub bills refresh          fetch new bills for every linked account (daily)
+  cityhub payments refund ID --amount FEN --refundable FEN --request-no R --reason TEXT
+                                 refund a payment (412 unless FEN is still refundable)
+  cityhub ledger check           the ledger balances: every movement, and in all
   cityhub dlq list               dead-letter depth of every handler
   cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
   cityhub sandbox serve          run the sandboxes of outside systems (development only)
@@ -38,6 +41,18 @@ def main(argv=None) -> int:
     bills = commands.add_parser("bills", help="bills from the agencies")
     bills_commands = bills.add_subparsers(dest="action", required=True)
     bills_commands.add_parser("refresh", help="fetch new bills for every linked account")
+    payments = commands.add_parser("payments", help="payment orders")
+    payments_commands = payments.add_subparsers(dest="action", required=True)
+    refund = payments_commands.add_parser("refund", help="refund a payment, in part or whole")
+    refund.add_argument("payment_id")
+    refund.add_argument("--amount", type=int, required=True, help="fen to refund")
+    refund.add_argument("--refundable", type=int, required=True,
+                        help="fen you believe is refundable now (GET the payment)")
+    refund.add_argument("--request-no", required=True, help="your own number for this refund")
+    refund.add_argument("--reason", required=True)
+    ledger = commands.add_parser("ledger", help="the double-entry ledger")
+    ledger_commands = ledger.add_subparsers(dest="action", required=True)
+    ledger_commands.add_parser("check", help="every movement and the whole ledger balance")
     dlq = commands.add_parser("dlq", help="dead-letter queues")
     dlq_commands = dlq.add_subparsers(dest="action", required=True)
     dlq_commands.add_parser("list", help="dead-letter depth of every handler")
@@ -81,6 +96,13 @@ def main(argv=None) -> int:
             summary = operations.refresh_bills(settings)
             print(json.dumps(summary))
             return 1 if summary["failed"] else 0
+        elif args.command == "payments":
+            print(json.dumps(operations.refund(settings, args.payment_id, args.amount,
+                                               args.refundable, args.request_no, args.reason)))
+        elif args.command == "ledger":
+            report = operations.check_ledger(settings)
+            print(json.dumps(report))
+            return 0 if report["balanced"] else 1
         elif args.command == "dlq" and args.action == "list":
             for row in operations.dead_letters(settings):
                 print(json.dumps(row))

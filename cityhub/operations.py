@@ -148,3 +148,36 @@ def refresh_bills(settings, batch: int = 50) -> dict:
             after = done["next"]
             if after is None:
                 return totals
+
+
+def refund(settings, payment_id: str, amount: int, refundable: int, request_no: str,
+           reason: str) -> dict:
+    """Ops' refund, through payments (which refuses a stale `refundable` with 412)."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    import chassis.rpc  # noqa: F401 - registers the typed errors, so they arrive as such
+    from contracts.errors import CityHubError
+
+    config = {"AMQP_URI": settings.amqp_uri, "serializer": "json"}
+    with ClusterRpcProxy(config, timeout=30) as cluster:
+        try:
+            return cluster.payments.refund(payment_id, amount, refundable, request_no, reason)
+        except CityHubError as refused:
+            raise OperationFailed(f"{refused.code}: {refused.message}") from None
+
+
+def check_ledger(settings) -> dict:
+    """What `cityhub ledger check` reports: the sum of every entry (0), the movements
+    whose two sides do not cancel (none), and each account's balance."""
+    from services.payments import repository as payments
+
+    engine, transaction = _session(settings, "payments")
+    try:
+        with transaction as session:
+            total = payments.ledger_total(session)
+            unbalanced = payments.unbalanced_movements(session)
+            balances = payments.balances(session)
+    finally:
+        engine.dispose()
+    return {"balanced": total == 0 and not unbalanced, "total_cents": total,
+            "unbalanced_movements": unbalanced, "balances": balances}

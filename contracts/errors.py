@@ -63,6 +63,13 @@ class Conflict(CityHubError):
     code = "conflict"
 
 
+class PreconditionFailed(CityHubError):
+    """What the caller believed is no longer so (GOV.UK Pay's refund guard)."""
+
+    status = 412
+    code = "precondition_failed"
+
+
 class Unauthorized(CityHubError):
     status = 401
     code = "unauthorized"
@@ -86,5 +93,5 @@ class UpstreamTimeout(CityHubError):
 # Every error that crosses RPC as itself.
 ERRORS: tuple[type[CityHubError], ...] = (
     InvalidInput, BadRequestBody, NotFound, Forbidden, TooManyAttempts, Conflict,
-    Unauthorized, RequestTimeout, ServiceUnavailable, UpstreamTimeout,
+    PreconditionFailed, Unauthorized, RequestTimeout, ServiceUnavailable, UpstreamTimeout,
 )

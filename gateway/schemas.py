@@ -466,6 +466,8 @@ class Transition(BaseModel):
 
 class PaymentDetail(Payment):
     history: list[Transition] = Field(description="Every move of the order, oldest first")
+    refundable_cents: int = Field(description="What a refund can still give back (refunds in "
+                                              "flight count as given)")
 
 
 class PaymentList(BaseModel):

@@ -26,8 +26,14 @@ Test bills and accounts (documented in README.md, like a provider's test cards):
     any agency      a number with 0503  the agency is down: 503
                     an account with 0403  not the citizen's: 403 on linking
 
+    GET  /v1/agencies/AGENCY/refund-requests?after=SEQ  refunds the agency asks for
+         (the hub's adapter reads them): {"items": [{"seq", "order_id",
+         "amount_cents", "refundable_cents", "request_no", "reason"}]}
+
 A test issues a new bill for an account with POST …/accounts/ACCOUNT/bills
-{"amount_cents"}, and takes an agency down with PUT /v1/agencies/behaviour
+{"amount_cents"}, asks for a refund as the agency's clerk with POST
+…/refund-requests {"order_id", "amount_cents", "refundable_cents", "request_no",
+"reason"}, and takes an agency down with PUT /v1/agencies/behaviour
 {"down": ["water-company"], "fail_rate": 0.2, "seed": 1} ({} is up again).
 """
 
@@ -70,6 +76,8 @@ _URLS = Map([
     Rule(f"{PREFIX}/<agency>/accounts/<account>/bills", endpoint="account_bills",
          methods=["GET", "POST"]),
     Rule(f"{PREFIX}/<agency>/write-offs", endpoint="write_off", methods=["POST"]),
+    Rule(f"{PREFIX}/<agency>/refund-requests", endpoint="refund_requests",
+         methods=["GET", "POST"]),
 ])
 
 
@@ -90,6 +98,7 @@ class Agencies:
         self.paid: dict[tuple[str, str], str] = {}  # (agency, bill) -> order id
         self.write_offs: dict[str, dict] = {}  # order id -> confirmation
         self.issued: dict[tuple[str, str], list[dict]] = {}  # extra bills by account
+        self.refund_requests: dict[str, list[dict]] = {}  # by agency, in order
         self.behaviour: dict = {}
         self.draws = random.Random()
         self.lock = threading.Lock()
@@ -245,3 +254,21 @@ class Agencies:
                     "confirmed_at": self.now().isoformat()}
             self.write_offs[order_id] = done
         return _json(done)
+
+    # -- refund requests (the agency asks the hub to pay a citizen back) -------------
+
+    def _refund_requests(self, request, agency):
+        """POST (a test, as the agency's clerk) adds one; GET lists those after `after`."""
+        with self.lock:
+            queue = self.refund_requests.setdefault(agency, [])
+            if request.method == "POST":
+                asked = json.loads(request.get_data())
+                entry = {"seq": len(queue) + 1, "order_id": str(asked["order_id"]),
+                         "amount_cents": int(asked["amount_cents"]),
+                         "refundable_cents": int(asked["refundable_cents"]),
+                         "request_no": str(asked["request_no"]),
+                         "reason": str(asked.get("reason", "agency_correction"))}
+                queue.append(entry)
+                return _json(entry, 201)
+        after = int(request.args.get("after", 0))
+        return _json({"items": [e for e in queue if e["seq"] > after]})

@@ -57,6 +57,7 @@ class Agencies(Protocol):
     def account_bills(self, agency: str, account: str) -> list[dict]: ...
     def write_off(self, agency: str, order_id: str, bill_number: str | None,
                   amount_cents: int) -> str: ...
+    def refund_requests(self, agency: str, after: int) -> list[dict]: ...
 
 
 class PaymentProvider(Protocol):
@@ -105,6 +106,10 @@ class HttpAgencies:
         answer = self._call("POST", f"{agency}/write-offs", {
             "order_id": order_id, "bill_number": bill_number, "amount_cents": amount_cents})
         return answer["confirmation"]
+
+    def refund_requests(self, agency: str, after: int) -> list[dict]:
+        """Refunds the agency asks for, after its sequence number `after`, oldest first."""
+        return self._call("GET", f"{agency}/refund-requests?after={int(after)}")["items"]
 
 
 class HttpProvider:

@@ -175,3 +175,12 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     payment_id: Mapped[str] = mapped_column(String(36), ForeignKey("payments.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AgencyCursor(Base):
+    """How far payments has read an agency's refund requests (its adapter's feed)."""
+
+    __tablename__ = "agency_cursors"
+
+    agency: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)

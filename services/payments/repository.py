@@ -152,6 +152,15 @@ def refund(session: Session, refund_id: str, lock: bool = False) -> Refund | Non
     return session.scalar(query.with_for_update() if lock else query)
 
 
+def refund_by_request_no(session: Session, request_no: str) -> Refund | None:
+    return session.scalar(select(Refund).where(Refund.request_no == request_no))
+
+
+def pending_refunds(session: Session, payment_id: str) -> int:
+    return session.scalar(select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+        Refund.payment_id == payment_id, Refund.status == "pending"))
+
+
 def refunds_of(session: Session, payment_id: str) -> list[Refund]:
     return list(session.scalars(select(Refund).where(Refund.payment_id == payment_id)
                                 .order_by(Refund.created_at)))

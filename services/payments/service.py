@@ -15,7 +15,7 @@ from contracts.errors import NotFound
 from services.payments import repository
 from services.payments.adapters import HttpAgencies, HttpProvider
 from services.payments.models import Outbox
-from services.payments.use_cases import bills, ordering, settlement, upkeep
+from services.payments.use_cases import bills, ordering, refunds, settlement, upkeep
 from services.payments.views import fee_view, payment_view, refund_view
 
 LINKING_LEVEL = 2  # linking an account shows its bills: the holder's real name first
@@ -97,7 +97,9 @@ class PaymentsService:
         """One order with its history of transitions and their causes."""
         with self.db.read() as session:
             payment = self._payment(session, citizen_id, payment_id)
-            return payment_view(payment, repository.history(session, payment.id))
+            view = payment_view(payment, repository.history(session, payment.id))
+            view["refundable_cents"] = refunds.refundable_now(self.db, payment.id)
+            return view
 
     @rpc
     def list_refunds(self, citizen_id, payment_id):
@@ -125,8 +127,20 @@ class PaymentsService:
 
     @every("payment_janitor_poll_seconds")
     def send_refunds(self):
-        """Send the refunds due to the provider until it pays each back."""
+        """Read the refunds agencies ask for; send those due until the provider pays."""
+        refunds.from_agencies(self.db, self.agencies, self._agencies(), self.clock())
         upkeep.refund_round(self.db, self.provider, self.clock())
+
+    @rpc
+    def refund(self, payment_id, amount_cents, refundable_cents, request_no, reason):
+        """Ops' refund (`cityhub payments refund`): refused with 412 unless
+        `refundable_cents` is what the order can still give."""
+        return refunds.request(self.db, payment_id, amount_cents, refundable_cents, request_no,
+                               reason, "ops", self.clock())
+
+    def _agencies(self) -> list[str]:
+        with self.db.read() as session:
+            return sorted({fee.agency for fee in repository.all_fees(session) if fee.agency})
 
     @staticmethod
     def _payment(session, citizen_id, payment_id):

@@ -1,0 +1,115 @@
+"""Refunds: partial and several, each once by its request number, only when the caller
+knows what is still refundable, asked for by ops or by the agency, and booked twice."""
+
+import json
+import uuid
+
+import pytest
+
+from tests.e2e.test_payments import ordered_bill, pay, payment_of, reaches
+from tests.e2e.test_real_name import citizen_at_level_2
+from tests.fixtures.platform import BIN
+from tests.fixtures.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def paid(platform):
+    """A citizen and a fine they paid, confirmed by the traffic police."""
+    citizen = citizen_at_level_2(platform)
+    payment = ordered_bill(platform, citizen)
+    pay(platform, payment)
+    return citizen, reaches(platform, citizen, payment["payment_id"], "agency_confirmed")
+
+
+def ops_refund(platform, payment_id, amount, refundable, request_no=None):
+    import subprocess
+
+    return subprocess.run([BIN / "cityhub", "payments", "refund", payment_id,
+                           "--amount", str(amount), "--refundable", str(refundable),
+                           "--request-no", request_no or uuid.uuid4().hex,
+                           "--reason", "ops correction"],
+                          env=platform.env, capture_output=True, text=True, timeout=60)
+
+
+def refunds_of(platform, citizen, payment_id):
+    partner, citizen_id = citizen
+    return platform.call("GET", f"/v1/citizens/{citizen_id}/payments/{payment_id}/refunds",
+                         partner=partner).json()["items"]
+
+
+def settled(platform, citizen, payment_id, count):
+    def done():
+        items = refunds_of(platform, citizen, payment_id)
+        return items if len(items) == count and all(
+            r["status"] == "succeeded" for r in items) else None
+    return eventually(done, timeout=20)
+
+
+def test_two_partial_refunds_leave_the_order_partially_then_wholly_refunded(platform, paid):
+    citizen, payment = paid
+    total, pid = payment["amount_cents"], payment["payment_id"]
+    assert payment["refundable_cents"] == total
+    first = ops_refund(platform, pid, 100, total)
+    assert first.returncode == 0, first.stderr
+    settled(platform, citizen, pid, 1)
+    assert payment_of(platform, citizen, pid)["status"] == "partially_refunded"
+    assert payment_of(platform, citizen, pid)["refundable_cents"] == total - 100
+    second = ops_refund(platform, pid, total - 100, total - 100)
+    assert second.returncode == 0, second.stderr
+    settled(platform, citizen, pid, 2)
+    after = payment_of(platform, citizen, pid)
+    assert (after["status"], after["refunded_cents"], after["refundable_cents"]) == (
+        "refunded", total, 0)
+    assert [h["to"] for h in after["history"]][-2:] == ["partially_refunded", "refunded"]
+    trade = platform.sandbox("GET", f"/v1/provider/trades/{pid}").json()
+    assert trade["refund_fee"] == trade["total_amount"]
+    ledger = json.loads(platform.cli("ledger", "check"))
+    assert ledger["balanced"] and ledger["total_cents"] == 0
+
+
+def test_a_refund_with_a_stale_refundable_amount_is_refused_with_412(platform, paid):
+    citizen, payment = paid
+    pid, total = payment["payment_id"], payment["amount_cents"]
+    assert ops_refund(platform, pid, 100, total).returncode == 0
+    stale = ops_refund(platform, pid, 100, total)  # a second operator, a moment later
+    assert stale.returncode == 1 and "refund_amount_mismatch" in stale.stderr
+    too_much = ops_refund(platform, pid, total, total - 100)
+    assert too_much.returncode == 1 and "refund_too_large" in too_much.stderr
+    settled(platform, citizen, pid, 1)
+
+
+def test_the_same_refund_request_number_is_one_refund(platform, paid):
+    citizen, payment = paid
+    pid, total = payment["payment_id"], payment["amount_cents"]
+    number = uuid.uuid4().hex
+    first = ops_refund(platform, pid, 100, total, number)
+    again = ops_refund(platform, pid, 100, total - 100, number)
+    assert first.returncode == again.returncode == 0, again.stderr
+    assert json.loads(first.stdout)["refund_id"] == json.loads(again.stdout)["refund_id"]
+    other = ops_refund(platform, pid, 200, total - 100, number)
+    assert other.returncode == 1 and "refund_request_reused" in other.stderr
+    settled(platform, citizen, pid, 1)
+
+
+def test_an_unpaid_order_cannot_be_refunded(platform):
+    citizen = citizen_at_level_2(platform)
+    payment = ordered_bill(platform, citizen)
+    refused = ops_refund(platform, payment["payment_id"], 100, 0)
+    assert refused.returncode == 1 and "payment_not_refundable" in refused.stderr
+    assert refunds_of(platform, citizen, payment["payment_id"]) == []
+
+
+def test_the_agency_asks_for_a_refund_through_its_adapter(platform, paid):
+    citizen, payment = paid
+    pid, total = payment["payment_id"], payment["amount_cents"]
+    platform.sandbox("POST", "/v1/agencies/traffic-police/refund-requests", {
+        "order_id": pid, "amount_cents": 500, "refundable_cents": total,
+        "request_no": f"TP-{uuid.uuid4().hex[:12]}", "reason": "fine_reduced"})
+    refunds = settled(platform, citizen, pid, 1)
+    assert [(r["amount_cents"], r["requested_by"], r["reason"]) for r in refunds] == [
+        (500, "agency", "fine_reduced")]
+    partner, citizen_id = citizen
+    assert eventually(lambda: "payment_refunded" in [
+        m["template_id"] for m in platform.inbox(citizen_id, partner)])
