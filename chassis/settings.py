@@ -17,6 +17,7 @@ DEV_SMS_CALLBACK_SECRET = "sms-sandbox-secret"
 # refuses to start with it (see `check_production`).
 DEV_DATA_KEY = "dev1:Y2l0eWh1Yi1kZXZlbG9wbWVudC1rZXktMzJieXRlcyE="
 DEV_ASSERTION_KEY = "dev-ed1:Y2l0eWh1Yi1kZXYtYXNzZXJ0aW9uLWtleS0zMmJ5dGU="
+DEV_RECEIPT_KEY = "dev-rcpt1:Y2l0eWh1Yi1kZXYtcmVjZWlwdC1rZXktMzJieXRlcyE="
 # The provider sandbox's public key (sandboxes/provider_test_key.py holds its
 # private half): production refuses it, as it refuses the other development keys.
 DEV_PROVIDER_PUBLIC_KEY = """\
@@ -124,6 +125,8 @@ class Settings(BaseSettings):
     agency_url: str = "http://127.0.0.1:8101"
     payment_provider_url: str = "http://127.0.0.1:8101"
     payment_provider_public_key: str = DEV_PROVIDER_PUBLIC_KEY
+    # "kid:base64(32-byte Ed25519 seed)" pairs; the first signs e-receipts, all verify.
+    receipt_keys: str = DEV_RECEIPT_KEY
     payment_provider_timeout_seconds: float = 5.0
     # How long a citizen has to pay an order at the provider's cashier.
     payment_order_seconds: float = 900.0
@@ -151,6 +154,8 @@ class Settings(BaseSettings):
                 raise ValueError("CITYHUB_ASSERTION_KEYS must be set in production")
             if self.sms_callback_secret == DEV_SMS_CALLBACK_SECRET:
                 raise ValueError("CITYHUB_SMS_CALLBACK_SECRET must be set in production")
+            if self.receipt_keys == DEV_RECEIPT_KEY:
+                raise ValueError("CITYHUB_RECEIPT_KEYS must be set in production")
             if self.payment_provider_public_key == DEV_PROVIDER_PUBLIC_KEY:
                 raise ValueError("CITYHUB_PAYMENT_PROVIDER_PUBLIC_KEY must be the provider's "
                                  "key in production, not the sandbox's")

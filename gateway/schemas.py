@@ -489,6 +489,42 @@ class RefundList(BaseModel):
     items: list[Refund]
 
 
+class ReceiptBody(BaseModel):
+    number: str
+    payment_id: str
+    agency: str
+    payee: str
+    fee_code: str
+    fee: LocalisedName | None
+    reference: str | None
+    amount_cents: int
+    currency: str
+    paid_at: datetime
+    agency_confirmation: str | None
+    payer: str | None = Field(description="The payer's name, masked (张*)")
+
+
+class ReceiptCopy(BaseModel):
+    token: str = Field(description="A JWS (EdDSA) signed by the hub; verify it with the keys "
+                                   "at /v1/.well-known/jwks.json or POST /v1/receipts/verify")
+    qr_payload: str = Field(description="What the receipt's QR code holds: CHR1: and the token")
+    receipt: ReceiptBody
+
+
+class VerifyReceipt(Strict):
+    token: str = Field(min_length=1, max_length=8192,
+                       description="The receipt's token, or its QR payload")
+
+
+class ReceiptCheck(BaseModel):
+    valid: bool
+    reason: str | None = Field(description="Why it is not valid")
+    receipt: ReceiptBody | None
+    payment_status: str | None = Field(description="How the order stands now (a receipt "
+                                                   "stays valid after a refund; this says so)")
+    refunded_cents: int | None = None
+
+
 class BookAppointment(Strict):
     institution_id: str = Field(min_length=1, max_length=64)
     day: date = Field(description="YYYY-MM-DD, from tomorrow to 14 days ahead (city time)")

@@ -1,12 +1,12 @@
 from kombu import Connection
 from werkzeug.wrappers import Response
 
-from chassis.assertions import AssertionKeys, jwks
+from chassis.assertions import AssertionKeys, jwks, load_keys
 from chassis.crypto import Cipher, transit
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
-from chassis.settings import SettingsProvider
+from chassis.settings import FromSettings, SettingsProvider
 from gateway import openapi, schemas
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
@@ -28,6 +28,7 @@ class GatewayService:
     directory = CitizenDirectory()
     streams = LiveStreams()
     assertion_keys = AssertionKeys()
+    receipt_keys = FromSettings(lambda settings: load_keys(settings.receipt_keys))
     cipher = Cipher()
     instrumentation = Instrumentation()
 
@@ -115,7 +116,8 @@ class GatewayService:
          answers={200: schemas.JsonWebKeySet})
     def jwks(self, request):
         """The public keys that verify assertions."""
-        return 200, jwks(self.assertion_keys.keys)
+        return 200, {"keys": jwks(self.assertion_keys.keys)["keys"]
+                     + jwks(self.receipt_keys)["keys"]}
 
     @api("POST", "/v1/citizens/<citizen_id>/consents", body=schemas.GrantConsent,
          answers={201: schemas.Consent})
@@ -380,6 +382,20 @@ class GatewayService:
         """The order's refunds, oldest first."""
         self._check_owner(partner_id, citizen_id)
         return 200, {"items": self.payments.list_refunds(citizen_id, payment_id)}
+
+    @api("GET", "/v1/citizens/<citizen_id>/payments/<payment_id>/receipt",
+         answers={200: schemas.ReceiptCopy})
+    def payment_receipt(self, request, partner_id, citizen_id, payment_id):
+        """The e-receipt, signed by the hub, once the agency confirmed the payment
+        (409 receipt_not_ready before); `qr_payload` is what its QR code holds."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.payments.receipt(citizen_id, payment_id)
+
+    @api("POST", "/v1/receipts/verify", signed=False, body=schemas.VerifyReceipt,
+         answers={200: schemas.ReceiptCheck})
+    def verify_receipt(self, request, body):
+        """Check a receipt (its token or QR payload): anyone may, no signature needed."""
+        return 200, self.payments.verify_receipt(body.token)
 
     @api("POST", "/callbacks/payments/<provider>", signed=False, callback=True,
          answers={200: "text/plain", 400: "text/plain"})

@@ -19,7 +19,13 @@ from contracts.errors import InvalidInput, NotFound
 from contracts.events import CitizenRegistered
 from services.identity import repository
 from services.identity.adapters import HttpFaceProvider, HttpRegistry
-from services.identity.domain.citizens import NewCitizen, Registration, check_name, new_citizen_id
+from services.identity.domain.citizens import (
+    NewCitizen,
+    Registration,
+    check_name,
+    mask_name,
+    new_citizen_id,
+)
 from services.identity.domain.consent import check_request
 from services.identity.domain.id_numbers import normalise
 from services.identity.domain.phone_codes import check_format
@@ -202,6 +208,18 @@ class IdentityService:
                            self.clock())
         return self.cipher.seal(self.cipher.open(citizen.phone_sealed, PHONE),
                                 transit("phone"))
+
+    @rpc
+    def payer_on_receipt(self, citizen_id):
+        """The citizen's name masked (张*) for a payment's e-receipt, or None before
+        their real name is proven; the read goes into their access log."""
+        with self.uow.read() as stored:
+            citizen = stored.citizen(citizen_id)
+        if citizen is None or citizen.name_sealed is None:
+            return None
+        access.append_read(self.uow, citizen, "service:payments", ["name"], "receipt",
+                           self.clock())
+        return mask_name(self.cipher.open(citizen.name_sealed, NAME))
 
     @rpc
     def get_citizen(self, partner_id, citizen_id):

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -184,3 +184,15 @@ class AgencyCursor(Base):
 
     agency: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Receipt(Base):
+    """The e-receipt issued for a payment its agency confirmed (domain/receipts.py)."""
+
+    __tablename__ = "receipts"
+
+    payment_id: Mapped[str] = mapped_column(String(36), ForeignKey("payments.id"),
+                                            primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    token: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)

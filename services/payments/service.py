@@ -6,7 +6,7 @@ use_cases/, queries in repository.py."""
 from chassis.assertions import AssertionVerifier
 from chassis.db import Database
 from chassis.metrics import Instrumentation
-from chassis.rpc import rpc
+from chassis.rpc import ServiceRpc, rpc
 from chassis.settings import FromSettings, SettingsProvider
 from chassis.timers import every
 from chassis.timestamps import Clock
@@ -15,7 +15,14 @@ from contracts.errors import NotFound
 from services.payments import repository
 from services.payments.adapters import HttpAgencies, HttpProvider
 from services.payments.models import Outbox
-from services.payments.use_cases import bills, ordering, refunds, settlement, upkeep
+from services.payments.use_cases import (
+    bills,
+    ordering,
+    receipts,
+    refunds,
+    settlement,
+    upkeep,
+)
 from services.payments.views import fee_view, payment_view, refund_view
 
 LINKING_LEVEL = 2  # linking an account shows its bills: the holder's real name first
@@ -35,6 +42,8 @@ class PaymentsService:
                                                    s.payment_provider_public_key,
                                                    s.payment_provider_timeout_seconds))
     terms = FromSettings(ordering.Terms)
+    receipt_keys = FromSettings(receipts.ReceiptKeys)
+    identity = ServiceRpc("identity")
 
     @rpc
     def ping(self):
@@ -106,6 +115,18 @@ class PaymentsService:
         with self.db.read() as session:
             payment = self._payment(session, citizen_id, payment_id)
             return [refund_view(r) for r in repository.refunds_of(session, payment.id)]
+
+    @rpc
+    def receipt(self, citizen_id, payment_id):
+        """The e-receipt of a payment its agency confirmed (409 before)."""
+        with self.db.read() as session:
+            payment = self._payment(session, citizen_id, payment_id)
+        return receipts.receipt(self.db, self.receipt_keys, self.identity.payer_on_receipt,
+                                payment, self.clock())
+
+    @rpc
+    def verify_receipt(self, token):
+        return receipts.verify(self.db, self.receipt_keys, token)
 
     @rpc
     def provider_notification(self, provider_name, body):

@@ -113,3 +113,33 @@ def test_the_agency_asks_for_a_refund_through_its_adapter(platform, paid):
     partner, citizen_id = citizen
     assert eventually(lambda: "payment_refunded" in [
         m["template_id"] for m in platform.inbox(citizen_id, partner)])
+
+
+def test_a_confirmed_payment_has_a_receipt_anyone_can_verify(platform, paid):
+    citizen, payment = paid
+    partner, citizen_id = citizen
+    path = f"/v1/citizens/{citizen_id}/payments/{payment['payment_id']}/receipt"
+    copy = platform.call("GET", path, partner=partner)
+    assert copy.status_code == 200, copy.text
+    receipt = copy.json()
+    assert receipt["receipt"]["payer"] == "张*"
+    assert receipt["receipt"]["amount_cents"] == payment["amount_cents"]
+    assert platform.call("GET", path, partner=partner).json()["token"] == receipt["token"]
+    checked = platform.http.post(f"{platform.url}/v1/receipts/verify",
+                                 json={"token": receipt["qr_payload"]}).json()
+    assert (checked["valid"], checked["payment_status"]) == (True, "agency_confirmed")
+    tampered = receipt["token"][:-4] + ("AAAA" if receipt["token"][-4:] != "AAAA" else "BBBB")
+    refused = platform.http.post(f"{platform.url}/v1/receipts/verify",
+                                 json={"token": tampered}).json()
+    assert refused["valid"] is False and refused["receipt"] is None
+    keys = platform.http.get(f"{platform.url}/v1/.well-known/jwks.json").json()["keys"]
+    assert any(k["kid"].startswith("dev-rcpt") for k in keys)
+
+
+def test_an_unconfirmed_payment_has_no_receipt_yet(platform):
+    citizen = citizen_at_level_2(platform)
+    payment = ordered_bill(platform, citizen)
+    partner, citizen_id = citizen
+    answer = platform.call("GET", f"/v1/citizens/{citizen_id}/payments/"
+                                  f"{payment['payment_id']}/receipt", partner=partner)
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "receipt_not_ready"

@@ -20,6 +20,7 @@ def authenticator(env: str) -> PartnerAuthenticator:
                                   data_keys="k:" + "A" * 43 + "=",
                                   assertion_keys="s:" + "B" * 43 + "=",
                                   sms_callback_secret="a-real-receipt-secret",
+                                  receipt_keys="r:" + "C" * 43 + "=",
                                   payment_provider_public_key="the provider's key")
     extension._secrets = {SANDBOX_APP_ID: ("a-real-secret", float("inf"))}
     return extension

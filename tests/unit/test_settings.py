@@ -45,6 +45,13 @@ def test_production_refuses_the_provider_sandboxs_public_key():
     with pytest.raises(ValidationError, match="CITYHUB_PAYMENT_PROVIDER_PUBLIC_KEY"):
         Settings(env="production", sandbox_secret="a-real-secret",
                  data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
+                 sms_callback_secret="a-real-receipt-secret", receipt_keys="r:" + "C" * 43 + "=")
+
+
+def test_production_refuses_the_development_receipt_key():
+    with pytest.raises(ValidationError, match="CITYHUB_RECEIPT_KEYS"):
+        Settings(env="production", sandbox_secret="a-real-secret",
+                 data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
                  sms_callback_secret="a-real-receipt-secret")
 
 
@@ -53,5 +60,6 @@ def test_production_starts_with_every_development_key_replaced():
     settings = Settings(env="production", sandbox_secret="a-real-secret",
                         data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
                         sms_callback_secret="a-real-receipt-secret",
+                        receipt_keys="r:" + "C" * 43 + "=",
                         payment_provider_public_key="the provider's own key")
     assert settings.env == "production"
