@@ -135,7 +135,7 @@ class UnitOfWork:
 
     @property
     def request_id(self) -> str | None:
-        return self._worker_ctx.data.get("request_id")
+        return self._worker_ctx.data.get("request_id") if self._worker_ctx else None
 
     @property
     def consumer(self) -> str:
@@ -260,3 +260,26 @@ class Database(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return UnitOfWork(self, worker_ctx)
+
+
+class StandaloneDatabase:
+    """A service's database for a command run outside the service's process (`cityhub
+    reconcile`): the same unit of work, with events left in the outbox for the
+    service's relay, which polls for rows it did not write itself."""
+
+    def __init__(self, service_name: str, url: str, outbox_model=None):
+        self.service_name = service_name
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.base_outbox, self.base_inbox = outbox_model, None
+        if outbox_model is not None:
+            self.insert_outbox = insert(outbox_model.__table__)
+
+    def wake_relay(self):
+        pass  # another process's relay: it polls
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self, None)
+
+    def close(self):
+        self.engine.dispose()

@@ -24,6 +24,7 @@ from contracts.events import (
     Event,
     NotificationCreated,
     PaymentCreated,
+    PaymentReconciliationMismatch,
     events_exchange,
 )
 
@@ -44,12 +45,14 @@ UNROUTED_MAX_AGE_MS = 24 * 3600 * 1000
 LEGACY_UNROUTED_QUEUE = "cityhub.unrouted"
 
 # Events no reliable handler reads: some are published for consumers to come (the
-# matters timeline, partner webhooks), and notification.created is read only by the
+# matters timeline, an ops inbox for reconciliation mismatches, which until then
+# are read from the day's report), and notification.created is read only by the
 # gateways' live streams, whose queues live as long as their process. They are bound
 # to a queue that keeps nothing, so they are neither counted as unrouted nor kept.
 NO_CONSUMER_QUEUE = "cityhub.no-consumer"
 NO_CONSUMER_BY_DESIGN: tuple[type[Event], ...] = (
     CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated, PaymentCreated,
+    PaymentReconciliationMismatch,
 )
 
 

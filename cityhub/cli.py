@@ -9,6 +9,8 @@
   cityhub payments refund ID --amount FEN --refundable FEN --request-no R --reason TEXT
                                  refund a payment (412 unless FEN is still refundable)
   cityhub ledger check           the ledger balances: every movement, and in all
+  cityhub reconcile [--date D]   the provider's statement of city day D (yesterday)
+                                 against the ledger and the agencies' write-offs
   cityhub dlq list               dead-letter depth of every handler
   cityhub dlq replay QUEUE       move a handler's dead letters back to its queue
   cityhub sandbox serve          run the sandboxes of outside systems (development only)
@@ -53,6 +55,8 @@ def main(argv=None) -> int:
     ledger = commands.add_parser("ledger", help="the double-entry ledger")
     ledger_commands = ledger.add_subparsers(dest="action", required=True)
     ledger_commands.add_parser("check", help="every movement and the whole ledger balance")
+    reconcile = commands.add_parser("reconcile", help="match a day's statement and ledger")
+    reconcile.add_argument("--date", help="the city day, YYYY-MM-DD (default: yesterday)")
     dlq = commands.add_parser("dlq", help="dead-letter queues")
     dlq_commands = dlq.add_subparsers(dest="action", required=True)
     dlq_commands.add_parser("list", help="dead-letter depth of every handler")
@@ -103,6 +107,10 @@ def main(argv=None) -> int:
             report = operations.check_ledger(settings)
             print(json.dumps(report))
             return 0 if report["balanced"] else 1
+        elif args.command == "reconcile":
+            summary = operations.reconcile(settings, args.date)
+            print(json.dumps(summary))
+            return 1 if summary["mismatches"] else 0
         elif args.command == "dlq" and args.action == "list":
             for row in operations.dead_letters(settings):
                 print(json.dumps(row))

@@ -181,3 +181,36 @@ def check_ledger(settings) -> dict:
         engine.dispose()
     return {"balanced": total == 0 and not unbalanced, "total_cents": total,
             "unbalanced_movements": unbalanced, "balances": balances}
+
+
+def reconcile(settings, day: str | None) -> dict:
+    """`cityhub reconcile`: the day's three-way match, run here rather than in payments
+    (a day of 100,000 orders outlasts any RPC timeout); the mismatch events go into
+    payments' outbox, which its relay publishes."""
+    from datetime import date, datetime, timedelta
+
+    from tqdm import tqdm
+
+    from chassis.db import StandaloneDatabase
+    from contracts.time import city_day
+    from services.payments.adapters import HttpProvider, ProviderUnavailable
+    from services.payments.models import Outbox
+    from services.payments.use_cases.reconciling import reconcile as match_day
+
+    try:
+        wanted = date.fromisoformat(day) if day else (
+            city_day(datetime.now().astimezone()) - timedelta(days=1))
+    except ValueError:
+        raise OperationFailed(f"--date must be YYYY-MM-DD, not {day!r}") from None
+    provider = HttpProvider(settings.payment_provider_url,
+                            settings.payment_provider_public_key,
+                            settings.payment_provider_timeout_seconds)
+    database = StandaloneDatabase("payments", settings.database_url("payments"), Outbox)
+    try:
+        with tqdm(desc=f"reconcile {wanted}", unit="line", file=sys.stderr) as progress:
+            return match_day(database.unit_of_work(), provider, wanted,
+                             settings.var_dir / "reports", progress.update)
+    except ProviderUnavailable as exc:
+        raise OperationFailed(f"no statement from the provider: {exc}") from None
+    finally:
+        database.close()

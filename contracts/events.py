@@ -211,6 +211,22 @@ class PaymentRefunded(PaymentEvent):
     reason: str
 
 
+class PaymentReconciliationMismatch(Event):
+    """payments -> ops: the day's reconciliation found money the three sides disagree
+    on (docs/operations.md, "Reconciliation", says what to do with each kind)."""
+
+    TYPE: ClassVar[str] = "payment.reconciliation_mismatch"
+    SOURCE: ClassVar[str] = "payments"
+
+    day: str
+    kind: str
+    line: str
+    key: str
+    payment_id: str
+    provider_amount_cents: int | None
+    ledger_amount_cents: int | None
+
+
 class BillIssued(Event):
     """payments -> anyone: an agency issued a new bill on an account the citizen linked."""
 
@@ -229,5 +245,5 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
     CitizenEmailConfirmed, ConsentGranted, ConsentRevoked, NotificationCreated,
     PaymentCreated, PaymentSucceeded, PaymentFailed, PaymentExpired, PaymentAgencyConfirmed,
-    PaymentRefunded, BillIssued,
+    PaymentRefunded, PaymentReconciliationMismatch, BillIssued,
 )

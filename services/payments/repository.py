@@ -166,6 +166,41 @@ def refunds_of(session: Session, payment_id: str) -> list[Refund]:
                                 .order_by(Refund.created_at)))
 
 
+# -- reconciliation -------------------------------------------------------------------
+
+_PAID_COLUMNS = (Payment.id, Payment.amount_cents, Payment.paid_at, Payment.agency_confirmation,
+                 Payment.next_confirm_at)
+
+
+def paid_between(session: Session, start: datetime, end: datetime) -> dict:
+    """Orders paid in [start, end), by id: the columns reconciliation reads (rows, not
+    ORM objects: a day can hold a hundred thousand)."""
+    rows = session.execute(select(*_PAID_COLUMNS).where(Payment.paid_at >= start,
+                                                        Payment.paid_at < end))
+    return {row.id: row for row in rows}
+
+
+def paid_by_ids(session: Session, ids: list[str]) -> dict:
+    rows = session.execute(select(*_PAID_COLUMNS).where(Payment.id.in_(ids),
+                                                        Payment.paid_at.is_not(None)))
+    return {row.id: row for row in rows}
+
+
+_REFUND_COLUMNS = (Refund.request_no, Refund.payment_id, Refund.amount_cents, Refund.done_at)
+
+
+def refunds_done_between(session: Session, start: datetime, end: datetime) -> dict:
+    rows = session.execute(select(*_REFUND_COLUMNS).where(
+        Refund.status == "succeeded", Refund.done_at >= start, Refund.done_at < end))
+    return {row.request_no: row for row in rows}
+
+
+def refunds_by_request_nos(session: Session, numbers: list[str]) -> dict:
+    rows = session.execute(select(*_REFUND_COLUMNS).where(
+        Refund.request_no.in_(numbers), Refund.status == "succeeded"))
+    return {row.request_no: row for row in rows}
+
+
 # -- the ledger -----------------------------------------------------------------------
 
 def has_movement(session: Session, movement: str) -> bool:
