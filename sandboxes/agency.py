@@ -23,8 +23,8 @@ Test bills and accounts (documented in README.md, like a provider's test cards):
     water-company   W- + 8 digits     an account: this month's bill W-…-YYYYMM
     power-company   E- + 8 digits     the same, E-…-YYYYMM
     social-insurance SI- + 8 digits   this year's dues SI-…-YYYY, 380.00
-    any agency      a number with 0503  the agency is down: 503
-                    an account with 0403  not the citizen's: 403 on linking
+    any agency      a number with 00000503  the agency is down: 503
+                    an account with 00000403  not the citizen's: 403 on linking
 
     GET  /v1/agencies/AGENCY/refund-requests?after=SEQ  refunds the agency asks for
          (the hub's adapter reads them): {"items": [{"seq", "order_id",
@@ -126,7 +126,7 @@ class Agencies:
         down = self.behaviour.get("down")
         if down is True or (isinstance(down, list) and agency in down):
             return True
-        if any("0503" in str(v) for v in values.values()):
+        if any("00000503" in str(v) for v in values.values()):
             return True
         return self.draws.random() < float(self.behaviour.get("fail_rate", 0))
 
@@ -201,7 +201,7 @@ class Agencies:
         pattern = ACCOUNTS.get(agency)
         if pattern is None or not pattern.match(account):
             return _json({"error": "no_such_account"}, 404)
-        if "0403" in account:
+        if "00000403" in account:
             return _json({"error": "holder_mismatch"}, 403)
         return _json({"account": account, "agency": agency, "payee": AGENCIES[agency]})
 
