@@ -9,6 +9,8 @@ import json
 import urllib.error
 import urllib.request
 
+import urllib3
+
 
 class NoAnswer(Exception):
     """The system did not answer, or answered with an error `status`. `body` is an
@@ -50,3 +52,39 @@ def _error_body(error: urllib.error.HTTPError) -> dict:
     except (OSError, ValueError):
         return {}
     return body if isinstance(body, dict) else {}
+
+
+class JsonClient:
+    """JSON over HTTP to one outside system, on kept-alive connections.
+
+    `call_json` opens a connection per call, which is fine for a registry asked a
+    few times a minute; systems asked several times per payment (the provider, the
+    agencies) would spend more on connecting than on asking. Same answers and the
+    same NoAnswer as `call_json`.
+    """
+
+    def __init__(self, base_url: str, timeout: float = 3.0, connections: int = 20):
+        self.base_url = base_url.rstrip("/")
+        self.pool = urllib3.PoolManager(
+            num_pools=4, maxsize=connections, block=False, retries=False,
+            timeout=urllib3.Timeout(connect=min(timeout, 3.0), read=timeout))
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        return json.loads(self.text(method, path, body))
+
+    def text(self, method: str, path: str, body: dict | None = None) -> str:
+        data = json.dumps(body).encode() if body is not None else None
+        try:
+            response = self.pool.request(method, f"{self.base_url}/{path.lstrip('/')}", body=data,
+                                         headers={"Content-Type": "application/json"},
+                                         redirect=False)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise NoAnswer(reason=type(exc).__name__) from None
+        if response.status >= 400:
+            try:
+                error = json.loads(response.data)
+            except ValueError:
+                error = {}
+            raise NoAnswer(status=response.status,
+                           body=error if isinstance(error, dict) else {})
+        return response.data.decode()

@@ -6,14 +6,12 @@ Each says "no answer" with one exception per system, which the use cases treat a
 "unknown, try again later", never as a refusal: a timeout is not a failure.
 """
 
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from chassis.outside_http import NoAnswer, call_json
+from chassis.outside_http import JsonClient, NoAnswer
 from chassis.provider_signatures import is_genuine, load_public_key
 from services.payments.domain.provider import fen, yuan
 
@@ -73,11 +71,11 @@ class HttpAgencies:
     """Every agency behind one HTTP interface (in production, one adapter each)."""
 
     def __init__(self, base_url: str, timeout: float = 5.0):
-        self.base_url, self.timeout = base_url.rstrip("/"), timeout
+        self.http = JsonClient(base_url.rstrip("/") + "/v1/agencies/", timeout)
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         try:
-            return call_json(method, f"{self.base_url}/v1/agencies/{path}", body, self.timeout)
+            return self.http.call(method, path, body)
         except NoAnswer as exc:
             if exc.is_refusal:
                 raise AgencyRefused(str(exc.body.get("error", exc.status))) from None
@@ -116,7 +114,9 @@ class HttpProvider:
     """The provider's merchant API, and the check of its notifications' signature."""
 
     def __init__(self, base_url: str, public_key_pem: str, timeout: float = 5.0):
-        self.base_url, self.timeout = base_url.rstrip("/") + "/v1/provider", timeout
+        self.http = JsonClient(base_url.rstrip("/") + "/v1/provider/", timeout)
+        # A day's statement is long: it has longer to arrive than a single answer.
+        self.statements = JsonClient(base_url.rstrip("/") + "/v1/provider/", timeout * 12, 1)
         self.public_key = load_public_key(public_key_pem)
 
     def is_genuine(self, params: dict) -> bool:
@@ -124,7 +124,7 @@ class HttpProvider:
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         try:
-            return call_json(method, f"{self.base_url}/{path}", body, self.timeout)
+            return self.http.call(method, path, body)
         except NoAnswer as exc:
             if exc.is_refusal:
                 raise ProviderRefused(str(exc.body.get("sub_code", exc.status)),
@@ -167,11 +167,9 @@ class HttpProvider:
 
     def statement(self, day: str) -> str:
         try:
-            with urllib.request.urlopen(f"{self.base_url}/statements/{day}.csv",
-                                        timeout=self.timeout * 6) as response:
-                return response.read().decode()
-        except (OSError, urllib.error.HTTPError) as exc:
-            raise ProviderUnavailable(f"no statement: {type(exc).__name__}") from None
+            return self.statements.text("GET", f"statements/{_quote(day)}.csv")
+        except NoAnswer as exc:
+            raise ProviderUnavailable(exc.describe("payment provider")) from None
 
 
 def _trade(answer: dict) -> Trade:

@@ -29,14 +29,31 @@ RETRY_FIRST, RETRY_LONGEST = timedelta(seconds=5), timedelta(minutes=10)
 BATCH = 100
 
 
-def janitor_round(uow, provider, terms, now: datetime) -> int:
+def _in_batches(uow, find, step, now: datetime, each) -> int:
+    """Run `step` on everything `find` says is due, a batch at a time until none is
+    left; `each(fn, items)` runs a batch (at once, in the service: the outside
+    systems' answers are what takes the time). How many were done."""
+    done = 0
+    while True:
+        with uow.read() as session:
+            due = find(session, now, BATCH)
+        each(step, due)
+        done += len(due)
+        if len(due) < BATCH:
+            return done
+
+
+def _one_by_one(fn, items) -> None:
+    for item in items:
+        fn(item)
+
+
+def janitor_round(uow, provider, terms, now: datetime, each=_one_by_one) -> int:
     """Look at every open order that is due: ask the provider, or close it once it
     has expired. How many were looked at."""
-    with uow.read() as session:
-        due = repository.open_due(session, now, BATCH)
-    for payment_id in due:
-        _look_at(uow, provider, terms, payment_id, now)
-    return len(due)
+    return _in_batches(uow, repository.open_due,
+                       lambda payment_id: _look_at(uow, provider, terms, payment_id, now),
+                       now, each)
 
 
 def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
@@ -88,15 +105,13 @@ def _expire(uow, payment_id: str, now: datetime, text: str | None) -> None:
 
 # -- agency write-offs ------------------------------------------------------------------
 
-def confirm_round(uow, agencies, now: datetime) -> int:
+def confirm_round(uow, agencies, now: datetime, each=_one_by_one) -> int:
     """Tell each agency about the payments it has not acknowledged yet."""
     with uow.read() as session:
-        due = repository.unconfirmed_due(session, now, BATCH)
         oldest = repository.oldest_unconfirmed(session)
     metrics.AGENCY_UNCONFIRMED_AGE.set((now - oldest).total_seconds() if oldest else 0)
-    for payment_id in due:
-        _confirm(uow, agencies, payment_id, now)
-    return len(due)
+    return _in_batches(uow, repository.unconfirmed_due,
+                       lambda payment_id: _confirm(uow, agencies, payment_id, now), now, each)
 
 
 def _confirm(uow, agencies, payment_id: str, now: datetime) -> None:
@@ -155,12 +170,9 @@ def _refused_by_agency(uow, payment_id: str, reason: str, now: datetime) -> None
 
 # -- refunds ------------------------------------------------------------------------------
 
-def refund_round(uow, provider, now: datetime) -> int:
-    with uow.read() as session:
-        due = repository.refunds_due(session, now, BATCH)
-    for refund_id in due:
-        _send_refund(uow, provider, refund_id, now)
-    return len(due)
+def refund_round(uow, provider, now: datetime, each=_one_by_one) -> int:
+    return _in_batches(uow, repository.refunds_due,
+                       lambda refund_id: _send_refund(uow, provider, refund_id, now), now, each)
 
 
 def _send_refund(uow, provider, refund_id: str, now: datetime) -> None:
