@@ -180,13 +180,15 @@ def main() -> None:
     parser.add_argument("--sandbox-url", default="http://127.0.0.1:8101")
     parser.add_argument("--var-dir", default="var")
     parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--database-url", help="reconcile: a PostgreSQL database to fill "
+                                               "(default: a SQLite file of its own)")
     args = parser.parse_args()
     if args.scenario == "journey":
         store(journey(args))
     else:
         from bench.reconcile import measure
 
-        store(measure(args.orders))
+        store(measure(args.orders, args.database_url))
 
 
 if __name__ == "__main__":
