@@ -40,6 +40,8 @@ SIGNED_ERRORS = {
     "502": "A service failed",
     "504": "A service did not answer in time; the work may have been done",
 }
+# What an unsigned route that takes a body can answer besides (receipt verification).
+BODY_ERRORS = {key: SIGNED_ERRORS[key] for key in ("413", "422", "502", "504")}
 
 
 def routes(service_cls) -> list[tuple[ApiRoute, str]]:
@@ -104,7 +106,8 @@ def _operation(route: ApiRoute, summary: str) -> dict:
                     "description": text, "schema": {"type": "string"}}
                    for name, text in route.headers.items()]
     responses = {str(status): _answer(status, model) for status, model in route.answers.items()}
-    errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else {})
+    errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else
+                            BODY_ERRORS if route.body is not None else {})
     for status, text in errors.items():
         responses.setdefault(status, {"description": text, **_json(_ref(schemas.Error))})
     operation = {"summary": summary, "security": SIGNED if route.signed else [],

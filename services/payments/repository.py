@@ -3,10 +3,10 @@ own constraints (one order in flight per bill, one ledger movement per name)."""
 
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from services.payments.domain.bills import PAYABLE
+from services.payments.domain.bills import PAID, PAYABLE
 from services.payments.domain.orders import AWAITING_PAYMENT, PARTIALLY_REFUNDED, SUCCEEDED
 from services.payments.models import (
     Bill,
@@ -102,6 +102,15 @@ def payment_of(session: Session, citizen_id: str, payment_id: str) -> Payment | 
 def payments_of(session: Session, citizen_id: str) -> list[Payment]:
     return list(session.scalars(select(Payment).where(Payment.citizen_id == citizen_id)
                                 .order_by(Payment.created_at.desc())))
+
+
+def set_trade(session: Session, payment_id: str, trade_no: str, cashier_url: str) -> None:
+    session.execute(update(Payment).where(Payment.id == payment_id)
+                    .values(trade_no=trade_no, cashier_url=cashier_url))
+
+
+def mark_bill_paid(session: Session, bill_id: str) -> None:
+    session.execute(update(Bill).where(Bill.id == bill_id).values(status=PAID))
 
 
 def in_flight(session: Session, bill_id: str) -> Payment | None:

@@ -8,14 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chassis.db import make_engine
-from chassis.migrations import upgrade
 from chassis.settings import Settings
 from services.notify.domain.inbox import Message
 from services.notify.domain.webhooks import PAUSE_AFTER_FAILURES, signature_matches
 from services.notify.repository import partners
 from services.notify.use_cases import webhook_endpoints
 from services.notify.use_cases.partner_push import Courier, record_event
+from tests.fixtures.servers import migrated_database
 
 pytestmark = pytest.mark.integration
 
@@ -65,14 +64,9 @@ class Endpoint:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'notify.db'}"
-        upgrade("services.notify", url)
-    else:
-        url = request.getfixturevalue("clean_databases")["notify"]
-    engine = make_engine(url)
-    yield EngineDb(engine)
-    engine.dispose()
+    database = migrated_database(request, tmp_path, "notify")
+    yield EngineDb(database.engine)
+    database.close()
 
 
 @pytest.fixture

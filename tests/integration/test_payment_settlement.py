@@ -11,13 +11,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from chassis.db import StandaloneDatabase
-from chassis.migrations import upgrade
 from services.payments import repository
 from services.payments.adapters import AgencyUnavailable, ProviderUnavailable, Trade
 from services.payments.models import LedgerEntry, Outbox
 from services.payments.seed import seed
 from services.payments.use_cases import ordering, settlement, upkeep
+from tests.fixtures.servers import migrated_database
 
 pytestmark = pytest.mark.integration
 
@@ -76,12 +75,7 @@ TERMS = ordering.Terms(SimpleNamespace(
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def uow(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'payments.db'}"
-        upgrade("services.payments", url)
-    else:
-        url = request.getfixturevalue("clean_databases")["payments"]
-    database = StandaloneDatabase("payments", url, Outbox)
+    database = migrated_database(request, tmp_path, "payments", Outbox)
     with database.sessionmaker.begin() as session:
         seed(session)
     yield database.unit_of_work()

@@ -100,6 +100,8 @@ def test_compose_runs_the_sandboxes_and_points_the_services_at_them():
     assert spec["services"]["sandbox"]["command"] == ["cityhub", "sandbox", "serve"]
     env = spec["x-cityhub"]["environment"]
     assert env["CITYHUB_REGISTRY_URL"] == env["CITYHUB_SMS_URL"] == "http://sandbox:8101"
+    assert env["CITYHUB_AGENCY_URL"] == env["CITYHUB_PAYMENT_PROVIDER_URL"] == (
+        "http://sandbox:8101")
 
 
 def exposed_metric_names() -> set[str]:

@@ -54,13 +54,15 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
         verdict = idempotency.judge((stored.fingerprint, stored.created_at) if stored else None,
                                     body_print, now)
         replay = stored.payment_id if verdict == idempotency.REPLAY else None
+        bill = (repository.bill(session, body["bill_id"])
+                if replay is None and body.get("bill_id") is not None else None)
     if replay is not None:
         return ensure_trade(uow, provider, terms, replay, now), True
-    if body.get("bill_id") is not None:
-        _fresh_bill(uow, agencies, terms, citizen_id, body["bill_id"], now)
+    if bill is not None and not bill_rules.is_fresh(bill.fetched_at, now, terms.bill_fresh_for):
+        bills.refreshed(uow, agencies, bill, now)
     try:
-        payment_id = _record(uow, terms, citizen_id, partner_id, level, key, body,
-                             body_print, stored is not None, now)
+        payment = _record(uow, terms, citizen_id, partner_id, level, key, body,
+                          body_print, stored is not None, now)
     except IntegrityError as exc:
         # A twin request with the same key, or another order for the bill, committed
         # first: answer as if this one had come second.
@@ -70,7 +72,7 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
         if twin is None or twin.fingerprint != body_print:
             raise _in_flight(uow, body) from None
         return ensure_trade(uow, provider, terms, twin.payment_id, now), True
-    return ensure_trade(uow, provider, terms, payment_id, now), False
+    return _with_trade(uow, provider, terms, payment, now), False
 
 
 def _record(uow, terms, citizen_id, partner_id, level, key, body, body_print,
@@ -108,7 +110,8 @@ def _record(uow, terms, citizen_id, partner_id, level, key, body, body_print,
         session.flush()
         uow.publish(PaymentCreated(payment_id=payment.id, citizen_id=citizen_id,
                                    fee_code=fee.code, amount_cents=amount))
-        return payment.id
+        payment.subject = fee.name_zh  # what the cashier shows; not a column
+        return payment
 
 
 def _what_to_pay(session, citizen_id: str, body: dict):
@@ -128,13 +131,6 @@ def _what_to_pay(session, citizen_id: str, body: dict):
                            "it by bill_id", field="fee_code", code="fee_needs_bill")
     amount, reference = order_terms(fee, None, body.get("reference"))
     return fee, None, amount, reference
-
-
-def _fresh_bill(uow, agencies, terms, citizen_id, bill_id, now) -> None:
-    with uow.read() as session:
-        bill = repository.bill(session, bill_id)
-    if bill is not None and not bill_rules.is_fresh(bill.fetched_at, now, terms.bill_fresh_for):
-        bills.refreshed(uow, agencies, bill, now)
 
 
 def _in_flight(uow, body: dict) -> Exception:
@@ -158,16 +154,22 @@ def ensure_trade(uow, provider, terms: Terms, payment_id: str, now: datetime) ->
         payment = repository.payment(session, payment_id)
         if payment.cashier_url is not None or payment.status != AWAITING_PAYMENT:
             return payment_view(payment)
-        subject = repository.fee(session, payment.fee_code).name_zh
+        payment.subject = repository.fee(session, payment.fee_code).name_zh
+    return _with_trade(uow, provider, terms, payment, now)
+
+
+def _with_trade(uow, provider, terms: Terms, payment, now: datetime) -> dict:
+    """Make the order's trade at the provider (the same order again: the same trade)
+    and keep its cashier; `payment` is the order as just read or written."""
     try:
-        trade_no, cashier_url = provider.create_trade(payment.id, payment.amount_cents, subject,
-                                                      terms.notify_url, payment.expires_at)
+        trade_no, cashier_url = provider.create_trade(payment.id, payment.amount_cents,
+                                                      payment.subject, terms.notify_url,
+                                                      payment.expires_at)
     except (ProviderUnavailable, ProviderRefused):
         raise ServiceUnavailable("the payment provider did not answer; send the same request "
                                  "again with the same Idempotency-Key",
                                  code="payment_provider_unavailable") from None
     with uow.transaction() as session:
-        payment = repository.payment(session, payment_id)
-        payment.trade_no, payment.cashier_url = trade_no, cashier_url
-        session.flush()
-        return payment_view(payment)
+        repository.set_trade(session, payment.id, trade_no, cashier_url)
+    payment.trade_no, payment.cashier_url = trade_no, cashier_url
+    return payment_view(payment)

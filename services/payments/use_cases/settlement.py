@@ -88,7 +88,7 @@ def _paid(uow, session, payment, paid_at: datetime, cause: str, now: datetime) -
         payment.next_confirm_at = now
         book(session, payment.id, "paid", ledger.paid(payment.amount_cents), now)
         if payment.bill_id is not None:
-            repository.bill(session, payment.bill_id).status = "paid"
+            repository.mark_bill_paid(session, payment.bill_id)
         publish(uow, payment, orders.SUCCEEDED)
         return "applied"
     if payment.status in (orders.FAILED, orders.EXPIRED, orders.CLOSED):
