@@ -42,11 +42,7 @@ paid with {"outcome": "success", "late": true}: money that arrived after close.
 import csv
 import io
 import json
-import random
 import threading
-import time
-import urllib.parse
-import urllib.request
 import uuid
 from datetime import UTC, datetime
 from html import escape
@@ -56,13 +52,13 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from chassis.provider_signatures import load_private_key, sign
+from chassis.provider_signatures import load_private_key
 from contracts.time import city_day
+from sandboxes.provider_day import BadDay
 from sandboxes.provider_test_key import PRIVATE_KEY
 
 PREFIX = "/v1/provider"
 APP_ID = "2026000000000001"
-ALIPAY_RETRY_SECONDS = [240, 600, 600, 3600, 7200, 21600, 54000]
 WAIT, SUCCESS, CLOSED, PAY_FAILED = "WAIT_BUYER_PAY", "TRADE_SUCCESS", "TRADE_CLOSED", "PAY_FAILED"
 
 _URLS = Map([
@@ -97,14 +93,7 @@ class Provider:
         self.trades: dict[str, dict] = {}
         self.by_trade_no: dict[str, str] = {}
         self.lock = threading.Lock()
-        self.behaviour: dict = {}
-        self.draws = random.Random()
-        self.counts = self._zero_counts()
-
-    @staticmethod
-    def _zero_counts() -> dict:
-        return {"notifications": 0, "dropped": 0, "duplicated": 0, "attempts": 0,
-                "api_failed": 0, "api_slowed": 0}
+        self.day = BadDay()
 
     def app(self, environ, start_response):
         request = Request(environ)
@@ -112,28 +101,13 @@ class Provider:
             endpoint, values = _URLS.bind_to_environ(environ).match()
         except HTTPException as exc:
             return exc(environ, start_response)
-        if endpoint not in ("behaviour", "send_notification", "cashier"):
-            refused = self._misbehave()
-            if refused is not None:
-                return refused(environ, start_response)
+        if endpoint not in ("behaviour", "send_notification", "cashier") and self.day.fails():
+            return _error("SYSTEM_ERROR", 503)(environ, start_response)
         try:
             response = getattr(self, f"_{endpoint}")(request, **values)
         except (ValueError, KeyError, TypeError):
             response = _error("INVALID_PARAMETER", 400)
         return response(environ, start_response)
-
-    def _misbehave(self) -> Response | None:
-        """What a provider on a bad day does to an API call (503, or a slow answer)."""
-        if self.behaviour.get("down"):
-            self.counts["api_failed"] += 1
-            return _error("SYSTEM_ERROR", 503)
-        if self.draws.random() < float(self.behaviour.get("fail_rate", 0)):
-            self.counts["api_failed"] += 1
-            return _error("SYSTEM_ERROR", 503)
-        if self.draws.random() < float(self.behaviour.get("timeout_rate", 0)):
-            self.counts["api_slowed"] += 1
-            time.sleep(float(self.behaviour.get("timeout_seconds", 10)))
-        return None
 
     # -- the merchant's API ---------------------------------------------------------
 
@@ -235,7 +209,7 @@ class Provider:
             trade["trade_status"] = SUCCESS if outcome == "success" else PAY_FAILED
             if outcome == "success":
                 trade["gmt_payment"] = _now()
-        self._notify(trade["notify_url"], self._notification(trade))
+        self.day.notify(trade["notify_url"], self._notification(trade), self.key)
         return _json(_public(trade))
 
     # -- notifications ----------------------------------------------------------------
@@ -251,51 +225,13 @@ class Provider:
         params.update(overrides)
         return params
 
-    def _notify(self, url: str, params: dict, key=None) -> None:
-        """Send it, as the provider would on this day's behaviour."""
-        self.counts["notifications"] += 1
-        if self.draws.random() < float(self.behaviour.get("drop_rate", 0)):
-            self.counts["dropped"] += 1
-            return
-        copies = 1
-        if self.draws.random() < float(self.behaviour.get("duplicate_rate", 0)):
-            self.counts["duplicated"] += 1
-            copies = 2
-        signed = dict(params, sign_type="RSA2")
-        signed["sign"] = sign(signed, key or self.key)
-        for _ in range(copies):
-            delay = (float(self.behaviour.get("delay_ms", 0))
-                     + self.draws.random() * float(self.behaviour.get("reorder_ms", 0))) / 1000
-            threading.Thread(target=self._deliver, args=(url, signed, delay),
-                             daemon=True).start()
-
-    def _deliver(self, url: str, params: dict, delay: float) -> None:
-        """The first attempt, then the retry schedule, until the answer is `success`."""
-        waits = [delay, *self.behaviour.get("retry_seconds", ALIPAY_RETRY_SECONDS)]
-        body = urllib.parse.urlencode(params).encode()
-        for wait in waits:
-            time.sleep(wait)
-            while self.behaviour.get("down"):
-                time.sleep(0.5)  # an outage holds notifications; they go once it ends
-            self.counts["attempts"] += 1
-            request = urllib.request.Request(url, data=body, method="POST", headers={
-                "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
-            try:
-                with urllib.request.urlopen(request, timeout=10) as response:
-                    if response.read().strip() == b"success":
-                        return
-            except OSError:
-                continue
-
     def _behaviour(self, request):
         if request.method == "PUT":
             asked = json.loads(request.get_data() or b"{}")
             if not isinstance(asked, dict):
                 return _error("INVALID_PARAMETER", 400)
-            self.behaviour = asked
-            self.draws = random.Random(asked.get("seed"))
-            self.counts = self._zero_counts()
-        return _json({"behaviour": self.behaviour, "counts": self.counts})
+            self.day.configure(asked)
+        return _json({"behaviour": self.day.behaviour, "counts": self.day.counts})
 
     def _send_notification(self, request):
         asked = json.loads(request.get_data())
@@ -304,8 +240,8 @@ class Provider:
             return _error("ACQ.TRADE_NOT_EXIST", 404)
         overrides = {k: str(asked[k]) for k in ("trade_status", "total_amount") if k in asked}
         params = self._notification(trade, **overrides)
-        self._notify(trade["notify_url"], params,
-                     key=self.forger if asked.get("forged") else None)
+        self.day.notify(trade["notify_url"], params,
+                        self.forger if asked.get("forged") else self.key)
         return _json({"sent": True}, 202)
 
 
