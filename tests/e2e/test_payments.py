@@ -118,7 +118,8 @@ def test_a_citizen_pays_a_fine_and_the_agency_confirms_it(platform, citizen):
     assert ledger_total(platform) == 0
     partner, citizen_id = citizen
     told = eventually(lambda: [m["template_id"] for m in platform.inbox(citizen_id, partner)
-                               if m["template_id"].startswith("payment_")] or None)
+                               if (m["action"] or {}).get("id") == payment["payment_id"]]
+                      or None)
     assert "payment_succeeded" in told
 
 
@@ -303,8 +304,9 @@ def test_money_that_lands_after_the_order_closed_is_refunded_once(platform, citi
     assert trade["refund_fee"] == trade["total_amount"]  # refunded at the provider, once
     assert payment_of(platform, citizen, payment["payment_id"])["status"] == "expired"
     assert ledger_total(platform) == 0
-    assert eventually(lambda: "payment_refunded" in [
-        m["template_id"] for m in platform.inbox(citizen_id, partner)])
+    assert eventually(lambda: ("payment_refunded", payment["payment_id"]) in [
+        (m["template_id"], (m["action"] or {}).get("id"))
+        for m in platform.inbox(citizen_id, partner)])
 
 
 def test_another_partners_citizens_payment_is_not_found(platform, citizen):

@@ -14,10 +14,16 @@ from tests.fixtures.waiting import eventually
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(scope="module")
+def payer(platform):
+    """One citizen at level 2 for the module; each test pays a fine of its own."""
+    return citizen_at_level_2(platform)
+
+
 @pytest.fixture
-def paid(platform):
-    """A citizen and a fine they paid, confirmed by the traffic police."""
-    citizen = citizen_at_level_2(platform)
+def paid(platform, payer):
+    """The citizen and a fine they paid, confirmed by the traffic police."""
+    citizen = payer
     payment = ordered_bill(platform, citizen)
     pay(platform, payment)
     return citizen, reaches(platform, citizen, payment["payment_id"], "agency_confirmed")
@@ -93,8 +99,8 @@ def test_the_same_refund_request_number_is_one_refund(platform, paid):
     settled(platform, citizen, pid, 1)
 
 
-def test_an_unpaid_order_cannot_be_refunded(platform):
-    citizen = citizen_at_level_2(platform)
+def test_an_unpaid_order_cannot_be_refunded(platform, payer):
+    citizen = payer
     payment = ordered_bill(platform, citizen)
     refused = ops_refund(platform, payment["payment_id"], 100, 0)
     assert refused.returncode == 1 and "payment_not_refundable" in refused.stderr
@@ -111,8 +117,9 @@ def test_the_agency_asks_for_a_refund_through_its_adapter(platform, paid):
     assert [(r["amount_cents"], r["requested_by"], r["reason"]) for r in refunds] == [
         (500, "agency", "fine_reduced")]
     partner, citizen_id = citizen
-    assert eventually(lambda: "payment_refunded" in [
-        m["template_id"] for m in platform.inbox(citizen_id, partner)])
+    assert eventually(lambda: ("payment_refunded", pid) in [
+        (m["template_id"], (m["action"] or {}).get("id"))
+        for m in platform.inbox(citizen_id, partner)])
 
 
 def test_a_confirmed_payment_has_a_receipt_anyone_can_verify(platform, paid):
@@ -136,8 +143,8 @@ def test_a_confirmed_payment_has_a_receipt_anyone_can_verify(platform, paid):
     assert any(k["kid"].startswith("dev-rcpt") for k in keys)
 
 
-def test_an_unconfirmed_payment_has_no_receipt_yet(platform):
-    citizen = citizen_at_level_2(platform)
+def test_an_unconfirmed_payment_has_no_receipt_yet(platform, payer):
+    citizen = payer
     payment = ordered_bill(platform, citizen)
     partner, citizen_id = citizen
     answer = platform.call("GET", f"/v1/citizens/{citizen_id}/payments/"
