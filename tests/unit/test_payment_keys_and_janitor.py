@@ -68,3 +68,20 @@ def test_an_order_is_asked_about_often_enough_to_end_within_an_hour_of_expiry():
     for made in range(50):
         gap = janitor.next_query(NOW, made + 1) - janitor.next_query(NOW, made)
         assert gap <= janitor.LONGEST_WAIT
+
+
+def test_a_close_that_did_not_go_through_is_tried_again_soon_then_less_often():
+    expired = NOW + timedelta(minutes=15)
+    assert janitor.next_close(expired, expired) == expired + timedelta(seconds=5)
+    assert janitor.next_close(expired, expired + timedelta(minutes=1)) == (
+        expired + timedelta(minutes=2))
+    later = expired + timedelta(hours=2)
+    assert janitor.next_close(expired, later) == later + timedelta(minutes=10)
+
+
+def test_many_questions_before_expiry_do_not_delay_the_close():
+    # Found by the 1,000-order reliability test: an order asked about eight times
+    # before it expired waited ten minutes after one unanswered close.
+    expired = NOW + timedelta(minutes=15)
+    assert janitor.next_close(expired, expired + timedelta(seconds=1)) - (
+        expired + timedelta(seconds=1)) == timedelta(seconds=5)

@@ -43,3 +43,14 @@ def what_to_do(created_at: datetime, expires_at: datetime, queries_made: int,
     if now >= expires_at:
         return CLOSE
     return ASK if now >= next_query(created_at, queries_made, first, longest) else WAIT
+
+
+CLOSE_RETRY_FIRST = timedelta(seconds=5)
+
+
+def next_close(expires_at: datetime, now: datetime) -> datetime:
+    """When to try closing an expired order again after the provider did not answer:
+    as long again as it has been expired (5 s at first, at most 10 min), so that an
+    order asked about many times before it expired is not made to wait the longest
+    for its close."""
+    return now + min(max(now - expires_at, CLOSE_RETRY_FIRST), LONGEST_WAIT)

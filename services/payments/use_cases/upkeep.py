@@ -66,8 +66,10 @@ def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
         return _later(uow, terms, payment_id, now, asked=False)
     try:
         trade = provider.close(payment_id) if todo == janitor.CLOSE else provider.query(payment_id)
-    except (ProviderUnavailable, ProviderRefused):
+    except (ProviderUnavailable, ProviderRefused) as exc:
         metrics.PAYMENT_PROVIDER_UNKNOWNS.labels(todo).inc()
+        log.info("the provider did not answer the janitor", extra={
+            "order": payment_id, "call": todo, "reason": str(exc)[:100]})
         return _later(uow, terms, payment_id, now, asked=True)  # unknown, never "failed"
     if trade is None and todo == janitor.CLOSE:
         return _expire(uow, payment_id, now, "the provider never made the trade")
@@ -75,6 +77,9 @@ def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
     if state == orders.CLOSED and todo == janitor.CLOSE:
         return _expire(uow, payment_id, now, None)
     if state is None:
+        if todo == janitor.CLOSE:
+            log.warning("the provider would not close an expired order", extra={
+                "order": payment_id, "trade_status": trade.status})
         return _later(uow, terms, payment_id, now, asked=True)
     settlement.apply(uow, payment_id, state, trade.amount_cents, trade.paid_at or now,
                      "provider_query", now)
@@ -88,8 +93,7 @@ def _later(uow, terms, payment_id: str, now: datetime, asked: bool) -> None:
         if asked:
             payment.queries_made += 1
         if now >= payment.expires_at:  # closing did not go through: try again soon
-            payment.next_check_at = now + janitor.wait(payment.queries_made, RETRY_FIRST,
-                                                       RETRY_LONGEST)
+            payment.next_check_at = janitor.next_close(payment.expires_at, now)
         else:
             payment.next_check_at = max(now, janitor.next_check(
                 payment.created_at, payment.expires_at, payment.queries_made,
