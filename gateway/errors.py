@@ -35,7 +35,10 @@ def invalid_input(exc: ValidationError) -> InvalidInput:
     """Pydantic's first complaint as a typed error. Pydantic's own text would
     carry the rejected value (maybe a phone number) into logs: it is dropped."""
     first = exc.errors()[0]
-    field = ".".join(str(part) for part in first["loc"]) or None
+    # A body that is one of several shapes (an order: PayBill | PayFee) puts the
+    # branch's model name in the location; partners know only the field.
+    field = ".".join(str(part) for part in first["loc"]
+                     if not (isinstance(part, str) and part[:1].isupper())) or None
     if first["type"] == "extra_forbidden":
         return InvalidInput("this field is not part of the request", field, "unknown_field")
     if first["type"] == "json_invalid":

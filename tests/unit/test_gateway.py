@@ -16,7 +16,7 @@ from contracts.errors import InvalidInput, NotFound, UpstreamTimeout
 from gateway import openapi
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import parse
-from gateway.errors import response_for
+from gateway.errors import invalid_input, response_for
 from gateway.schemas import NotificationsQuery
 from gateway.service import GatewayService
 
@@ -192,3 +192,15 @@ def test_a_lockout_tells_the_partner_when_to_retry():
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "120"
     assert json.loads(response.get_data())["error"]["code"] == "too_many_attempts"
+
+
+def test_a_refused_field_of_a_body_with_two_shapes_is_named_without_the_shape():
+    from pydantic import ValidationError
+
+    from gateway import schemas
+
+    with pytest.raises(ValidationError) as refused:
+        schemas.CreatePayment.model_validate_json(
+            b'{"bill_id": "' + b"b" * 36 + b'", "fee_code": "traffic-fine"}')
+    error = invalid_input(refused.value)
+    assert (error.code, error.field) == ("unknown_field", "fee_code")
