@@ -118,7 +118,7 @@ class PaymentsService:
         with self.db.read() as session:
             payment = self._payment(session, citizen_id, payment_id)
             view = payment_view(payment, repository.history(session, payment.id))
-            view["refundable_cents"] = refunds.refundable_now(self.db, payment.id)
+            view["refundable_cents"] = refunds.refundable_now(session, payment)
             return view
 
     @rpc

@@ -109,7 +109,9 @@ class PaymentsUnderInterleavings(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 99), share=st.integers(1, 100), stale=st.booleans())
     def ops_refund(self, pick, share, stale):
         payment_id = self.ids[pick % len(self.ids)]
-        refundable = refunds.refundable_now(self.uow, payment_id)
+        with self.uow.read() as session:
+            refundable = refunds.refundable_now(session,
+                                                repository.payment(session, payment_id))
         amount = max(1, refundable * share // 100)
         try:
             refunds.request(self.uow, payment_id, amount, refundable + (1 if stale else 0),

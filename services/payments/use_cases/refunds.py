@@ -38,15 +38,12 @@ def request(uow, payment_id: str, amount: int, stated_refundable: int, request_n
         return refund_view(refund)
 
 
-def refundable_now(uow, payment_id: str) -> int:
-    with uow.read() as session:
-        payment = repository.payment(session, payment_id)
-        if payment is None:
-            raise NotFound("no such payment", field="payment_id", code="payment_not_found")
-        if payment.status not in orders.PAID:
-            return 0
-        return rules.refundable(payment.amount_cents, payment.refunded_cents,
-                                repository.pending_refunds(session, payment.id))
+def refundable_now(session, payment) -> int:
+    """What a refund can still give: nothing for an unpaid order; pending refunds count."""
+    if payment.status not in orders.PAID:
+        return 0
+    return rules.refundable(payment.amount_cents, payment.refunded_cents,
+                            repository.pending_refunds(session, payment.id))
 
 
 def from_agencies(uow, agencies, agency_codes, now: datetime) -> int:
