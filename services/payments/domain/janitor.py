@@ -45,7 +45,9 @@ def what_to_do(created_at: datetime, expires_at: datetime, queries_made: int,
     return ASK if now >= next_query(created_at, queries_made, first, longest) else WAIT
 
 
-CLOSE_RETRY_FIRST = timedelta(seconds=5)
+# A call to an outside system that did not go through (a close, a write-off, a
+# refund) is tried again this soon at first.
+RETRY_FIRST = timedelta(seconds=5)
 
 
 def next_close(expires_at: datetime, now: datetime) -> datetime:
@@ -53,4 +55,4 @@ def next_close(expires_at: datetime, now: datetime) -> datetime:
     as long again as it has been expired (5 s at first, at most 10 min), so that an
     order asked about many times before it expired is not made to wait the longest
     for its close."""
-    return now + min(max(now - expires_at, CLOSE_RETRY_FIRST), LONGEST_WAIT)
+    return now + min(max(now - expires_at, RETRY_FIRST), LONGEST_WAIT)

@@ -9,7 +9,7 @@ a crash) apply nothing twice.
 """
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from chassis import metrics
 from services.payments import repository
@@ -25,7 +25,7 @@ from services.payments.use_cases import settlement
 
 log = logging.getLogger(__name__)
 # Agency write-offs and refunds: 5 s after a failure, doubling, at most 10 min apart.
-RETRY_FIRST, RETRY_LONGEST = timedelta(seconds=5), timedelta(minutes=10)
+RETRY_FIRST, RETRY_LONGEST = janitor.RETRY_FIRST, janitor.LONGEST_WAIT
 BATCH = 100
 
 
