@@ -2,10 +2,12 @@
 own constraints (one order in flight per bill, one ledger movement per name)."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from chassis.db import upsert
 from services.payments.domain.bills import PAID, PAYABLE
 from services.payments.domain.orders import AWAITING_PAYMENT, PARTIALLY_REFUNDED, SUCCEEDED
 from services.payments.models import (
@@ -25,14 +27,42 @@ def all_fees(session: Session) -> list[Fee]:
     return list(session.scalars(select(Fee).order_by(Fee.category, Fee.code)))
 
 
-def fee(session: Session, code: str) -> Fee | None:
-    return session.get(Fee, code)
+# Ordering reads and writes these on every order: statements built once and run on
+# a plain connection (or a session), since an ORM load or flush there cost more than
+# the rows. What they return are read-only rows.
+_FEE, _BILL = Fee.__table__, Bill.__table__
+_PAYMENT, _KEY = Payment.__table__, IdempotencyKey.__table__
+SELECT_FEE = select(_FEE).where(_FEE.c.code == bindparam("code"))
+SELECT_BILL = select(_BILL).where(_BILL.c.id == bindparam("id"))
+SELECT_PAYMENT = select(_PAYMENT).where(_PAYMENT.c.id == bindparam("id"))
+SELECT_KEY = select(_KEY).where(_KEY.c.partner_id == bindparam("partner_id"),
+                                _KEY.c.key == bindparam("key"))
+DELETE_KEY = delete(_KEY).where(_KEY.c.partner_id == bindparam("partner_id"),
+                                _KEY.c.key == bindparam("key"))
+SELECT_FOUND = select(CitizenBill.__table__.c.bill_id).where(
+    CitizenBill.__table__.c.citizen_id == bindparam("citizen_id"),
+    CitizenBill.__table__.c.bill_id == bindparam("bill_id"))
+SELECT_IN_FLIGHT = select(_PAYMENT).where(_PAYMENT.c.bill_id == bindparam("bill_id"),
+                                          _PAYMENT.c.status == AWAITING_PAYMENT)
+INSERT_PAYMENT, INSERT_KEY = insert(_PAYMENT), insert(_KEY)
+INSERT_TRANSITION = insert(Transition.__table__)
+SET_TRADE = update(_PAYMENT).where(_PAYMENT.c.id == bindparam("payment_id")).values(
+    trade_no=bindparam("trade_no"), cashier_url=bindparam("cashier_url"))
+
+
+def fee(connection, code: str):
+    return connection.execute(SELECT_FEE, {"code": code}).first()
 
 
 # -- bills and accounts ---------------------------------------------------------------
 
-def bill(session: Session, bill_id: str) -> Bill | None:
-    return session.get(Bill, bill_id)
+def bill(connection, bill_id: str):
+    return connection.execute(SELECT_BILL, {"id": bill_id}).first()
+
+
+def expire_bill(session: Session, bill_id: str, now: datetime) -> None:
+    session.execute(update(Bill).where(Bill.id == bill_id)
+                    .values(status="expired", fetched_at=now))
 
 
 def bill_by_number(session: Session, fee_code: str, bill_number: str) -> Bill | None:
@@ -40,8 +70,9 @@ def bill_by_number(session: Session, fee_code: str, bill_number: str) -> Bill | 
                                              Bill.bill_number == bill_number))
 
 
-def has_found(session: Session, citizen_id: str, bill_id: str) -> bool:
-    return session.get(CitizenBill, (citizen_id, bill_id)) is not None
+def has_found(connection, citizen_id: str, bill_id: str) -> bool:
+    return connection.execute(SELECT_FOUND, {"citizen_id": citizen_id,
+                                             "bill_id": bill_id}).first() is not None
 
 
 def bills_due(session: Session, citizen_id: str) -> list[Bill]:
@@ -104,22 +135,47 @@ def payments_of(session: Session, citizen_id: str) -> list[Payment]:
                                 .order_by(Payment.created_at.desc())))
 
 
-def set_trade(session: Session, payment_id: str, trade_no: str, cashier_url: str) -> None:
-    session.execute(update(Payment).where(Payment.id == payment_id)
-                    .values(trade_no=trade_no, cashier_url=cashier_url))
+def payment_row(connection, payment_id: str):
+    return connection.execute(SELECT_PAYMENT, {"id": payment_id}).first()
 
 
-def mark_bill_paid(session: Session, bill_id: str) -> None:
-    session.execute(update(Bill).where(Bill.id == bill_id).values(status=PAID))
+def add_order(connection, payment: dict, transition: dict, key: dict) -> None:
+    """A new order with its first transition and its Idempotency-Key, the order first
+    (the other two refer to it)."""
+    connection.execute(INSERT_PAYMENT, [payment])
+    connection.execute(INSERT_TRANSITION, [transition])
+    connection.execute(INSERT_KEY, [key])
 
 
-def in_flight(session: Session, bill_id: str) -> Payment | None:
-    return session.scalar(select(Payment).where(Payment.bill_id == bill_id,
-                                                Payment.status == AWAITING_PAYMENT))
+def set_trade(connection, payment_id: str, trade_no: str, cashier_url: str) -> None:
+    connection.execute(SET_TRADE, {"payment_id": payment_id, "trade_no": trade_no,
+                                   "cashier_url": cashier_url})
 
 
-def idempotency_key(session: Session, partner_id: str, key: str) -> IdempotencyKey | None:
-    return session.get(IdempotencyKey, (partner_id, key))
+MARK_BILL_PAID = update(_BILL).where(_BILL.c.id == bindparam("bill_id")).values(status=PAID)
+
+
+def mark_bill_paid(connection, bill_id: str) -> None:
+    connection.execute(MARK_BILL_PAID, {"bill_id": bill_id})
+
+
+def add_transition(connection, payment_id: str, from_state: str | None, to_state: str,
+                   cause: str, at: datetime, note: str | None = None) -> None:
+    connection.execute(INSERT_TRANSITION, [{"payment_id": payment_id, "from_state": from_state,
+                                            "to_state": to_state, "cause": cause, "at": at,
+                                            "note": note}])
+
+
+def in_flight(connection, bill_id: str):
+    return connection.execute(SELECT_IN_FLIGHT, {"bill_id": bill_id}).first()
+
+
+def idempotency_key(connection, partner_id: str, key: str):
+    return connection.execute(SELECT_KEY, {"partner_id": partner_id, "key": key}).first()
+
+
+def forget_key(connection, partner_id: str, key: str) -> None:
+    connection.execute(DELETE_KEY, {"partner_id": partner_id, "key": key})
 
 
 def history(session: Session, payment_id: str) -> list[Transition]:
@@ -212,9 +268,27 @@ def refunds_by_request_nos(session: Session, numbers: list[str]) -> dict:
 
 # -- the ledger -----------------------------------------------------------------------
 
-def has_movement(session: Session, movement: str) -> bool:
-    return session.scalar(select(LedgerEntry.id).where(LedgerEntry.movement == movement)
-                          .limit(1)) is not None
+@cache
+def _first_entry(dialect: str):
+    return upsert(dialect, LedgerEntry.__table__).on_conflict_do_nothing()
+
+
+INSERT_ENTRY = insert(LedgerEntry.__table__)
+
+
+def add_movement(connection, movement: str, payment_id: str, entries, at: datetime) -> bool:
+    """Record a movement's entries; False (nothing written) if it is already there.
+
+    The first entry goes in with ON CONFLICT DO NOTHING on (movement, account): if it
+    was there, so is the movement. A concurrent twin waits on that row, so the rest
+    cannot collide."""
+    rows = [{"movement": movement, "payment_id": payment_id, "account": entry.account,
+             "amount_cents": entry.amount, "at": at} for entry in entries]
+    if connection.execute(_first_entry(connection.dialect.name), rows[:1]).rowcount == 0:
+        return False
+    if rows[1:]:
+        connection.execute(INSERT_ENTRY, rows[1:])
+    return True
 
 
 def ledger_total(session: Session) -> int:

@@ -54,12 +54,10 @@ def refreshed(uow, agencies, bill, now: datetime) -> None:
     """Ask the agency again for a bill (its late fee may have grown, or it was paid)."""
     answer = _ask(agencies.bill, bill.agency, bill.bill_number)
     with uow.transaction() as session:
-        stored = repository.bill(session, bill.id)
         if answer is None:
-            stored.status, stored.fetched_at = "expired", now
+            repository.expire_bill(session, bill.id, now)
             return
-        fee = repository.fee(session, stored.fee_code)
-        store(session, fee, answer, now)
+        store(session, repository.fee(session, bill.fee_code), answer, now)
 
 
 def store(session, fee, answer: dict, now: datetime) -> Bill:

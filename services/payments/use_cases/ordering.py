@@ -11,6 +11,7 @@ order number, so the retry finishes what the first call started.
 import logging
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +24,6 @@ from services.payments.adapters import ProviderRefused, ProviderUnavailable
 from services.payments.domain import bills as bill_rules
 from services.payments.domain import idempotency, janitor, order_terms
 from services.payments.domain.orders import AWAITING_PAYMENT, CREATED
-from services.payments.models import IdempotencyKey, Payment, Transition
 from services.payments.use_cases import bills
 from services.payments.views import payment_view
 
@@ -49,12 +49,12 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
     """(the order, replayed): a new order, or the one this key already made."""
     key = idempotency.check_key(key)
     body_print = idempotency.fingerprint({"citizen_id": citizen_id, **body})
-    with uow.read() as session:
-        stored = repository.idempotency_key(session, partner_id, key)
+    with uow.core_read() as connection:
+        stored = repository.idempotency_key(connection, partner_id, key)
         verdict = idempotency.judge((stored.fingerprint, stored.created_at) if stored else None,
                                     body_print, now)
         replay = stored.payment_id if verdict == idempotency.REPLAY else None
-        bill = (repository.bill(session, body["bill_id"])
+        bill = (repository.bill(connection, body["bill_id"])
                 if replay is None and body.get("bill_id") is not None else None)
     if replay is not None:
         return ensure_trade(uow, provider, terms, replay, now), True
@@ -67,8 +67,8 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
         # A twin request with the same key, or another order for the bill, committed
         # first: answer as if this one had come second.
         log.info("order collided with another: %s", type(exc.orig).__name__)
-        with uow.read() as session:
-            twin = repository.idempotency_key(session, partner_id, key)
+        with uow.core_read() as connection:
+            twin = repository.idempotency_key(connection, partner_id, key)
         if twin is None or twin.fingerprint != body_print:
             raise _in_flight(uow, body) from None
         return ensure_trade(uow, provider, terms, twin.payment_id, now), True
@@ -76,9 +76,9 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
 
 
 def _record(uow, terms, citizen_id, partner_id, level, key, body, body_print,
-            forget_old_key: bool, now) -> str:
-    with uow.transaction() as session:
-        fee, bill, amount, reference = _what_to_pay(session, citizen_id, body)
+            forget_old_key: bool, now) -> SimpleNamespace:
+    with uow.core_transaction() as connection:
+        fee, bill, amount, reference = _what_to_pay(connection, citizen_id, body)
         require(level, fee.required_assurance_level)
         shown = body.get("amount_cents")
         if shown is not None and shown != amount:
@@ -87,43 +87,43 @@ def _record(uow, terms, citizen_id, partner_id, level, key, body, body_print,
                                code="amount_changed")
         if bill is not None:
             bill_rules.check_payable(bill)
-            if repository.in_flight(session, bill.id) is not None:
-                raise _in_flight_for(repository.in_flight(session, bill.id))
+            in_flight = repository.in_flight(connection, bill.id)
+            if in_flight is not None:
+                raise _in_flight_for(in_flight)
         if forget_old_key:
-            session.delete(repository.idempotency_key(session, partner_id, key))
-            session.flush()
+            repository.forget_key(connection, partner_id, key)
         expires_at = now + terms.pay_within
-        payment = Payment(
-            id=str(uuid.uuid4()), citizen_id=citizen_id, partner_id=partner_id,
-            fee_code=fee.code, agency=fee.agency, bill_id=bill.id if bill else None,
-            amount_cents=amount, currency=fee.currency, reference=reference,
-            status=AWAITING_PAYMENT, created_at=now, expires_at=expires_at,
-            next_check_at=janitor.next_check(now, expires_at, 0, terms.first_query,
-                                             terms.longest_wait),
-            queries_made=0, confirm_attempts=0, refunded_cents=0)
-        session.add(payment)
-        session.flush()  # the order first: its history and key refer to it
-        session.add(Transition(payment_id=payment.id, from_state=None, to_state=AWAITING_PAYMENT,
-                               cause=CREATED, at=now))
-        session.add(IdempotencyKey(partner_id=partner_id, key=key, fingerprint=body_print,
-                                   payment_id=payment.id, created_at=now))
-        session.flush()
-        uow.publish(PaymentCreated(payment_id=payment.id, citizen_id=citizen_id,
+        payment = {
+            "id": str(uuid.uuid4()), "citizen_id": citizen_id, "partner_id": partner_id,
+            "fee_code": fee.code, "agency": fee.agency, "bill_id": bill.id if bill else None,
+            "amount_cents": amount, "currency": fee.currency, "reference": reference,
+            "status": AWAITING_PAYMENT, "created_at": now, "expires_at": expires_at,
+            "trade_no": None, "cashier_url": None, "paid_at": None,
+            "next_check_at": janitor.next_check(now, expires_at, 0, terms.first_query,
+                                                terms.longest_wait),
+            "queries_made": 0, "agency_confirmation": None, "next_confirm_at": None,
+            "confirm_attempts": 0, "refunded_cents": 0}
+        repository.add_order(
+            connection, payment,
+            {"payment_id": payment["id"], "from_state": None, "to_state": AWAITING_PAYMENT,
+             "cause": CREATED, "at": now, "note": None},
+            {"partner_id": partner_id, "key": key, "fingerprint": body_print,
+             "payment_id": payment["id"], "created_at": now})
+        uow.publish(PaymentCreated(payment_id=payment["id"], citizen_id=citizen_id,
                                    fee_code=fee.code, amount_cents=amount))
-        payment.subject = fee.name_zh  # what the cashier shows; not a column
-        return payment
+        return SimpleNamespace(**payment, subject=fee.name_zh)  # subject: what the cashier shows
 
 
-def _what_to_pay(session, citizen_id: str, body: dict):
+def _what_to_pay(connection, citizen_id: str, body: dict):
     """(fee, bill or None, amount, reference): a bill's amount is the agency's."""
     if body.get("bill_id") is not None:
-        bill = repository.bill(session, body["bill_id"])
-        if bill is None or not repository.has_found(session, citizen_id, bill.id):
+        bill = repository.bill(connection, body["bill_id"])
+        if bill is None or not repository.has_found(connection, citizen_id, bill.id):
             raise NotFound("no such bill for this citizen: look it up first",
                            field="bill_id", code="bill_not_found")
-        fee = repository.fee(session, bill.fee_code)
+        fee = repository.fee(connection, bill.fee_code)
         return fee, bill, bill_rules.total(bill), bill.bill_number
-    fee = repository.fee(session, body.get("fee_code"))
+    fee = repository.fee(connection, body.get("fee_code"))
     if fee is None:
         raise NotFound("no such fee in the catalogue", field="fee_code", code="fee_not_found")
     if fee.amount_cents is None:
@@ -134,8 +134,8 @@ def _what_to_pay(session, citizen_id: str, body: dict):
 
 
 def _in_flight(uow, body: dict) -> Exception:
-    with uow.read() as session:
-        payment = (repository.in_flight(session, body["bill_id"])
+    with uow.core_read() as connection:
+        payment = (repository.in_flight(connection, body["bill_id"])
                    if body.get("bill_id") else None)
     if payment is None:  # pragma: no cover - only a key or the bill can collide
         return Conflict("a twin request is being handled; send it again", code="conflict")
@@ -150,12 +150,13 @@ def _in_flight_for(payment) -> Conflict:
 
 def ensure_trade(uow, provider, terms: Terms, payment_id: str, now: datetime) -> dict:
     """The order, with its cashier at the provider made if it has none yet."""
-    with uow.read() as session:
-        payment = repository.payment(session, payment_id)
+    with uow.core_read() as connection:
+        payment = repository.payment_row(connection, payment_id)
         if payment.cashier_url is not None or payment.status != AWAITING_PAYMENT:
             return payment_view(payment)
-        payment.subject = repository.fee(session, payment.fee_code).name_zh
-    return _with_trade(uow, provider, terms, payment, now)
+        subject = repository.fee(connection, payment.fee_code).name_zh
+    return _with_trade(uow, provider, terms, SimpleNamespace(**payment._mapping, subject=subject),
+                       now)
 
 
 def _with_trade(uow, provider, terms: Terms, payment, now: datetime) -> dict:
@@ -169,7 +170,7 @@ def _with_trade(uow, provider, terms: Terms, payment, now: datetime) -> dict:
         raise ServiceUnavailable("the payment provider did not answer; send the same request "
                                  "again with the same Idempotency-Key",
                                  code="payment_provider_unavailable") from None
-    with uow.transaction() as session:
-        repository.set_trade(session, payment.id, trade_no, cashier_url)
+    with uow.core_transaction() as connection:
+        repository.set_trade(connection, payment.id, trade_no, cashier_url)
     payment.trade_no, payment.cashier_url = trade_no, cashier_url
     return payment_view(payment)

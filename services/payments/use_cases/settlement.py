@@ -23,7 +23,7 @@ from contracts.time import CITY_TIME
 from services.payments import repository
 from services.payments.domain import ledger, orders
 from services.payments.domain.provider import fen, outcome
-from services.payments.models import LedgerEntry, Refund, Transition
+from services.payments.models import Refund
 
 log = logging.getLogger(__name__)
 SUCCESS, FAIL = "success", "fail"
@@ -88,7 +88,7 @@ def _paid(uow, session, payment, paid_at: datetime, cause: str, now: datetime) -
         payment.next_confirm_at = now
         book(session, payment.id, "paid", ledger.paid(payment.amount_cents), now)
         if payment.bill_id is not None:
-            repository.mark_bill_paid(session, payment.bill_id)
+            repository.mark_bill_paid(session.connection(), payment.bill_id)
         publish(uow, payment, orders.SUCCEEDED)
         return "applied"
     if payment.status in (orders.FAILED, orders.EXPIRED, orders.CLOSED):
@@ -108,8 +108,8 @@ def move(session, payment, state: str, cause: str, now: datetime, text=None) -> 
     transition = orders.move(payment.status, state, cause, now)
     if transition is None:
         return False
-    session.add(Transition(payment_id=payment.id, from_state=transition.from_state,
-                           to_state=state, cause=cause, at=now, note=text))
+    repository.add_transition(session.connection(), payment.id, transition.from_state, state,
+                              cause, now, text)
     payment.status = state
     metrics.PAYMENT_TRANSITIONS.labels(state, cause).inc()
     return True
@@ -117,20 +117,14 @@ def move(session, payment, state: str, cause: str, now: datetime, text=None) -> 
 
 def note(session, payment, cause: str, now: datetime, text: str) -> None:
     """Something the order's history should show that does not move it."""
-    session.add(Transition(payment_id=payment.id, from_state=payment.status,
-                           to_state=payment.status, cause=cause, at=now, note=text))
+    repository.add_transition(session.connection(), payment.id, payment.status,
+                              payment.status, cause, now, text)
 
 
 def book(session, payment_id: str, name: str, entries, now: datetime) -> bool:
     """Record a movement once: False if a movement of that name is already there."""
-    movement = f"{payment_id}:{name}"
-    if repository.has_movement(session, movement):
-        return False
-    for entry in entries:
-        session.add(LedgerEntry(movement=movement, payment_id=payment_id,
-                                account=entry.account, amount_cents=entry.amount, at=now))
-    session.flush()  # the unique (movement, account) catches a concurrent twin here
-    return True
+    return repository.add_movement(session.connection(), f"{payment_id}:{name}", payment_id,
+                                   entries, now)
 
 
 def publish(uow, payment, state: str, **extra) -> None:

@@ -57,8 +57,8 @@ def janitor_round(uow, provider, terms, now: datetime, each=_one_by_one) -> int:
 
 
 def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
-    with uow.read() as session:
-        payment = repository.payment(session, payment_id)
+    with uow.core_read() as connection:
+        payment = repository.payment_row(connection, payment_id)
         created_at, expires_at, made = payment.created_at, payment.expires_at, payment.queries_made
     todo = janitor.what_to_do(created_at, expires_at, made, now, terms.first_query,
                               terms.longest_wait)
@@ -119,9 +119,9 @@ def confirm_round(uow, agencies, now: datetime, each=_one_by_one) -> int:
 
 
 def _confirm(uow, agencies, payment_id: str, now: datetime) -> None:
-    with uow.read() as session:
-        payment = repository.payment(session, payment_id)
-        bill = repository.bill(session, payment.bill_id) if payment.bill_id else None
+    with uow.core_read() as connection:
+        payment = repository.payment_row(connection, payment_id)
+        bill = repository.bill(connection, payment.bill_id) if payment.bill_id else None
         agency, amount = payment.agency, payment.amount_cents
     try:
         confirmation = agencies.write_off(agency, payment_id,
