@@ -4,7 +4,7 @@ own constraints (one order in flight per bill, one ledger movement per name)."""
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from chassis.db import upsert
@@ -60,14 +60,40 @@ def bill(connection, bill_id: str):
     return connection.execute(SELECT_BILL, {"id": bill_id}).first()
 
 
-def expire_bill(session: Session, bill_id: str, now: datetime) -> None:
-    session.execute(update(Bill).where(Bill.id == bill_id)
-                    .values(status="expired", fetched_at=now))
+def expire_bill(connection, bill_id: str, now: datetime) -> None:
+    connection.execute(update(_BILL).where(_BILL.c.id == bill_id)
+                       .values(status="expired", fetched_at=now))
 
 
-def bill_by_number(session: Session, fee_code: str, bill_number: str) -> Bill | None:
-    return session.scalar(select(Bill).where(Bill.fee_code == fee_code,
-                                             Bill.bill_number == bill_number))
+@cache
+def _save_bill(dialect: str):
+    statement = upsert(dialect, _BILL)
+    new = statement.excluded
+    # Our own record of a payment outranks an agency's answer that is not up to date.
+    status = case((_BILL.c.status == PAID, PAID), else_=new.status)
+    return statement.on_conflict_do_update(
+        index_elements=[_BILL.c.fee_code, _BILL.c.bill_number],
+        set_={"account": new.account, "amount_cents": new.amount_cents,
+              "late_fee_cents": new.late_fee_cents, "due_date": new.due_date,
+              "payee": new.payee, "status": status, "fetched_at": new.fetched_at},
+    ).returning(*_BILL.c)
+
+
+def save_bill(connection, values: dict):
+    """The bill by its fee and number, inserted or brought up to date: the row as
+    stored (`values["id"]` is used only if the bill is new)."""
+    return connection.execute(_save_bill(connection.dialect.name), values).one()
+
+
+@cache
+def _find_bill(dialect: str):
+    return upsert(dialect, CitizenBill.__table__).on_conflict_do_nothing()
+
+
+def found_bill(connection, citizen_id: str, bill_id: str, at: datetime) -> bool:
+    """Remember that a citizen found a bill; False if they had already."""
+    return connection.execute(_find_bill(connection.dialect.name), {
+        "citizen_id": citizen_id, "bill_id": bill_id, "found_at": at}).rowcount == 1
 
 
 def has_found(connection, citizen_id: str, bill_id: str) -> bool:
@@ -91,9 +117,9 @@ def linked_accounts(session: Session, citizen_id: str) -> list[LinkedAccount]:
         LinkedAccount.citizen_id == citizen_id).order_by(LinkedAccount.linked_at)))
 
 
-def account_holders(session: Session, fee_code: str, account: str) -> set[str]:
-    return set(session.scalars(select(LinkedAccount.citizen_id).where(
-        LinkedAccount.fee_code == fee_code, LinkedAccount.account == account)))
+def account_holders(connection, fee_code: str, account: str) -> set[str]:
+    return set(connection.execute(select(LinkedAccount.citizen_id).where(
+        LinkedAccount.fee_code == fee_code, LinkedAccount.account == account)).scalars())
 
 
 _ACCOUNT_KEY = (LinkedAccount.citizen_id, LinkedAccount.fee_code, LinkedAccount.account)

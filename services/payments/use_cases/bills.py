@@ -10,7 +10,7 @@ from contracts.events import BillIssued
 from contracts.time import city_day_start, iso_utc
 from services.payments import repository
 from services.payments.adapters import AgencyRefused, AgencyUnavailable
-from services.payments.models import Bill, CitizenBill, LinkedAccount
+from services.payments.models import LinkedAccount
 from services.payments.views import bill_view
 
 NUMBER = re.compile(r"^[0-9A-Za-z-]{4,64}$")
@@ -18,8 +18,8 @@ NUMBER = re.compile(r"^[0-9A-Za-z-]{4,64}$")
 ACCOUNT = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff-]{4,32}$")
 
 
-def billed_fee(session, fee_code: str):
-    fee = repository.fee(session, fee_code)
+def billed_fee(connection, fee_code: str):
+    fee = repository.fee(connection, fee_code)
     if fee is None:
         raise NotFound("no such fee in the catalogue", field="fee_code", code="fee_not_found")
     if fee.amount_cents is not None:
@@ -34,60 +34,46 @@ def lookup(uow, agencies, citizen_id: str, fee_code: str, bill_number: str,
     if not isinstance(bill_number, str) or not NUMBER.match(bill_number):
         raise InvalidInput("bill_number must be 4-64 letters, digits or -",
                            field="bill_number")
-    with uow.read() as session:
-        fee = billed_fee(session, fee_code)
+    with uow.core_read() as connection:
+        fee = billed_fee(connection, fee_code)
     answer = _ask(agencies.bill, fee.agency, bill_number)
     if answer is None:
         raise NotFound("the agency has no such bill", field="bill_number",
                        code="bill_not_found")
-    with uow.transaction() as session:
+    with uow.core_transaction() as connection:
         account = answer.get("account")
-        if account and _linked_by_others_only(session, citizen_id, fee.code, account):
+        if account and _linked_by_others_only(connection, citizen_id, fee.code, account):
             raise Forbidden("this bill's account is linked by its holder: link it to "
                             "see its bills", field="bill_number", code="account_not_linked")
-        bill = store(session, fee, answer, now)
-        _found(session, citizen_id, bill, now)
+        bill = store(connection, fee, answer, now)
+        repository.found_bill(connection, citizen_id, bill.id, now)
         return bill_view(bill)
 
 
 def refreshed(uow, agencies, bill, now: datetime) -> None:
     """Ask the agency again for a bill (its late fee may have grown, or it was paid)."""
     answer = _ask(agencies.bill, bill.agency, bill.bill_number)
-    with uow.transaction() as session:
+    with uow.core_transaction() as connection:
         if answer is None:
-            repository.expire_bill(session, bill.id, now)
+            repository.expire_bill(connection, bill.id, now)
             return
-        store(session, repository.fee(session, bill.fee_code), answer, now)
+        store(connection, repository.fee(connection, bill.fee_code), answer, now)
 
 
-def store(session, fee, answer: dict, now: datetime) -> Bill:
-    """The bill as the agency holds it now; never paid in our books goes back to payable."""
-    bill = repository.bill_by_number(session, fee.code, answer["bill_number"])
-    if bill is None:
-        bill = Bill(id=str(uuid.uuid4()), fee_code=fee.code, agency=fee.agency,
-                    bill_number=answer["bill_number"])
-        session.add(bill)
-    bill.account = answer.get("account")
-    bill.amount_cents = int(answer["amount_cents"])
-    bill.late_fee_cents = int(answer.get("late_fee_cents") or 0)
-    bill.due_date = datetime.fromisoformat(answer["due_date"]).date()
-    bill.payee = str(answer["payee"])[:200]
-    if bill.status != "paid":  # our own record of a payment outranks a stale answer
-        bill.status = answer["status"]
-    bill.fetched_at = now
-    session.flush()
-    return bill
+def store(connection, fee, answer: dict, now: datetime):
+    """The bill as the agency holds it now, stored; a bill our books say is paid stays
+    paid (repository.save_bill)."""
+    return repository.save_bill(connection, {
+        "id": str(uuid.uuid4()), "fee_code": fee.code, "agency": fee.agency,
+        "bill_number": answer["bill_number"], "account": answer.get("account"),
+        "amount_cents": int(answer["amount_cents"]),
+        "late_fee_cents": int(answer.get("late_fee_cents") or 0),
+        "due_date": datetime.fromisoformat(answer["due_date"]).date(),
+        "payee": str(answer["payee"])[:200], "status": answer["status"], "fetched_at": now})
 
 
-def _found(session, citizen_id: str, bill: Bill, now: datetime) -> bool:
-    if repository.has_found(session, citizen_id, bill.id):
-        return False
-    session.add(CitizenBill(citizen_id=citizen_id, bill_id=bill.id, found_at=now))
-    return True
-
-
-def _linked_by_others_only(session, citizen_id: str, fee_code: str, account: str) -> bool:
-    holders = repository.account_holders(session, fee_code, account)
+def _linked_by_others_only(connection, citizen_id: str, fee_code: str, account: str) -> bool:
+    holders = repository.account_holders(connection, fee_code, account)
     return bool(holders) and citizen_id not in holders
 
 
@@ -165,8 +151,9 @@ def refresh(uow, agencies, now: datetime, after: list | None, limit: int) -> dic
             continue
         with uow.transaction() as session:
             for answer in answers:
-                bill = store(session, fee, answer, now)
-                if _found(session, linked.citizen_id, bill, now) and bill.status == "payable":
+                bill = store(session.connection(), fee, answer, now)
+                if (repository.found_bill(session.connection(), linked.citizen_id, bill.id, now)
+                        and bill.status == "payable"):
                     issued += 1
                     uow.publish(BillIssued(bill_id=bill.id, citizen_id=linked.citizen_id,
                                            fee_code=fee.code,
