@@ -139,6 +139,10 @@ class Settings(BaseSettings):
     payment_janitor_poll_seconds: float = 5.0
     # A bill looked up longer ago than this is asked for again before it is ordered.
     bill_fresh_seconds: float = 900.0
+    # How often appointments gives back the places of holds that ran out, and makes
+    # the slots of days coming near their release.
+    hold_sweep_seconds: float = 1.0
+    slot_prepare_seconds: float = 60.0
     sandbox_port: int = 8101
 
     log_level: str = "INFO"

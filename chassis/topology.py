@@ -18,6 +18,7 @@ import eventlet
 from kombu import Connection, Exchange, Queue, binding
 
 from contracts.events import (
+    AppointmentHeld,
     CitizenPhoneVerified,
     ConsentGranted,
     ConsentRevoked,
@@ -52,7 +53,7 @@ LEGACY_UNROUTED_QUEUE = "cityhub.unrouted"
 NO_CONSUMER_QUEUE = "cityhub.no-consumer"
 NO_CONSUMER_BY_DESIGN: tuple[type[Event], ...] = (
     CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated, PaymentCreated,
-    PaymentReconciliationMismatch,
+    PaymentReconciliationMismatch, AppointmentHeld,
 )
 
 

@@ -240,10 +240,47 @@ class BillIssued(Event):
     due_date: str
 
 
+class AppointmentEvent(Event):
+    """appointments -> anyone: something happened to a citizen's appointment.
+
+    Ids and the slot's start only: where and why the citizen goes is theirs to read
+    through the API.
+    """
+
+    SOURCE: ClassVar[str] = "appointments"
+
+    appointment_id: str
+    citizen_id: str
+    institution_id: str
+    department_id: str
+    slot_id: str
+    start: str  # RFC 3339, UTC
+
+
+class AppointmentHeld(AppointmentEvent):
+    """A place is held for the citizen for a few minutes, until they book it."""
+
+    TYPE: ClassVar[str] = "appointment.held"
+
+
+class AppointmentBooked(AppointmentEvent):
+    TYPE: ClassVar[str] = "appointment.booked"
+
+
+class AppointmentCancelled(AppointmentEvent):
+    """The appointment ended before the visit: `reason` is who or what ended it
+    (`cancelled_by_citizen`, `payment_failed`…)."""
+
+    TYPE: ClassVar[str] = "appointment.cancelled"
+
+    reason: str
+
+
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
     CitizenEmailConfirmed, ConsentGranted, ConsentRevoked, NotificationCreated,
     PaymentCreated, PaymentSucceeded, PaymentFailed, PaymentExpired, PaymentAgencyConfirmed,
     PaymentRefunded, PaymentReconciliationMismatch, BillIssued,
+    AppointmentHeld, AppointmentBooked, AppointmentCancelled,
 )

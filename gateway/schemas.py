@@ -525,19 +525,89 @@ class ReceiptCheck(BaseModel):
     refunded_cents: int | None = None
 
 
+class SlotsQuery(BaseModel):
+    # Query strings are text: "2026-12-02" is a date here.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    department: str | None = Field(default=None, min_length=1, max_length=64,
+                                   description="Only this department's slots")
+    from_: date | None = Field(default=None, alias="from",
+                               description="First city day (YYYY-MM-DD); today if absent")
+    to: date | None = Field(default=None, description="Last city day, at most 31 days on; "
+                                                      "a week from `from` if absent")
+
+
+class Department(BaseModel):
+    id: str
+    institution_id: str
+    name: LocalisedName
+    fee_code: str | None = Field(description="The registration fee in the catalogue; "
+                                             "null: booking is free")
+    documents: list[LocalisedName] = Field(description="What to bring, so that one trip is "
+                                                       "enough")
+
+
+class DepartmentList(BaseModel):
+    items: list[Department]
+
+
+class ScheduleName(BaseModel):
+    id: str
+    name: LocalisedName
+
+
+class Slot(BaseModel):
+    slot_id: str
+    department_id: str
+    schedule: ScheduleName
+    day: date = Field(description="The city's day")
+    start: datetime
+    end: datetime
+    status: Literal["free", "busy"] = Field(description="FHIR Slot.status: busy when no "
+                                                       "place is left")
+    places: int
+    places_left: int
+    opens_at: datetime = Field(description="When the slot can first be held")
+    released: bool
+
+
+class SlotList(BaseModel):
+    items: list[Slot]
+
+
+class HoldSlot(Strict):
+    slot_id: str = Field(min_length=1, max_length=36)
+
+
+class Hold(BaseModel):
+    hold_id: str = Field(description="Book it with POST …/appointments before expires_at")
+    slot_id: str
+    status: Literal["proposed"]
+    expires_at: datetime
+
+
 class BookAppointment(Strict):
-    institution_id: str = Field(min_length=1, max_length=64)
-    day: date = Field(description="YYYY-MM-DD, from tomorrow to 14 days ahead (city time)")
-    period: Literal["morning", "afternoon"]
+    hold_id: str = Field(min_length=1, max_length=36)
+
+
+APPOINTMENT_STATES = Literal["pending", "booked", "arrived", "cancelled", "noshow"]
 
 
 class Appointment(BaseModel):
     appointment_id: str
     institution_id: str
+    department_id: str
+    slot_id: str
     day: date
-    period: Literal["morning", "afternoon"]
-    status: Literal["booked"]
+    start: datetime
+    end: datetime
+    status: APPOINTMENT_STATES = Field(description="FHIR Appointment.status")
+    payment_id: str | None
+    queue_number: str | None = Field(description="Given at check-in: A001, A002…")
+    ended_because: str | None = Field(description="cancelled_by_citizen, hold_expired…")
     created_at: datetime
+    documents: list[LocalisedName] | None = Field(
+        default=None, description="What to bring (on a single appointment's answer)")
 
 
 class AppointmentList(BaseModel):
@@ -550,8 +620,7 @@ class Institution(BaseModel):
     name: LocalisedName
     district: str
     address: str
-    required_assurance_level: int = Field(description="A booking below it is refused (403)")
-    places_per_period: int
+    required_assurance_level: int = Field(description="A hold below it is refused (403)")
 
 
 class InstitutionList(BaseModel):

@@ -407,20 +407,63 @@ class GatewayService:
         return Response(answer, status=200 if answer == "success" else 400,
                         mimetype="text/plain")
 
+    @api("GET", "/v1/institutions/<institution_id>/departments",
+         answers={200: schemas.DepartmentList})
+    def departments(self, request, partner_id, institution_id):
+        """An institution's departments (a hall's services), with fees and documents."""
+        return 200, {"items": self.appointments.list_departments(institution_id)}
+
+    @api("GET", "/v1/institutions/<institution_id>/slots", query=schemas.SlotsQuery,
+         answers={200: schemas.SlotList})
+    def slots(self, request, partner_id, institution_id, query):
+        """Slots of city days `from` to `to`, with the places left and when each opens."""
+        return 200, {"items": self.appointments.list_slots(
+            institution_id, query.department,
+            query.from_.isoformat() if query.from_ else None,
+            query.to.isoformat() if query.to else None)}
+
+    @api("POST", "/v1/citizens/<citizen_id>/holds", body=schemas.HoldSlot,
+         answers={201: schemas.Hold})
+    def hold_slot(self, request, partner_id, citizen_id, body):
+        """Hold a place of a slot for a few minutes (403 below the institution's level)."""
+        return 201, self.appointments.hold(
+            citizen_id, partner_id, self._assertion(partner_id, citizen_id, "appointments"),
+            body.slot_id)
+
+    @api("DELETE", "/v1/citizens/<citizen_id>/holds/<hold_id>", answers={204: None})
+    def let_go_of_hold(self, request, partner_id, citizen_id, hold_id):
+        """Give a held place back (letting go twice is fine)."""
+        self._check_owner(partner_id, citizen_id)
+        self.appointments.let_go(citizen_id, hold_id)
+        return Response(status=204)
+
     @api("POST", "/v1/citizens/<citizen_id>/appointments", body=schemas.BookAppointment,
          answers={201: schemas.Appointment})
     def book_appointment(self, request, partner_id, citizen_id, body):
-        """Book a morning or afternoon visit (403 below the institution's required level)."""
-        return 201, self.appointments.book(
-            citizen_id, self._assertion(partner_id, citizen_id, "appointments"),
-            body.institution_id, body.day.isoformat(), body.period)
+        """Book a held place."""
+        self._check_owner(partner_id, citizen_id)
+        return 201, self.appointments.book(citizen_id, body.hold_id)
 
     @api("GET", "/v1/citizens/<citizen_id>/appointments",
          answers={200: schemas.AppointmentList})
     def list_appointments(self, request, partner_id, citizen_id):
-        """The citizen's visits, soonest first."""
+        """The citizen's appointments, soonest first."""
         self._check_owner(partner_id, citizen_id)
         return 200, {"items": self.appointments.list_appointments(citizen_id)}
+
+    @api("GET", "/v1/citizens/<citizen_id>/appointments/<appointment_id>",
+         answers={200: schemas.Appointment})
+    def get_appointment(self, request, partner_id, citizen_id, appointment_id):
+        """One appointment, with the documents to bring."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.appointments.get_appointment(citizen_id, appointment_id)
+
+    @api("POST", "/v1/citizens/<citizen_id>/appointments/<appointment_id>/cancel",
+         answers={200: schemas.Appointment})
+    def cancel_appointment(self, request, partner_id, citizen_id, appointment_id):
+        """Cancel before the deadline (hospitals: 18:00 city time the day before)."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.appointments.cancel(citizen_id, appointment_id)
 
     def _assertion(self, partner_id, citizen_id, audience):
         """Identity's signed word on the citizen's level, which the service checks

@@ -1,6 +1,16 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -31,25 +41,106 @@ class Institution(Base):
     district: Mapped[str] = mapped_column(String(64))
     address_zh: Mapped[str] = mapped_column(String(300))
     required_assurance_level: Mapped[int] = mapped_column(Integer, default=2)
-    # How many visits each morning and each afternoon can take.
-    places_per_period: Mapped[int] = mapped_column(Integer, default=20)
+
+
+class Department(Base):
+    """A hospital's department (内科, 儿科…) or a hall's windows for one kind of service."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    institution_id: Mapped[str] = mapped_column(String(64), ForeignKey("institutions.id"),
+                                                index=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    # The registration fee in payments' catalogue; None: booking is free.
+    fee_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Check-in numbers are this letter and a number of the day: A001, A002…
+    queue_prefix: Mapped[str] = mapped_column(String(2))
+    # What to bring, so that one trip is enough: [{"zh-CN": …, "en": …}, …]
+    documents: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Schedule(Base):
+    """A doctor's clinic or a window: its week (domain/schedules.py) and when a day's
+    slots open."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    department_id: Mapped[str] = mapped_column(String(64), ForeignKey("departments.id"),
+                                               index=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    pattern: Mapped[dict] = mapped_column(JSON)
+    release_days_ahead: Mapped[int] = mapped_column(Integer)
+    release_at: Mapped[str] = mapped_column(String(5))  # "07:00", city time
+
+
+class Slot(Base):
+    """A schedule's place in time with its places (号源); `taken` counts the holds and
+    appointments on it, and the database refuses more than `places`."""
+
+    __tablename__ = "slots"
+    __table_args__ = (
+        CheckConstraint("taken >= 0 AND taken <= places", name="ck_slots_taken"),
+        UniqueConstraint("schedule_id", "start", name="uq_slots_schedule_start"),
+        Index("ix_slots_department_start", "department_id", "start"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    schedule_id: Mapped[str] = mapped_column(String(64), ForeignKey("schedules.id"))
+    department_id: Mapped[str] = mapped_column(String(64))
+    institution_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)  # the city's day
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
+    opens_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    places: Mapped[int] = mapped_column(Integer)
+    taken: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Appointment(Base):
-    """A citizen's booked visit to an institution, one morning or afternoon."""
+    """A citizen's place on a slot: a hold (`proposed`) until booked (domain/booking.py)."""
 
     __tablename__ = "appointments"
     __table_args__ = (
-        UniqueConstraint("citizen_id", "institution_id", "day",
-                         name="uq_appointments_citizen_institution_day"),
-        # Counting the places taken in a period.
-        Index("ix_appointments_institution_day", "institution_id", "day", "period"),
+        # One place per citizen per department per city day, kept by the database.
+        Index("uq_appointments_one_per_department_day", "citizen_id", "department_id",
+              "day", unique=True,
+              postgresql_where=text("status IN ('proposed', 'pending', 'booked')"),
+              sqlite_where=text("status IN ('proposed', 'pending', 'booked')")),
+        Index("ix_appointments_citizen", "citizen_id", "start"),
+        Index("ix_appointments_holds", "status", "hold_expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(String(36))
-    institution_id: Mapped[str] = mapped_column(String(64), ForeignKey("institutions.id"))
+    partner_id: Mapped[str] = mapped_column(String(64))
+    slot_id: Mapped[str] = mapped_column(String(36), ForeignKey("slots.id"))
+    department_id: Mapped[str] = mapped_column(String(64))
+    institution_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))  # the institution's
     day: Mapped[date] = mapped_column(Date)
-    period: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16))
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    payment_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    queue_number: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # Why it ended: cancelled by the citizen, the hold ran out, its payment failed…
+    ended_because: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CitizenLoad(Base):
+    """How many hospital places a citizen holds or has booked, kept beside the places
+    so that two requests at once cannot both take the fourth (domain/booking.py)."""
+
+    __tablename__ = "citizen_loads"
+    __table_args__ = (CheckConstraint("hospital_active >= 0 AND hospital_active <= 3",
+                                      name="ck_citizen_loads_hospital"),)
+
+    citizen_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hospital_active: Mapped[int] = mapped_column(Integer, default=0)

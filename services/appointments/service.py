@@ -1,29 +1,28 @@
-import uuid
-from datetime import UTC, date, datetime
-
-from sqlalchemy.exc import IntegrityError
+"""Appointments' entrypoints: institutions, their departments and slots; holds,
+bookings and cancellations; the timers that give back run-out holds and make the
+slots of days coming near their release. Rules in domain/, steps in use_cases/,
+queries in repository.py."""
 
 from chassis.assertions import AssertionVerifier
 from chassis.db import Database
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
-from contracts.assurance import require
-from contracts.errors import Conflict, InvalidInput, NotFound
-from contracts.time import city_day
+from chassis.timers import every
+from chassis.timestamps import Clock
 from services.appointments import repository
-from services.appointments.domain import BOOKED, check_kind, check_places, check_slot
-from services.appointments.models import Appointment
-from services.appointments.views import appointment_view, institution_view
-
-# Days are the city's days, whatever the server's clock zone.
+from services.appointments.domain import check_kind
+from services.appointments.models import Outbox
+from services.appointments.use_cases import holding, slots
+from services.appointments.views import institution_view
 
 
 class AppointmentsService:
     name = "appointments"
 
-    db = Database()  # publishes nothing yet: no outbox relay
+    db = Database(Outbox)
     assertions = AssertionVerifier()
     instrumentation = Instrumentation()
+    clock = Clock()
 
     @rpc
     def ping(self):
@@ -36,40 +35,45 @@ class AppointmentsService:
             return [institution_view(i) for i in repository.institutions(session, kind)]
 
     @rpc
-    def book(self, citizen_id, assertion, institution_id, day, period):
-        """Book a morning or afternoon visit, if the citizen's asserted level allows it."""
+    def list_departments(self, institution_id):
+        return slots.departments(self.db, institution_id)
+
+    @rpc
+    def list_slots(self, institution_id, department_id=None, first=None, last=None):
+        return slots.listing(self.db, institution_id, department_id, first, last, self.clock())
+
+    @rpc
+    def hold(self, citizen_id, partner_id, assertion, slot_id):
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
-        visit_day = parse_day(day)
-        check_slot(visit_day, period, today=city_day(datetime.now(UTC)))
-        try:
-            with self.db.transaction() as session:
-                institution = repository.institution_for_booking(session, institution_id)
-                if institution is None:
-                    raise NotFound("no such institution", field="institution_id",
-                                   code="institution_not_found")
-                require(level, institution.required_assurance_level)
-                check_places(repository.booked(session, institution.id, visit_day, period),
-                             institution.places_per_period)
-                appointment = Appointment(id=str(uuid.uuid4()), citizen_id=citizen_id,
-                                          institution_id=institution.id, day=visit_day,
-                                          period=period, status=BOOKED)
-                session.add(appointment)
-                session.flush()
-                view = appointment_view(appointment)
-        except IntegrityError:
-            raise Conflict("the citizen already has a visit there that day",
-                           field="day", code="already_booked") from None
-        return view
+        return holding.hold(self.db, citizen_id, partner_id, level, slot_id, self.clock())
+
+    @rpc
+    def let_go(self, citizen_id, hold_id):
+        holding.let_go(self.db, citizen_id, hold_id, self.clock())
+
+    @rpc
+    def book(self, citizen_id, hold_id):
+        return holding.book(self.db, citizen_id, hold_id, self.clock())
+
+    @rpc
+    def cancel(self, citizen_id, appointment_id):
+        return holding.cancel(self.db, citizen_id, appointment_id, self.clock())
 
     @rpc
     def list_appointments(self, citizen_id):
-        with self.db.read() as session:
-            return [appointment_view(a)
-                    for a in repository.appointments_of(session, citizen_id)]
+        return holding.appointments_of(self.db, citizen_id)
 
+    @rpc
+    def get_appointment(self, citizen_id, appointment_id):
+        return holding.appointment_of(self.db, citizen_id, appointment_id)
 
-def parse_day(day) -> date:
-    try:
-        return date.fromisoformat(day)
-    except (TypeError, ValueError):
-        raise InvalidInput("day must be a date, YYYY-MM-DD", field="day") from None
+    @every("hold_sweep_seconds")
+    def sweep_holds(self):
+        """Give back the places of holds that ran out."""
+        holding.sweep_holds(self.db, self.clock())
+
+    @every("slot_prepare_seconds", eager=True)
+    def prepare_slots(self):
+        """Make the slots of the days coming near their release (at start, then
+        every slot_prepare_seconds)."""
+        slots.prepare(self.db, self.clock())

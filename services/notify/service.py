@@ -18,6 +18,8 @@ from chassis.timers import every
 from chassis.timestamps import Clock
 from contracts.errors import InvalidInput, ServiceUnavailable
 from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
     BillIssued,
     CitizenEmailConfirmed,
     CitizenRegistered,
@@ -119,6 +121,14 @@ class NotifyService:
     @reliable_handler(BillIssued)
     def on_bill_issued(self, body):
         self._tell(*open_envelope(body, BillIssued))
+
+    @reliable_handler(AppointmentBooked)
+    def on_appointment_booked(self, body):
+        self._tell(*open_envelope(body, AppointmentBooked))
+
+    @reliable_handler(AppointmentCancelled)
+    def on_appointment_cancelled(self, body):
+        self._tell(*open_envelope(body, AppointmentCancelled))
 
     @rpc
     def send_sms(self, sealed_phone, template_id, locale, values):

@@ -1,33 +1,120 @@
-from datetime import date, timedelta
+"""Appointments' rules: when slots open, which slots a week makes, what a hold and an
+appointment may do, and until when a visit can be cancelled."""
+
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
 from contracts.errors import Conflict, InvalidInput
-from services.appointments.domain import BOOKING_WINDOW_DAYS, check_places, check_slot
+from services.appointments.domain import booking
+from services.appointments.domain.schedules import (
+    Pattern,
+    Release,
+    days_to_prepare,
+    slots_of_day,
+)
 
-TODAY = date(2026, 11, 23)
-
-
-def test_a_visit_can_be_booked_for_tomorrow_and_up_to_two_weeks_ahead():
-    check_slot(TODAY + timedelta(days=1), "morning", TODAY)
-    check_slot(TODAY + timedelta(days=BOOKING_WINDOW_DAYS), "afternoon", TODAY)
-
-
-@pytest.mark.parametrize("days_ahead", [0, -1, BOOKING_WINDOW_DAYS + 1])
-def test_a_visit_today_in_the_past_or_beyond_two_weeks_is_refused(days_ahead):
-    with pytest.raises(InvalidInput) as refused:
-        check_slot(TODAY + timedelta(days=days_ahead), "morning", TODAY)
-    assert refused.value.code == "day_out_of_range"
+SEVEN_AT_SEVEN = Release(days_ahead=7, at=time(7, 0))
+CLINIC = Pattern.from_dict({"weekdays": [0, 1, 2, 3, 4],
+                            "sessions": [["08:00", "12:00"], ["14:00", "17:00"]],
+                            "slot_minutes": 30, "places": 4})
+WEDNESDAY = date(2026, 12, 2)
 
 
-def test_a_period_other_than_morning_or_afternoon_is_refused():
-    with pytest.raises(InvalidInput) as refused:
-        check_slot(TODAY + timedelta(days=1), "evening", TODAY)
-    assert refused.value.field == "period"
+def city(day: date, hour: int, minute: int = 0) -> datetime:
+    """A city-time moment (UTC+8), in UTC."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
 
 
-def test_the_last_place_can_be_booked_and_then_none():
-    check_places(booked=19, places=20)
+def test_a_days_slots_open_seven_days_ahead_at_seven_in_the_morning_city_time():
+    assert SEVEN_AT_SEVEN.opens_at(WEDNESDAY) == city(date(2026, 11, 25), 7)
+
+
+def test_the_furthest_open_day_moves_on_at_the_release_hour_and_not_before():
+    before = city(date(2026, 11, 25), 6, 59)
+    after = city(date(2026, 11, 25), 7, 0)
+    assert SEVEN_AT_SEVEN.last_open_day(before) == date(2026, 12, 1)
+    assert SEVEN_AT_SEVEN.last_open_day(after) == WEDNESDAY
+
+
+def test_the_next_day_to_open_is_prepared_before_its_hour_so_it_can_be_shown():
+    days = days_to_prepare(SEVEN_AT_SEVEN, city(date(2026, 11, 25), 6))
+    assert days[0] == date(2026, 11, 25)
+    assert days[-1] == WEDNESDAY  # opens at 07:00: there, not yet holdable
+
+
+def test_a_clinic_day_is_cut_into_half_hour_slots_of_its_sessions():
+    slots = slots_of_day(CLINIC, WEDNESDAY)
+    assert len(slots) == 8 + 6
+    assert (slots[0].start, slots[0].end) == (city(WEDNESDAY, 8), city(WEDNESDAY, 8, 30))
+    assert slots[-1].end == city(WEDNESDAY, 17)
+    assert {s.places for s in slots} == {4}
+
+
+def test_a_clinic_makes_no_slots_on_a_day_it_does_not_work():
+    assert slots_of_day(CLINIC, date(2026, 12, 5)) == []  # a Saturday
+    assert slots_of_day(CLINIC, WEDNESDAY) != []  # control
+
+
+@pytest.mark.parametrize("broken", [
+    {"weekdays": [7]}, {"slot_minutes": 0}, {"places": 0},
+    {"sessions": [["12:00", "08:00"]]}, {"sessions": [["noon", "13:00"]]},
+])
+def test_a_broken_pattern_is_refused(broken):
+    good = {"weekdays": [0], "sessions": [["08:00", "12:00"]], "slot_minutes": 30, "places": 1}
+    Pattern.from_dict(good)  # control
+    with pytest.raises(InvalidInput):
+        Pattern.from_dict({**good, **broken})
+
+
+def test_a_slot_can_be_held_from_its_opening_until_it_starts():
+    opens, start = city(date(2026, 11, 25), 7), city(WEDNESDAY, 8)
+    booking.check_holdable(opens, start, opens)
+    booking.check_holdable(opens, start, start - timedelta(seconds=1))
+    with pytest.raises(Conflict) as early:
+        booking.check_holdable(opens, start, opens - timedelta(seconds=1))
+    with pytest.raises(Conflict) as late:
+        booking.check_holdable(opens, start, start)
+    assert (early.value.code, late.value.code) == ("slot_not_released", "slot_past")
+
+
+def test_a_hold_can_be_booked_until_it_runs_out():
+    now = city(WEDNESDAY, 8)
+    booking.check_hold(booking.PROPOSED, now + booking.HOLD_FOR, now)
+    with pytest.raises(Conflict) as ran_out:
+        booking.check_hold(booking.PROPOSED, now, now)
+    with pytest.raises(Conflict) as used:
+        booking.check_hold(booking.BOOKED, None, now)
+    assert (ran_out.value.code, used.value.code) == ("hold_expired", "hold_not_active")
+
+
+def test_a_hospital_visit_can_be_cancelled_until_six_in_the_evening_the_day_before():
+    start = city(WEDNESDAY, 8)
+    deadline = booking.cancel_deadline("hospital", start)
+    assert deadline == city(date(2026, 12, 1), 18)
+    booking.check_cancellable("hospital", booking.BOOKED, start, deadline - timedelta(seconds=1))
     with pytest.raises(Conflict) as refused:
-        check_places(booked=20, places=20)
-    assert refused.value.code == "fully_booked"
+        booking.check_cancellable("hospital", booking.BOOKED, start, deadline)
+    assert refused.value.code == "too_late_to_cancel"
+
+
+def test_a_service_hall_visit_can_be_cancelled_until_it_starts():
+    start = city(WEDNESDAY, 9)
+    booking.check_cancellable("service_hall", booking.BOOKED, start, start - timedelta(minutes=1))
+    with pytest.raises(Conflict):
+        booking.check_cancellable("service_hall", booking.BOOKED, start, start)
+
+
+def test_only_a_pending_or_booked_appointment_can_be_cancelled():
+    now = city(date(2026, 11, 25), 9)
+    for status in (booking.ARRIVED, booking.CANCELLED, booking.NOSHOW):
+        with pytest.raises(Conflict) as refused:
+            booking.check_cancellable("hospital", status, city(WEDNESDAY, 8), now)
+        assert refused.value.code == "not_cancellable"
+
+
+def test_an_appointment_only_moves_forward():
+    assert booking.can_move(booking.PROPOSED, booking.BOOKED)
+    assert booking.can_move(booking.BOOKED, booking.CANCELLED)
+    assert not booking.can_move(booking.CANCELLED, booking.BOOKED)
+    assert not booking.can_move(booking.ARRIVED, booking.NOSHOW)

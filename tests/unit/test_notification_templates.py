@@ -11,6 +11,8 @@ from sqlalchemy.orm import sessionmaker
 
 from chassis.migrations import upgrade
 from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
     BillIssued,
     CitizenRegistered,
     CitizenVerificationFailed,
@@ -91,7 +93,12 @@ def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
                 PaymentRefunded(**paid, refund_id="r", refunded_cents=5, reason="ops")]
     bill = BillIssued(bill_id="b-1", citizen_id="c", fee_code="water-bill", amount_cents=7000,
                       due_date="2026-12-26")
-    assert {type(e) for e in examples + payments + [bill]} == set(TRIGGERS)
+    visit = {"appointment_id": "a-1", "citizen_id": "c", "institution_id": "hall-tianhe",
+             "department_id": "hall-tianhe.household", "slot_id": "s-1",
+             "start": "2026-12-02T01:30:00.000000Z"}
+    appointments = [AppointmentBooked(**visit),
+                    AppointmentCancelled(**visit, reason="cancelled_by_citizen")]
+    assert {type(e) for e in examples + payments + [bill] + appointments} == set(TRIGGERS)
     for event in examples:
         tell = what_to_tell(event)
         TEMPLATES[tell.template_id].render("inbox", "en", tell.values)
@@ -101,6 +108,18 @@ def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
         TEMPLATES[tell.template_id].render("inbox", "zh-CN", tell.values)
         assert tell.action == {"type": "payment", "id": "p-1"}
     assert what_to_tell(bill).action == {"type": "bill", "id": "b-1"}
+    for event in appointments:
+        tell = what_to_tell(event)
+        TEMPLATES[tell.template_id].render("inbox", "en", tell.values)
+        assert tell.action == {"type": "appointment", "id": "a-1"}
+
+
+def test_an_appointment_is_told_at_the_citys_time():
+    told = what_to_tell(AppointmentBooked(
+        appointment_id="a", citizen_id="c", institution_id="i", department_id="d",
+        slot_id="s", start="2026-12-02T01:30:00.000000Z"))
+    body = TEMPLATES[told.template_id].render("inbox", "en", told.values)["body"]
+    assert "2026-12-02 09:30" in body
 
 
 def test_amounts_are_told_in_yuan_with_two_decimals():

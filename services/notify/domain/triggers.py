@@ -5,8 +5,11 @@ entry here, and a `@reliable_handler(TheEvent)` in service.py that calls `_tell`
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
     BillIssued,
     CitizenRegistered,
     CitizenVerificationFailed,
@@ -17,6 +20,7 @@ from contracts.events import (
     PaymentRefunded,
     PaymentSucceeded,
 )
+from contracts.time import CITY_TIME
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,18 @@ def _bill_issued(event: BillIssued) -> Tell:
                 {"type": "bill", "id": event.bill_id})
 
 
+def city_minute(moment: str) -> str:
+    """"2026-12-02T00:30:00Z" -> "2026-12-02 08:30": a moment as the city reads it."""
+    return datetime.fromisoformat(moment).astimezone(CITY_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def _appointment(template_id: str):
+    def tell(event) -> Tell:
+        return Tell(template_id, {"when": city_minute(event.start)},
+                    {"type": "appointment", "id": event.appointment_id})
+    return tell
+
+
 TRIGGERS = {
     CitizenRegistered: _registered,
     CitizenVerified: _verified,
@@ -77,6 +93,8 @@ TRIGGERS = {
     PaymentAgencyConfirmed: _payment("payment_confirmed"),
     PaymentRefunded: _refunded,
     BillIssued: _bill_issued,
+    AppointmentBooked: _appointment("appointment_booked"),
+    AppointmentCancelled: _appointment("appointment_cancelled"),
 }
 
 
