@@ -2,26 +2,23 @@
 
 import random
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.test_appointments import (
+    HOSPITAL,
+    HOSPITAL_DEPARTMENT,
+    open_slot,
+    places_left,
+)
 from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
 from tests.fixtures.platform import SANDBOX
 
 pytestmark = pytest.mark.e2e
 
 FINE = {"fee_code": "traffic-fine", "amount_cents": 20000, "reference": "GZ-2026-0001"}
-
-
-def next_week() -> str:
-    return (datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=7)).isoformat()
-
-
-def hospital_visit(day=None) -> dict:
-    return {"institution_id": "hosp-city-first", "day": day or next_week(),
-            "period": "morning"}
 
 
 def ticket() -> str:
@@ -95,49 +92,22 @@ def test_a_partner_cannot_order_a_payment_for_another_partners_citizen(platform)
     assert error(response) == (404, "citizen_not_found")
 
 
-def test_a_citizen_below_level_2_cannot_book_a_hospital_visit(platform):
+def test_a_citizen_below_level_2_cannot_hold_a_hospital_place_and_none_is_taken(platform):
     citizen_id = citizen_at_level_1(platform)
-    response = platform.call("POST", f"/v1/citizens/{citizen_id}/appointments",
-                             hospital_visit())
+    slot = open_slot(platform, HOSPITAL, HOSPITAL_DEPARTMENT)
+    before = places_left(platform, slot, HOSPITAL, HOSPITAL_DEPARTMENT)
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/holds",
+                             {"slot_id": slot["slot_id"]})
     assert error(response) == (403, "assurance_level_too_low")
     assert "level 2" in response.json()["error"]["message"]
-    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/appointments").json()
-    assert listed["items"] == []
-
-
-def test_a_citizen_at_level_2_books_a_hospital_visit_once_per_day(platform):
-    partner, citizen_id = citizen_at_level_2(platform)
-    path = f"/v1/citizens/{citizen_id}/appointments"
-    response = platform.call("POST", path, hospital_visit(), partner=partner)
-    assert response.status_code == 201, response.text
-    booked = response.json()
-    assert (booked["institution_id"], booked["day"], booked["period"], booked["status"]) == (
-        "hosp-city-first", next_week(), "morning", "booked")
-    again = platform.call("POST", path, {**hospital_visit(), "period": "afternoon"},
-                          partner=partner)
-    assert error(again) == (409, "already_booked")
-    listed = platform.call("GET", path, partner=partner).json()["items"]
-    assert [a["appointment_id"] for a in listed] == [booked["appointment_id"]]
+    assert places_left(platform, slot, HOSPITAL, HOSPITAL_DEPARTMENT) == before
 
 
 def test_a_service_hall_visit_needs_only_a_confirmed_phone(platform):
     citizen_id = citizen_at_level_1(platform)
-    response = platform.call("POST", f"/v1/citizens/{citizen_id}/appointments",
-                             {"institution_id": "hall-tianhe", "day": next_week(),
-                              "period": "afternoon"})
+    response = platform.call("POST", f"/v1/citizens/{citizen_id}/holds",
+                             {"slot_id": open_slot(platform)["slot_id"]})
     assert response.status_code == 201, response.text
-
-
-def test_a_visit_today_or_at_an_unknown_institution_is_refused(platform):
-    partner, citizen_id = citizen_at_level_2(platform)
-    path = f"/v1/citizens/{citizen_id}/appointments"
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    assert error(platform.call("POST", path, hospital_visit(today),
-                               partner=partner)) == (422, "day_out_of_range")
-    assert error(platform.call("POST", path, {**hospital_visit(), "institution_id": "nowhere"},
-                               partner=partner)) == (404, "institution_not_found")
-    assert error(platform.call("POST", path, {**hospital_visit(), "day": "next tuesday"},
-                               partner=partner)) == (422, "validation_error")
 
 
 def test_the_catalogues_tell_partners_the_level_each_service_needs(platform):

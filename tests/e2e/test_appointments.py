@@ -1,0 +1,188 @@
+"""Booking a visit through the gateway: departments and their slots, holding a place,
+booking it, letting it go, cancelling, and the limits that keep places fair. Hospital
+registration charges a fee, whose payment is the part of issue 11 still to come, so
+the bookings here are at a service hall; hospitals are held."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
+from tests.fixtures.waiting import eventually
+
+pytestmark = pytest.mark.e2e
+
+HALL, HALL_DEPARTMENT = "hall-tianhe", "hall-tianhe.household"
+HOSPITAL, HOSPITAL_DEPARTMENT = "hosp-city-first", "hosp-city-first.internal"
+CITY = ZoneInfo("Asia/Shanghai")
+
+
+def slots(platform, institution, department, days=14) -> list[dict]:
+    today = datetime.now(CITY).date()
+    response = platform.call("GET", f"/v1/institutions/{institution}/slots?department="
+                             f"{department}&from={today}&to={today + timedelta(days=days)}")
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def open_slot(platform, institution=HALL, department=HALL_DEPARTMENT, skip_days=()) -> dict:
+    """A released slot with a place left, starting at least an hour from now, on a day
+    not in `skip_days`."""
+    soon = datetime.now(CITY) + timedelta(hours=1)
+    for slot in slots(platform, institution, department):
+        if (slot["released"] and slot["places_left"] > 0 and slot["day"] not in skip_days
+                and datetime.fromisoformat(slot["start"]) > soon):
+            return slot
+    raise AssertionError("no open slot: are the schedules seeded and the slots made?")
+
+
+def places_left(platform, slot, institution=HALL, department=HALL_DEPARTMENT) -> int:
+    return next(s["places_left"] for s in slots(platform, institution, department)
+                if s["slot_id"] == slot["slot_id"])
+
+
+def hold(platform, citizen_id, slot, partner=None):
+    kwargs = {"partner": partner} if partner else {}
+    return platform.call("POST", f"/v1/citizens/{citizen_id}/holds",
+                         {"slot_id": slot["slot_id"]}, **kwargs)
+
+
+def book(platform, citizen_id, hold_id, partner=None):
+    kwargs = {"partner": partner} if partner else {}
+    return platform.call("POST", f"/v1/citizens/{citizen_id}/appointments",
+                         {"hold_id": hold_id}, **kwargs)
+
+
+def test_a_hall_lists_its_services_with_the_documents_to_bring(platform):
+    response = platform.call("GET", f"/v1/institutions/{HALL}/departments")
+    assert response.status_code == 200, response.text
+    departments = {d["id"]: d for d in response.json()["items"]}
+    household = departments[HALL_DEPARTMENT]
+    assert household["fee_code"] is None
+    assert {"zh-CN": "户口簿", "en": "Household register booklet"} in household["documents"]
+    hospital = platform.call("GET", f"/v1/institutions/{HOSPITAL}/departments").json()
+    assert {d["fee_code"] for d in hospital["items"]} == {"hospital-registration"}
+
+
+def test_slots_show_their_places_and_when_they_open(platform):
+    listed = slots(platform, HOSPITAL, HOSPITAL_DEPARTMENT, days=9)
+    assert listed, "the hospital's slots were not made"
+    assert all(s["department_id"] == HOSPITAL_DEPARTMENT for s in listed)
+    now = datetime.now(CITY)
+    for slot in listed:
+        assert slot["released"] == (datetime.fromisoformat(slot["opens_at"]) <= now)
+        assert slot["status"] == ("free" if slot["places_left"] > 0 else "busy")
+    starts = [s["start"] for s in listed]
+    assert starts == sorted(starts)
+
+
+def test_asking_for_slots_wrongly_is_refused(platform):
+    path = f"/v1/institutions/{HALL}/slots"
+    assert error(platform.call("GET", "/v1/institutions/nowhere/slots")) == (
+        404, "institution_not_found")
+    assert error(platform.call("GET", f"{path}?department={HOSPITAL_DEPARTMENT}")) == (
+        404, "department_not_found")
+    assert error(platform.call("GET", f"{path}?from=2026-12-10&to=2026-12-01")) == (
+        422, "validation_error")
+    assert error(platform.call("GET", f"{path}?from=2026-12-01&to=2027-02-01")) == (
+        422, "validation_error")
+    assert error(platform.call("GET", f"{path}?from=tuesday")) == (422, "validation_error")
+
+
+def test_a_citizen_holds_a_place_books_it_and_is_told(platform):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    before = places_left(platform, slot)
+    held = hold(platform, citizen_id, slot)
+    assert held.status_code == 201, held.text
+    assert held.json()["status"] == "proposed"
+    expires = datetime.fromisoformat(held.json()["expires_at"])
+    assert timedelta(minutes=4) < expires - datetime.now(CITY) <= timedelta(minutes=5)
+    assert places_left(platform, slot) == before - 1
+    booked = book(platform, citizen_id, held.json()["hold_id"])
+    assert booked.status_code == 201, booked.text
+    appointment = booked.json()
+    assert (appointment["status"], appointment["slot_id"], appointment["start"]) == (
+        "booked", slot["slot_id"], slot["start"])
+    assert {"zh-CN": "户口簿", "en": "Household register booklet"} in appointment["documents"]
+    assert places_left(platform, slot) == before - 1  # the hold's place, not another
+    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/appointments").json()["items"]
+    assert [a["appointment_id"] for a in listed] == [appointment["appointment_id"]]
+    told = eventually(lambda: [m for m in platform.inbox(citizen_id)
+                               if m["template_id"] == "appointment_booked"])
+    assert told[0]["action"] == {"type": "appointment", "id": appointment["appointment_id"]}
+
+
+def test_a_hold_let_go_gives_its_place_back_and_cannot_be_booked(platform):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    before = places_left(platform, slot)
+    hold_id = hold(platform, citizen_id, slot).json()["hold_id"]
+    path = f"/v1/citizens/{citizen_id}/holds/{hold_id}"
+    assert platform.call("DELETE", path).status_code == 204
+    assert platform.call("DELETE", path).status_code == 204  # twice is fine
+    assert places_left(platform, slot) == before
+    assert error(book(platform, citizen_id, hold_id)) == (409, "hold_not_active")
+
+
+def test_a_citizen_cancels_a_visit_its_place_comes_back_and_they_are_told(platform):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    before = places_left(platform, slot)
+    appointment = book(platform, citizen_id,
+                       hold(platform, citizen_id, slot).json()["hold_id"]).json()
+    path = f"/v1/citizens/{citizen_id}/appointments/{appointment['appointment_id']}"
+    cancelled = platform.call("POST", f"{path}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["ended_because"]) == (
+        "cancelled", "cancelled_by_citizen")
+    assert places_left(platform, slot) == before
+    assert error(platform.call("POST", f"{path}/cancel")) == (409, "not_cancellable")
+    assert platform.call("GET", path).json()["status"] == "cancelled"
+    eventually(lambda: [m for m in platform.inbox(citizen_id)
+                        if m["template_id"] == "appointment_cancelled"])
+
+
+def test_one_place_per_department_per_day_and_nothing_else_is_taken(platform):
+    citizen_id = citizen_at_level_1(platform)
+    first = open_slot(platform)
+    assert hold(platform, citizen_id, first).status_code == 201
+    same_day = [s for s in slots(platform, HALL, HALL_DEPARTMENT)
+                if s["day"] == first["day"] and s["slot_id"] != first["slot_id"]
+                and s["released"] and s["places_left"] > 0]
+    assert same_day, "the hall's day has one slot only"
+    before = places_left(platform, same_day[0])
+    response = hold(platform, citizen_id, same_day[0])
+    assert error(response) == (409, "one_per_department_per_day")
+    assert first["day"] in response.json()["error"]["message"]
+    assert places_left(platform, same_day[0]) == before
+    other_day = open_slot(platform, skip_days={first["day"]})
+    assert hold(platform, citizen_id, other_day).status_code == 201  # control
+
+
+def test_another_citizens_hold_cannot_be_booked_or_let_go(platform):
+    owner, stranger = citizen_at_level_1(platform), citizen_at_level_1(platform)
+    hold_id = hold(platform, owner, open_slot(platform)).json()["hold_id"]
+    assert error(book(platform, stranger, hold_id)) == (404, "hold_not_found")
+    assert error(platform.call("DELETE", f"/v1/citizens/{stranger}/holds/{hold_id}")) == (
+        404, "hold_not_found")
+    assert book(platform, owner, hold_id).status_code == 201  # control: still the owner's
+
+
+def test_an_unknown_slot_or_hold_is_not_found(platform):
+    citizen_id = citizen_at_level_1(platform)
+    assert error(platform.call("POST", f"/v1/citizens/{citizen_id}/holds",
+                               {"slot_id": "no-such-slot"})) == (404, "slot_not_found")
+    assert error(book(platform, citizen_id, "no-such-hold")) == (404, "hold_not_found")
+    assert error(platform.call("POST", f"/v1/citizens/{citizen_id}/holds",
+                               {"slot_id": 7})) == (422, "validation_error")
+
+
+def test_a_hospital_place_is_held_at_level_2_and_its_fee_booking_is_refused_for_now(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    slot = open_slot(platform, HOSPITAL, HOSPITAL_DEPARTMENT)
+    held = hold(platform, citizen_id, slot, partner)
+    assert held.status_code == 201, held.text
+    response = book(platform, citizen_id, held.json()["hold_id"], partner)
+    assert error(response) == (503, "registration_fee_unavailable")
