@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     payment_janitor_poll_seconds: float = 5.0
     # A bill looked up longer ago than this is asked for again before it is ordered.
     bill_fresh_seconds: float = 900.0
+    # Outside production: every service's now is the real one plus the offset
+    # `cityhub clock` sets (chassis/sandbox_clock.py).
+    sandbox_clock: bool = False
     # How often appointments gives back the places of holds that ran out, and makes
     # the slots of days coming near their release.
     hold_sweep_seconds: float = 1.0
@@ -150,6 +153,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def check_production(self):
         if self.env == "production":
+            if self.sandbox_clock:
+                raise ValueError("CITYHUB_SANDBOX_CLOCK cannot be on in production")
             if self.sandbox_secret == DEV_SANDBOX_SECRET:
                 raise ValueError("CITYHUB_SANDBOX_SECRET must be changed in production")
             if self.data_keys == DEV_DATA_KEY:

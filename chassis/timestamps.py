@@ -12,6 +12,9 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from chassis.sandbox_clock import SharedClock
+from chassis.settings import settings_of
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -43,11 +46,15 @@ class Clock(DependencyProvider):
 
     Code that depends on now takes it from here (or as an argument), so a test
     running the service in-process moves time by putting its own callable in the
-    Nameko config under CITYHUB_CLOCK.
+    Nameko config under CITYHUB_CLOCK, and outside production
+    CITYHUB_SANDBOX_CLOCK=1 lets `cityhub clock` move every process's now at once
+    (chassis/sandbox_clock.py).
     """
 
     def setup(self):
-        self.now = self.container.config.get("CITYHUB_CLOCK") or utcnow
+        settings = settings_of(self.container)
+        self.now = (self.container.config.get("CITYHUB_CLOCK")
+                    or (SharedClock(settings.redis_url) if settings.sandbox_clock else utcnow))
 
     def get_dependency(self, worker_ctx):
         return self.now

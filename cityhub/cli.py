@@ -4,7 +4,11 @@
   cityhub migrate [NAME ...]     apply database migrations (all by default)
   cityhub seed                   load demo data and the sandbox partner
   cityhub topology               declare every exchange, queue and binding
-  cityhub partner create APP_ID  add a partner; prints {"app_id", "secret"}
+  cityhub partner create APP_ID [--kiosk-for INSTITUTION]
+                                 add a partner (an institution's check-in kiosk);
+                                 prints {"app_id", "secret"}
+  cityhub clock [advance S | set MOMENT | reset]
+                                 the sandbox clock every service reads (not in production)
   cityhub bills refresh          fetch new bills for every linked account (daily)
   cityhub payments refund ID --amount FEN --refundable FEN --request-no R --reason TEXT
                                  refund a payment (412 unless FEN is still refundable)
@@ -40,6 +44,8 @@ def main(argv=None) -> int:
     partner_commands = partner.add_subparsers(dest="action", required=True)
     create = partner_commands.add_parser("create", help="add a partner")
     create.add_argument("app_id")
+    create.add_argument("--kiosk-for", metavar="INSTITUTION",
+                        help="the partner is this institution's check-in kiosk")
     bills = commands.add_parser("bills", help="bills from the agencies")
     bills_commands = bills.add_subparsers(dest="action", required=True)
     bills_commands.add_parser("refresh", help="fetch new bills for every linked account")
@@ -63,6 +69,13 @@ def main(argv=None) -> int:
     replay = dlq_commands.add_parser("replay", help="move dead letters back to their queue")
     replay.add_argument("queue", help="the handler queue, e.g. notify.on_citizen_registered")
     replay.add_argument("--limit", type=int, default=None)
+    clock = commands.add_parser("clock", help="the sandbox clock (CITYHUB_SANDBOX_CLOCK=1)")
+    clock_commands = clock.add_subparsers(dest="action")
+    advance = clock_commands.add_parser("advance", help="move every service's now on")
+    advance.add_argument("seconds", type=float)
+    to = clock_commands.add_parser("set", help="make every service's now this moment")
+    to.add_argument("moment", help="ISO 8601 with an offset, e.g. 2026-12-02T06:59:50+08:00")
+    clock_commands.add_parser("reset", help="back to the real clock")
     sandbox = commands.add_parser("sandbox", help="stand-ins for outside systems")
     sandbox_commands = sandbox.add_subparsers(dest="action", required=True)
     sandbox_commands.add_parser("serve", help="population registry and SMS gateway, HTTP")
@@ -95,7 +108,7 @@ def main(argv=None) -> int:
         elif args.command == "topology":
             print(json.dumps({"declared": operations.declare_topology(settings)}))
         elif args.command == "partner":
-            print(json.dumps(operations.create_partner(settings, args.app_id)))
+            print(json.dumps(operations.create_partner(settings, args.app_id, args.kiosk_for)))
         elif args.command == "bills":
             summary = operations.refresh_bills(settings)
             print(json.dumps(summary))
@@ -111,6 +124,10 @@ def main(argv=None) -> int:
             summary = operations.reconcile(settings, args.date)
             print(json.dumps(summary))
             return 1 if summary["mismatches"] else 0
+        elif args.command == "clock":
+            print(json.dumps(operations.move_clock(settings, args.action,
+                                                   getattr(args, "seconds", None),
+                                                   getattr(args, "moment", None))))
         elif args.command == "dlq" and args.action == "list":
             for row in operations.dead_letters(settings):
                 print(json.dumps(row))

@@ -1,17 +1,19 @@
 """What the `cityhub` commands do, callable from tests too."""
 
 import sys
+from datetime import UTC, datetime, timedelta
 
 from kombu import Connection
 from sqlalchemy.orm import sessionmaker
 
-from chassis import topology
+from chassis import sandbox_clock, topology
 from chassis.broker import Publisher
 from chassis.db import make_engine
 from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, handler_queues_of
 from chassis.migrations import upgrade
 from chassis.topology import queue_depth
 from cityhub.deployables import DEPLOYABLES
+from contracts.time import iso_utc
 from gateway import repository as partners
 from gateway import signing
 from gateway.auth import SANDBOX_APP_ID
@@ -52,23 +54,51 @@ def seed(settings) -> dict:
     return seeded
 
 
-def set_partner_secret(settings, app_id: str, secret: str, create_only: bool = False) -> None:
+def set_partner_secret(settings, app_id: str, secret: str, create_only: bool = False,
+                       kiosk_institution: str | None = None) -> None:
     engine, transaction = _session(settings, "gateway")
     try:
         with transaction as session:
             if create_only and partners.partner(session, app_id) is not None:
                 raise OperationFailed(f"partner {app_id} already exists")
-            partners.save_partner(session, settings, app_id, secret)
+            partners.save_partner(session, settings, app_id, secret, kiosk_institution)
     finally:
         engine.dispose()
 
 
-def create_partner(settings, app_id: str) -> dict:
+def create_partner(settings, app_id: str, kiosk_for: str | None = None) -> dict:
+    """A new partner and its secret; `kiosk_for`: an institution's check-in kiosk."""
     if not signing.APP_ID.match(app_id):
         raise OperationFailed("APP_ID must be 1-64 characters of A-Z a-z 0-9 _ -")
     secret = signing.new_secret()
-    set_partner_secret(settings, app_id, secret, create_only=True)
-    return {"app_id": app_id, "secret": secret}
+    set_partner_secret(settings, app_id, secret, create_only=True, kiosk_institution=kiosk_for)
+    made = {"app_id": app_id, "secret": secret}
+    return made | {"kiosk_for": kiosk_for} if kiosk_for else made
+
+
+def move_clock(settings, action: str | None, seconds: float | None,
+               moment: str | None) -> dict:
+    """Show or move the sandbox clock: {"now", "offset_seconds"}."""
+    if settings.env == "production":
+        raise OperationFailed("the sandbox clock does not run in production")
+    if action == "advance":
+        sandbox_clock.set_offset(settings.redis_url,
+                                 sandbox_clock.offset(settings.redis_url) + seconds)
+    elif action == "set":
+        try:
+            target = datetime.fromisoformat(moment)
+        except ValueError:
+            raise OperationFailed("MOMENT must be ISO 8601, e.g. 2026-12-02T07:00:00+08:00") \
+                from None
+        if target.tzinfo is None:
+            raise OperationFailed("MOMENT needs its offset (+08:00 for the city)")
+        sandbox_clock.set_offset(settings.redis_url,
+                                 (target - datetime.now(UTC)).total_seconds())
+    elif action == "reset":
+        sandbox_clock.set_offset(settings.redis_url, 0)
+    shift = sandbox_clock.offset(settings.redis_url)
+    return {"now": iso_utc(datetime.now(UTC) + timedelta(seconds=shift)),
+            "offset_seconds": shift, "on": settings.sandbox_clock}
 
 
 def all_handler_queues() -> list[topology.HandlerQueues]:

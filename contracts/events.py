@@ -276,11 +276,59 @@ class AppointmentCancelled(AppointmentEvent):
     reason: str
 
 
+class AppointmentRescheduled(AppointmentEvent):
+    """The visit moved to another slot of its department (`slot_id`, `start` are the new)."""
+
+    TYPE: ClassVar[str] = "appointment.rescheduled"
+
+    from_slot_id: str
+    from_start: str
+
+
+class AppointmentReminder(AppointmentEvent):
+    """Time to remind the citizen of a booked visit: `evening_before` or
+    `two_hours_before`."""
+
+    TYPE: ClassVar[str] = "appointment.reminder"
+
+    kind: str
+
+
+class AppointmentCheckedIn(AppointmentEvent):
+    """The citizen arrived and checked in at the institution's kiosk."""
+
+    TYPE: ClassVar[str] = "appointment.checked_in"
+
+    queue_number: str
+
+
+class AppointmentNoshow(AppointmentEvent):
+    """The citizen did not check in by half an hour after the slot ended."""
+
+    TYPE: ClassVar[str] = "appointment.noshow"
+
+
+class WaitlistOffered(Event):
+    """appointments -> anyone: a place of a slot the citizen waits for is free; the
+    first waiting citizen to hold it gets it."""
+
+    TYPE: ClassVar[str] = "waitlist.offered"
+    SOURCE: ClassVar[str] = "appointments"
+
+    waitlist_id: str
+    citizen_id: str
+    institution_id: str
+    department_id: str
+    slot_id: str
+    start: str
+
+
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
     CitizenEmailConfirmed, ConsentGranted, ConsentRevoked, NotificationCreated,
     PaymentCreated, PaymentSucceeded, PaymentFailed, PaymentExpired, PaymentAgencyConfirmed,
     PaymentRefunded, PaymentReconciliationMismatch, BillIssued,
-    AppointmentHeld, AppointmentBooked, AppointmentCancelled,
+    AppointmentHeld, AppointmentBooked, AppointmentCancelled, AppointmentRescheduled,
+    AppointmentCheckedIn, AppointmentNoshow, AppointmentReminder, WaitlistOffered,
 )

@@ -40,6 +40,9 @@ if [ -z "${CITYHUB_REDIS_URL:-}" ]; then
   ensure Redis 6379 redis "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
 fi
 
+# The sandbox clock: `cityhub clock advance 3600` moves every service's now (README).
+export CITYHUB_SANDBOX_CLOCK="${CITYHUB_SANDBOX_CLOCK:-1}"
+
 mkdir -p var
 cityhub migrate
 cityhub topology >/dev/null

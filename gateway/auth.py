@@ -4,7 +4,7 @@ import logging
 import re
 import time
 
-from nameko.extensions import SharedExtension
+from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy.orm import sessionmaker
 
 from chassis.crypto import FieldCipher
@@ -47,7 +47,8 @@ class PartnerAuthenticator(SharedExtension):
         self.engine = make_engine(settings.database_url("gateway"), pool_size=4)
         self.sessionmaker = sessionmaker(bind=self.engine)
         self.nonces = NonceStore(settings.redis_url)
-        self._secrets: dict[str, tuple[str | None, float]] = {}
+        # app id -> (secret, kiosk's institution, cached until)
+        self._partners: dict[str, tuple[str, str | None, float]] = {}
 
     def stop(self):
         self.engine.dispose()
@@ -96,16 +97,36 @@ class PartnerAuthenticator(SharedExtension):
         return app_id
 
     def secret_of(self, app_id: str) -> str | None:
+        known = self._partner(app_id)
+        return known[0] if known else None
+
+    def kiosk_of(self, app_id: str) -> str | None:
+        """The institution whose check-in kiosk this partner is, if it is one."""
+        known = self._partner(app_id)
+        return known[1] if known else None
+
+    def _partner(self, app_id: str) -> tuple[str, str | None, float] | None:
         if app_id == SANDBOX_APP_ID and self.settings.env == "production":
             return None
-        cached = self._secrets.get(app_id)
-        if cached and cached[1] > time.monotonic():
-            return cached[0]
+        cached = self._partners.get(app_id)
+        if cached and cached[2] > time.monotonic():
+            return cached
         with self.sessionmaker() as session:
             partner = session.get(Partner, app_id)
-            secret = (self.cipher.open(partner.secret_sealed, PARTNER_SECRET)
-                      if partner is not None and partner.active else None)
-        if secret is not None:
-            # Unknown ids are not cached: a flood of made-up ids must not grow memory.
-            self._secrets[app_id] = (secret, time.monotonic() + CACHE_SECONDS)
-        return secret
+            if partner is None or not partner.active:
+                # Unknown ids are not cached: a flood of made-up ids must not grow memory.
+                return None
+            known = (self.cipher.open(partner.secret_sealed, PARTNER_SECRET),
+                     partner.kiosk_institution, time.monotonic() + CACHE_SECONDS)
+        self._partners[app_id] = known
+        return known
+
+
+class Partners(DependencyProvider):
+    """`partners = Partners()`: what the gateway knows of the calling partner beyond its
+    signature (which institution's kiosk it is), from the authenticator's cache."""
+
+    authenticator = PartnerAuthenticator()
+
+    def get_dependency(self, worker_ctx):
+        return self.authenticator

@@ -19,4 +19,7 @@ class Partner(Base):
     # HMAC needs the secret itself, so it is sealed (AES-GCM), not hashed.
     secret_sealed: Mapped[str] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An institution's check-in kiosk: it may check in any citizen's visit there, and
+    # nothing else of a citizen it did not register.
+    kiosk_institution: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -150,7 +150,8 @@ class NotificationsQuery(BaseModel):
 
 
 class Action(BaseModel):
-    type: str = Field(description="What the super-app opens: profile, payment, bill, appointment")
+    type: str = Field(description="What the super-app opens: profile, payment, bill, "
+                                  "appointment, slot (a waitlist offer)")
     id: str
 
 
@@ -586,8 +587,29 @@ class Hold(BaseModel):
     expires_at: datetime
 
 
+class WaitlistEntry(BaseModel):
+    waitlist_id: str
+    slot_id: str
+    start: datetime
+    status: Literal["waiting", "offered"] = Field(
+        description="offered: a place came free and the citizen was told; hold it to take it")
+    joined_at: datetime
+    offered_at: datetime | None
+
+
+class WaitlistList(BaseModel):
+    items: list[WaitlistEntry]
+
+
 class BookAppointment(Strict):
     hold_id: str = Field(min_length=1, max_length=36)
+
+
+class FeeOrder(BaseModel):
+    payment_id: str
+    amount_cents: int
+    cashier_url: str | None
+    expires_at: datetime
 
 
 APPOINTMENT_STATES = Literal["pending", "booked", "arrived", "cancelled", "noshow"]
@@ -608,6 +630,9 @@ class Appointment(BaseModel):
     created_at: datetime
     documents: list[LocalisedName] | None = Field(
         default=None, description="What to bring (on a single appointment's answer)")
+    payment: FeeOrder | None = Field(
+        default=None, description="The registration fee's order, on a booking's answer "
+                                  "where the department charges one")
 
 
 class AppointmentList(BaseModel):

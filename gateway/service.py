@@ -7,7 +7,9 @@ from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
 from chassis.settings import FromSettings, SettingsProvider
+from contracts.errors import Forbidden
 from gateway import openapi, schemas
+from gateway.auth import Partners
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
 from gateway.errors import json_response
@@ -26,6 +28,7 @@ class GatewayService:
     settings = SettingsProvider()
     redis = Redis()
     directory = CitizenDirectory()
+    partners = Partners()
     streams = LiveStreams()
     assertion_keys = AssertionKeys()
     receipt_keys = FromSettings(lambda settings: load_keys(settings.receipt_keys))
@@ -437,12 +440,53 @@ class GatewayService:
         self.appointments.let_go(citizen_id, hold_id)
         return Response(status=204)
 
+    @api("POST", "/v1/citizens/<citizen_id>/waitlist", body=schemas.HoldSlot,
+         answers={201: schemas.WaitlistEntry, 200: schemas.WaitlistEntry})
+    def join_waitlist(self, request, partner_id, citizen_id, body):
+        """Wait for a place of a full slot: each place that frees is offered to everyone
+        waiting, and the first to hold it gets it (200: already waiting)."""
+        joined = self.appointments.join_waitlist(
+            citizen_id, self._assertion(partner_id, citizen_id, "appointments"), body.slot_id)
+        return (201 if joined["joined"] else 200), joined["entry"]
+
+    @api("GET", "/v1/citizens/<citizen_id>/waitlist", answers={200: schemas.WaitlistList})
+    def list_waitlist(self, request, partner_id, citizen_id):
+        """The slots the citizen waits for."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.appointments.list_waitlist(citizen_id)}
+
+    @api("DELETE", "/v1/citizens/<citizen_id>/waitlist/<waitlist_id>", answers={204: None})
+    def leave_waitlist(self, request, partner_id, citizen_id, waitlist_id):
+        """Stop waiting (twice is fine)."""
+        self._check_owner(partner_id, citizen_id)
+        self.appointments.leave_waitlist(citizen_id, waitlist_id)
+        return Response(status=204)
+
     @api("POST", "/v1/citizens/<citizen_id>/appointments", body=schemas.BookAppointment,
          answers={201: schemas.Appointment})
     def book_appointment(self, request, partner_id, citizen_id, body):
-        """Book a held place."""
+        """Book a held place; where the department charges a registration fee, the answer
+        is `pending` with the fee's order (pay at its cashier_url before expires_at)."""
+        return 201, self.appointments.book(
+            citizen_id, body.hold_id, self._assertion(partner_id, citizen_id, "payments"))
+
+    @api("POST", "/v1/citizens/<citizen_id>/appointments/<appointment_id>/reschedule",
+         body=schemas.HoldSlot, answers={200: schemas.Appointment})
+    def reschedule_appointment(self, request, partner_id, citizen_id, appointment_id, body):
+        """Move a booked visit to another slot of its department, or change nothing."""
         self._check_owner(partner_id, citizen_id)
-        return 201, self.appointments.book(citizen_id, body.hold_id)
+        return 200, self.appointments.reschedule(citizen_id, appointment_id, body.slot_id)
+
+    @api("POST", "/v1/citizens/<citizen_id>/appointments/<appointment_id>/check-in",
+         answers={200: schemas.Appointment})
+    def check_in(self, request, partner_id, citizen_id, appointment_id):
+        """The institution's kiosk checks a booked visit in: `arrived`, with a queue number.
+        Only a partner registered as that institution's kiosk may call it."""
+        institution_id = self.partners.kiosk_of(partner_id)
+        if institution_id is None:
+            raise Forbidden("only an institution's check-in kiosk checks visits in",
+                            field="X-App-Id", code="kiosk_only")
+        return 200, self.appointments.check_in(institution_id, citizen_id, appointment_id)
 
     @api("GET", "/v1/citizens/<citizen_id>/appointments",
          answers={200: schemas.AppointmentList})

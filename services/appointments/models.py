@@ -112,6 +112,9 @@ class Appointment(Base):
               sqlite_where=text("status IN ('proposed', 'pending', 'booked')")),
         Index("ix_appointments_citizen", "citizen_id", "start"),
         Index("ix_appointments_holds", "status", "hold_expires_at"),
+        Index("ix_appointments_payment", "payment_id"),
+        Index("ix_appointments_refunds", "refund_state"),
+        Index("ix_appointments_visits", "status", "end"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -130,6 +133,8 @@ class Appointment(Base):
     queue_number: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # Why it ended: cancelled by the citizen, the hold ran out, its payment failed…
     ended_because: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # A registration fee to give back: "due" until payments has the refund, then "asked".
+    refund_state: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -144,3 +149,46 @@ class CitizenLoad(Base):
 
     citizen_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     hospital_active: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class QueueCounter(Base):
+    """The last queue number a department gave on a city day: taken by an UPDATE in the
+    check-in's own transaction, so numbers are unique and, rolled back with a failed
+    check-in, leave no gap."""
+
+    __tablename__ = "queue_counters"
+
+    department_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Reminder(Base):
+    """A reminder of a visit, kept beside it: written, moved and cancelled in the
+    transaction that books, moves or ends the visit, and sent only while the visit is
+    booked (use_cases/reminding.py)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (Index("ix_reminders_due", "status", "send_at"),)
+
+    appointment_id: Mapped[str] = mapped_column(String(36), ForeignKey("appointments.id"),
+                                                primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    send_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled, sent, cancelled
+
+
+class WaitlistEntry(Base):
+    """A citizen waiting for a place of a full slot: offered every place that frees
+    there until they take one or leave (use_cases/waitlist.py)."""
+
+    __tablename__ = "waitlist"
+    __table_args__ = (UniqueConstraint("slot_id", "citizen_id", name="uq_waitlist_citizen"),
+                      Index("ix_waitlist_slot", "slot_id", "status"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    slot_id: Mapped[str] = mapped_column(String(36), ForeignKey("slots.id"))
+    citizen_id: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # waiting, offered, taken, left
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    offered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -6,18 +6,27 @@ unique index, so two requests at once cannot both win."""
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from chassis.db import upsert
-from services.appointments.domain.booking import ACTIVE, MAX_HOSPITAL, PROPOSED
+from services.appointments.domain.booking import (
+    ACTIVE,
+    BOOKED,
+    MAX_HOSPITAL,
+    NOSHOW,
+    PROPOSED,
+)
 from services.appointments.models import (
     Appointment,
     CitizenLoad,
     Department,
     Institution,
+    QueueCounter,
+    Reminder,
     Schedule,
     Slot,
+    WaitlistEntry,
 )
 
 _SLOT, _APPOINTMENT, _LOAD = Slot.__table__, Appointment.__table__, CitizenLoad.__table__
@@ -63,16 +72,17 @@ def _insert_slot(dialect: str):
 
 
 def add_slots(connection, rows: list[dict]) -> int:
-    """Insert the slots not already there (a schedule's start is unique); how many."""
-    made = 0
-    for row in rows:
-        made += connection.execute(_insert_slot(connection.dialect.name), row).rowcount
-    return made
+    """Insert slots in one statement, skipping any another process made at the same
+    moment (a schedule's start is unique); how many were asked for."""
+    if rows:
+        connection.execute(_insert_slot(connection.dialect.name), rows)
+    return len(rows)
 
 
-def prepared_until(connection, schedule_id: str) -> date | None:
-    return connection.execute(select(func.max(_SLOT.c.day)).where(
-        _SLOT.c.schedule_id == schedule_id)).scalar()
+def prepared_days(connection, schedule_id: str, first: date) -> set[date]:
+    """The days from `first` on whose slots the schedule already has."""
+    return set(connection.execute(select(_SLOT.c.day).distinct().where(
+        _SLOT.c.schedule_id == schedule_id, _SLOT.c.day >= first)).scalars())
 
 
 def slots(connection, institution_id: str, department_id: str | None, start: datetime,
@@ -171,7 +181,144 @@ def appointments_of(connection, citizen_id: str) -> list:
         .order_by(_APPOINTMENT.c.start)))
 
 
+def relocate(connection, appointment_id: str, slot, now: datetime) -> bool:
+    """Put a booked appointment on another slot; False if it is no longer booked."""
+    result = connection.execute(
+        update(_APPOINTMENT)
+        .where(_APPOINTMENT.c.id == appointment_id, _APPOINTMENT.c.status == BOOKED)
+        .values(slot_id=slot.id, day=slot.day, start=slot.start, end=slot.end,
+                updated_at=now))
+    return result.rowcount == 1
+
+
+def by_payment(connection, payment_id: str):
+    return connection.execute(select(_APPOINTMENT).where(
+        _APPOINTMENT.c.payment_id == payment_id)).first()
+
+
+def set_values(connection, appointment_id: str, **values) -> None:
+    connection.execute(update(_APPOINTMENT).where(_APPOINTMENT.c.id == appointment_id)
+                       .values(**values))
+
+
+def refunds_due(connection, limit: int) -> list:
+    return list(connection.execute(select(_APPOINTMENT).where(
+        _APPOINTMENT.c.refund_state == "due").limit(limit)))
+
+
 def holds_run_out(connection, now: datetime, limit: int) -> list[str]:
     return list(connection.execute(select(_APPOINTMENT.c.id).where(and_(
         _APPOINTMENT.c.status == PROPOSED, _APPOINTMENT.c.hold_expires_at <= now))
         .order_by(_APPOINTMENT.c.hold_expires_at).limit(limit)).scalars())
+
+
+def visits_missed(connection, before: datetime, limit: int) -> list:
+    """Booked visits whose check-in closed before `before`."""
+    return list(connection.execute(select(_APPOINTMENT).where(
+        _APPOINTMENT.c.status == BOOKED, _APPOINTMENT.c.end < before)
+        .order_by(_APPOINTMENT.c.end).limit(limit)))
+
+
+def hospital_noshows(connection, citizen_id: str, since: datetime) -> list[datetime]:
+    """When the citizen's missed hospital visits were, since `since`."""
+    return list(connection.execute(select(_APPOINTMENT.c.end).where(
+        _APPOINTMENT.c.citizen_id == citizen_id, _APPOINTMENT.c.kind == "hospital",
+        _APPOINTMENT.c.status == NOSHOW, _APPOINTMENT.c.end >= since)).scalars())
+
+
+_QUEUE = QueueCounter.__table__
+
+
+@cache
+def _new_queue(dialect: str):
+    return upsert(dialect, _QUEUE).on_conflict_do_nothing()
+
+
+NEXT_NUMBER = (update(_QUEUE).where(_QUEUE.c.department_id == bindparam("department"),
+                                    _QUEUE.c.day == bindparam("on_day"))
+               .values(last=_QUEUE.c.last + 1).returning(_QUEUE.c.last))
+
+
+def next_queue_number(connection, department_id: str, day: date) -> int:
+    """The department's next number of the day. The UPDATE holds the counter's row
+    until the check-in commits, so two check-ins at once get two numbers in turn."""
+    connection.execute(_new_queue(connection.dialect.name),
+                       {"department_id": department_id, "day": day, "last": 0})
+    return connection.execute(NEXT_NUMBER, {"department": department_id,
+                                            "on_day": day}).scalar_one()
+
+
+_REMINDER = Reminder.__table__
+
+
+def schedule_reminders(connection, appointment_id: str, times: dict) -> None:
+    """The visit's reminders from now on: any still scheduled are dropped first (a move)."""
+    connection.execute(_REMINDER.delete().where(_REMINDER.c.appointment_id == appointment_id,
+                                                _REMINDER.c.status == "scheduled"))
+    rows = [{"appointment_id": appointment_id, "kind": kind, "send_at": at,
+             "status": "scheduled"} for kind, at in times.items()]
+    if rows:
+        connection.execute(upsert(connection.dialect.name, _REMINDER).on_conflict_do_nothing(),
+                           rows)
+
+
+def cancel_reminders(connection, appointment_id: str) -> None:
+    connection.execute(update(_REMINDER).where(_REMINDER.c.appointment_id == appointment_id,
+                                               _REMINDER.c.status == "scheduled")
+                       .values(status="cancelled"))
+
+
+def reminders_due(connection, now: datetime, limit: int) -> list:
+    return list(connection.execute(select(_REMINDER).where(
+        _REMINDER.c.status == "scheduled", _REMINDER.c.send_at <= now)
+        .order_by(_REMINDER.c.send_at).limit(limit)))
+
+
+def mark_reminder_sent(connection, appointment_id: str, kind: str) -> bool:
+    """Sent, if it is still scheduled (a cancellation committed first cancelled it)."""
+    return connection.execute(
+        update(_REMINDER).where(_REMINDER.c.appointment_id == appointment_id,
+                                _REMINDER.c.kind == kind, _REMINDER.c.status == "scheduled")
+        .values(status="sent")).rowcount == 1
+
+
+def appointment_locked(connection, appointment_id: str):
+    """The appointment, its row held until commit (PostgreSQL; SQLite has one writer)."""
+    return connection.execute(select(_APPOINTMENT).where(_APPOINTMENT.c.id == appointment_id)
+                              .with_for_update()).first()
+
+
+_WAITLIST = WaitlistEntry.__table__
+WAITING = ("waiting", "offered")
+
+
+def join_waitlist(connection, row: dict) -> bool:
+    """Put the citizen on the slot's waitlist; False if they were on it already."""
+    return connection.execute(upsert(connection.dialect.name, _WAITLIST)
+                              .on_conflict_do_nothing(), row).rowcount == 1
+
+
+def waitlist_entry(connection, entry_id: str):
+    return connection.execute(select(_WAITLIST).where(_WAITLIST.c.id == entry_id)).first()
+
+
+def waitlist_entry_of(connection, slot_id: str, citizen_id: str):
+    return connection.execute(select(_WAITLIST).where(
+        _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.citizen_id == citizen_id)).first()
+
+
+def waitlist_of(connection, citizen_id: str) -> list:
+    return list(connection.execute(select(_WAITLIST).where(
+        _WAITLIST.c.citizen_id == citizen_id, _WAITLIST.c.status.in_(WAITING))
+        .order_by(_WAITLIST.c.created_at)))
+
+
+def waiting_for(connection, slot_id: str) -> list:
+    return list(connection.execute(select(_WAITLIST).where(
+        _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.status.in_(WAITING))
+        .order_by(_WAITLIST.c.created_at)))
+
+
+def set_waitlist_status(connection, entry_id: str, status: str, **values) -> None:
+    connection.execute(update(_WAITLIST).where(_WAITLIST.c.id == entry_id)
+                       .values(status=status, **values))

@@ -1,8 +1,12 @@
 """The institutions `cityhub seed` loads: demo reference data, kept apart from the rules."""
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
+from chassis.timestamps import utcnow
 from services.appointments.models import Department, Institution, Schedule
+from services.appointments.use_cases import slots
 
 # The institutions `cityhub seed` loads. A hospital visit needs a proven real name
 # (it opens a medical record); a service hall visit only a confirmed phone, since the
@@ -79,10 +83,9 @@ def departments_and_schedules() -> tuple[list[dict], list[dict]]:
     return departments, schedules
 
 
-def seed(session: Session) -> int:
-    """Load the institutions, their departments and schedules; running it twice
-    changes nothing. The service makes slots from the schedules, day by day as
-    each comes near its release (use_cases/slots.py)."""
+def seed(session: Session, now: datetime | None = None) -> int:
+    """Load the institutions, their departments and schedules, and the slots they
+    should show at `now`; running it twice changes nothing."""
     for entry in INSTITUTIONS:
         session.merge(Institution(**entry))
     session.flush()
@@ -92,4 +95,8 @@ def seed(session: Session) -> int:
     session.flush()
     for entry in schedules:
         session.merge(Schedule(**entry))
+    session.flush()
+    # The first slots, so that they are listed as soon as the services are up; the
+    # service's timer makes the rest as days come into their window.
+    slots.prepare_on(session.connection(), now or utcnow())
     return len(INSTITUTIONS) + len(departments) + len(schedules)

@@ -75,3 +75,14 @@ def appointment_view(appointment, department=None) -> dict:
     if department is not None:
         view["documents"] = list(department.documents or [])
     return view
+
+
+def waitlist_view(entry, slot) -> dict:
+    return {
+        "waitlist_id": entry.id,
+        "slot_id": entry.slot_id,
+        "start": iso_utc(slot.start),
+        "status": entry.status,
+        "joined_at": iso_utc(entry.created_at),
+        "offered_at": _moment(entry.offered_at),
+    }

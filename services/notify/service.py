@@ -20,6 +20,10 @@ from contracts.errors import InvalidInput, ServiceUnavailable
 from contracts.events import (
     AppointmentBooked,
     AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentNoshow,
+    AppointmentReminder,
+    AppointmentRescheduled,
     BillIssued,
     CitizenEmailConfirmed,
     CitizenRegistered,
@@ -31,6 +35,7 @@ from contracts.events import (
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
+    WaitlistOffered,
     open_envelope,
 )
 from services.notify import repository
@@ -129,6 +134,26 @@ class NotifyService:
     @reliable_handler(AppointmentCancelled)
     def on_appointment_cancelled(self, body):
         self._tell(*open_envelope(body, AppointmentCancelled))
+
+    @reliable_handler(AppointmentCheckedIn)
+    def on_appointment_checked_in(self, body):
+        self._tell(*open_envelope(body, AppointmentCheckedIn))
+
+    @reliable_handler(AppointmentNoshow)
+    def on_appointment_noshow(self, body):
+        self._tell(*open_envelope(body, AppointmentNoshow))
+
+    @reliable_handler(AppointmentRescheduled)
+    def on_appointment_rescheduled(self, body):
+        self._tell(*open_envelope(body, AppointmentRescheduled))
+
+    @reliable_handler(AppointmentReminder)
+    def on_appointment_reminder(self, body):
+        self._tell(*open_envelope(body, AppointmentReminder))
+
+    @reliable_handler(WaitlistOffered)
+    def on_waitlist_offered(self, body):
+        self._tell(*open_envelope(body, WaitlistOffered))
 
     @rpc
     def send_sms(self, sealed_phone, template_id, locale, values):

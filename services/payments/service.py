@@ -170,6 +170,13 @@ class PaymentsService:
         return refunds.request(self.db, payment_id, amount_cents, refundable_cents, request_no,
                                reason, "ops", self.clock())
 
+    @rpc
+    def refund_in_full(self, payment_id, request_no, reason, requested_by):
+        """Another service's refund of all an order can still give (appointments: a
+        cancelled paid visit), once per request number."""
+        return refunds.in_full(self.db, payment_id, request_no, reason, requested_by,
+                               self.clock())
+
     def _agencies(self) -> list[str]:
         with self.db.read() as session:
             return sorted({fee.agency for fee in repository.all_fees(session) if fee.agency})

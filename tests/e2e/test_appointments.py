@@ -1,8 +1,10 @@
 """Booking a visit through the gateway: departments and their slots, holding a place,
-booking it, letting it go, cancelling, and the limits that keep places fair. Hospital
-registration charges a fee, whose payment is the part of issue 11 still to come, so
-the bookings here are at a service hall; hospitals are held."""
+booking it (a hospital's after its registration fee is paid at the provider's
+cashier), letting it go, cancelling, and the limits that keep places fair."""
 
+import json
+import re
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -140,7 +142,7 @@ def test_a_citizen_cancels_a_visit_its_place_comes_back_and_they_are_told(platfo
     assert places_left(platform, slot) == before
     assert error(platform.call("POST", f"{path}/cancel")) == (409, "not_cancellable")
     assert platform.call("GET", path).json()["status"] == "cancelled"
-    eventually(lambda: [m for m in platform.inbox(citizen_id)
+    assert eventually(lambda: [m for m in platform.inbox(citizen_id)
                         if m["template_id"] == "appointment_cancelled"])
 
 
@@ -179,10 +181,150 @@ def test_an_unknown_slot_or_hold_is_not_found(platform):
                                {"slot_id": 7})) == (422, "validation_error")
 
 
-def test_a_hospital_place_is_held_at_level_2_and_its_fee_booking_is_refused_for_now(platform):
+def test_a_hospital_visit_is_pending_until_its_registration_fee_is_paid(platform):
     partner, citizen_id = citizen_at_level_2(platform)
     slot = open_slot(platform, HOSPITAL, HOSPITAL_DEPARTMENT)
     held = hold(platform, citizen_id, slot, partner)
     assert held.status_code == 201, held.text
     response = book(platform, citizen_id, held.json()["hold_id"], partner)
-    assert error(response) == (503, "registration_fee_unavailable")
+    assert response.status_code == 201, response.text
+    appointment = response.json()
+    assert appointment["status"] == "pending"
+    fee = appointment["payment"]
+    assert (fee["amount_cents"], fee["payment_id"]) == (1000, appointment["payment_id"])
+    again = book(platform, citizen_id, held.json()["hold_id"], partner)
+    assert again.json()["payment"]["payment_id"] == fee["payment_id"]  # the same order
+    paid = platform.http.post(fee["cashier_url"], json={"outcome": "success"}, timeout=10)
+    assert paid.status_code == 200, paid.text
+    path = f"/v1/citizens/{citizen_id}/appointments/{appointment['appointment_id']}"
+    assert eventually(lambda: platform.call("GET", path, partner=partner).json()["status"]
+               == "booked", timeout=20)
+    assert places_left(platform, slot, HOSPITAL, HOSPITAL_DEPARTMENT) == slot["places_left"] - 1
+    assert eventually(lambda: [m for m in platform.inbox(citizen_id, partner)
+                        if m["template_id"] == "appointment_booked"])
+
+
+def test_a_hospital_visit_whose_fee_is_not_paid_gives_its_place_back(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    slot = open_slot(platform, HOSPITAL, HOSPITAL_DEPARTMENT)
+    hold_id = hold(platform, citizen_id, slot, partner).json()["hold_id"]
+    fee = book(platform, citizen_id, hold_id, partner).json()["payment"]
+    declined = platform.http.post(fee["cashier_url"], json={"outcome": "insufficient_funds"},
+                                  timeout=10)
+    assert declined.status_code == 200, declined.text
+    path = f"/v1/citizens/{citizen_id}/appointments/{hold_id}"
+    assert eventually(lambda: platform.call("GET", path, partner=partner).json()["status"]
+               == "cancelled", timeout=20)
+    answer = platform.call("GET", path, partner=partner).json()
+    assert answer["ended_because"] == "payment_failed"
+    assert places_left(platform, slot, HOSPITAL, HOSPITAL_DEPARTMENT) == slot["places_left"]
+
+
+@pytest.fixture
+def clock_put_back(platform):
+    """The sandbox clock, back to the real one after the test moved it."""
+    yield
+    platform.move_clock(reset=True)
+
+
+@pytest.fixture
+def kiosk(platform, clock_put_back):
+    """The service hall's check-in kiosk, a partner of its own."""
+    made = json.loads(platform.cli("partner", "create", f"kiosk-{uuid.uuid4().hex[:8]}",
+                                   "--kiosk-for", HALL))
+    return made["app_id"], made["secret"]
+
+
+def test_the_halls_kiosk_checks_a_visit_in_with_a_queue_number(platform, kiosk):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    appointment = book(platform, citizen_id,
+                       hold(platform, citizen_id, slot).json()["hold_id"]).json()
+    path = f"/v1/citizens/{citizen_id}/appointments/{appointment['appointment_id']}/check-in"
+    assert error(platform.call("POST", path, partner=kiosk)) == (409, "too_early_to_check_in")
+    platform.move_clock(to=datetime.fromisoformat(slot["start"]) - timedelta(minutes=10))
+    assert error(platform.call("POST", path)) == (403, "kiosk_only")  # the citizen's app
+    checked = platform.call("POST", path, partner=kiosk)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["status"] == "arrived"
+    assert re.fullmatch(r"H\d{3}", checked.json()["queue_number"])
+    assert error(platform.call("POST", path, partner=kiosk)) == (409, "not_checkable")
+    told = eventually(lambda: [m for m in platform.inbox(citizen_id)
+                               if m["template_id"] == "appointment_checked_in"])
+    assert checked.json()["queue_number"] in told[0]["body"]
+
+
+def test_another_institutions_kiosk_cannot_check_a_visit_in(platform):
+    made = json.loads(platform.cli("partner", "create", f"kiosk-{uuid.uuid4().hex[:8]}",
+                                   "--kiosk-for", "hall-haizhu"))
+    citizen_id = citizen_at_level_1(platform)
+    appointment = book(platform, citizen_id,
+                       hold(platform, citizen_id, open_slot(platform)).json()["hold_id"]).json()
+    path = f"/v1/citizens/{citizen_id}/appointments/{appointment['appointment_id']}/check-in"
+    assert error(platform.call("POST", path, partner=(made["app_id"], made["secret"]))) == (
+        404, "appointment_not_found")
+
+
+def test_a_visit_not_checked_in_becomes_a_noshow_and_the_citizen_is_told(platform,
+                                                                          clock_put_back):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    appointment = book(platform, citizen_id,
+                       hold(platform, citizen_id, slot).json()["hold_id"]).json()
+    path = f"/v1/citizens/{citizen_id}/appointments/{appointment['appointment_id']}"
+    platform.move_clock(to=datetime.fromisoformat(slot["end"]) + timedelta(minutes=31))
+    assert eventually(lambda: platform.call("GET", path).json()["status"] == "noshow", timeout=10)
+    assert eventually(lambda: [m for m in platform.inbox(citizen_id)
+                        if m["template_id"] == "appointment_noshow"])
+
+
+def test_a_citizen_moves_a_visit_to_another_slot_and_is_told(platform):
+    citizen_id = citizen_at_level_1(platform)
+    old = open_slot(platform)
+    new = next(s for s in slots(platform, HALL, HALL_DEPARTMENT)
+               if s["day"] == old["day"] and s["slot_id"] != old["slot_id"]
+               and s["released"] and s["places_left"] > 0)
+    before = (places_left(platform, old), places_left(platform, new))
+    appointment = book(platform, citizen_id,
+                       hold(platform, citizen_id, old).json()["hold_id"]).json()
+    path = f"/v1/citizens/{citizen_id}/appointments/{appointment['appointment_id']}"
+    moved = platform.call("POST", f"{path}/reschedule", {"slot_id": new["slot_id"]})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["slot_id"], moved.json()["start"]) == (new["slot_id"], new["start"])
+    assert (places_left(platform, old), places_left(platform, new)) == (
+        before[0], before[1] - 1)
+    assert eventually(lambda: [m for m in platform.inbox(citizen_id)
+                               if m["template_id"] == "appointment_rescheduled"])
+    assert error(platform.call("POST", f"{path}/reschedule", {"slot_id": "nowhere"})) == (
+        404, "slot_not_found")
+
+
+def test_a_citizen_waiting_for_a_full_slot_is_offered_the_place_that_frees(platform):
+    first, second, waiting = (citizen_at_level_1(platform) for _ in range(3))
+    slot = open_slot(platform)
+    holds = [hold(platform, c, slot).json()["hold_id"]
+             for c in (first, second)[:slot["places_left"]]]
+    assert places_left(platform, slot) == 0
+    joined = platform.call("POST", f"/v1/citizens/{waiting}/waitlist",
+                           {"slot_id": slot["slot_id"]})
+    assert joined.status_code == 201, joined.text
+    again = platform.call("POST", f"/v1/citizens/{waiting}/waitlist",
+                          {"slot_id": slot["slot_id"]})
+    assert (again.status_code, again.json()["waitlist_id"]) == (
+        200, joined.json()["waitlist_id"])
+    assert platform.call("DELETE", f"/v1/citizens/{first}/holds/{holds[0]}").status_code == 204
+    offer = eventually(lambda: [m for m in platform.inbox(waiting)
+                                if m["template_id"] == "waitlist_offered"])
+    assert offer[0]["action"] == {"type": "slot", "id": slot["slot_id"]}
+    assert hold(platform, waiting, slot).status_code == 201
+    assert platform.call("GET", f"/v1/citizens/{waiting}/waitlist").json()["items"] == []
+
+
+def test_a_booked_visit_is_reminded_two_hours_before(platform, clock_put_back):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    book(platform, citizen_id, hold(platform, citizen_id, slot).json()["hold_id"])
+    platform.move_clock(to=datetime.fromisoformat(slot["start"]) - timedelta(hours=2))
+    reminders = eventually(lambda: [m for m in platform.inbox(citizen_id)
+                                    if m["template_id"] == "appointment_reminder"])
+    assert reminders, "no reminder came"

@@ -2,6 +2,7 @@
 database itself decides who gets the last place, however many ask at once, and a
 citizen's limits hold under concurrency too."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import eventlet
@@ -13,7 +14,7 @@ from contracts.errors import CityHubError
 from services.appointments import repository
 from services.appointments.models import Appointment, Outbox, Slot
 from services.appointments.seed import seed
-from services.appointments.use_cases import holding, slots
+from services.appointments.use_cases import holding, slots, waitlist
 from tests.fixtures.servers import migrated_database
 
 pytestmark = pytest.mark.integration
@@ -27,9 +28,9 @@ HALL_DEPARTMENT = "hall-tianhe.household"
 def uow(request, tmp_path):
     database = migrated_database(request, tmp_path, "appointments", Outbox)
     with database.sessionmaker.begin() as session:
-        seed(session)
+        assert seed(session, NOW) > 0
     unit = database.unit_of_work()
-    assert slots.prepare(unit, NOW) > 0
+    assert slots.prepare(unit, NOW) == 0  # seed made them: nothing twice
     yield unit
     database.close()
 
@@ -117,9 +118,71 @@ def test_booking_racing_the_sweep_either_books_or_gives_the_place_back_never_bot
     hold_id = holding.hold(uow, "c-1", "p", 2, slot_id, NOW)["hold_id"]
     almost = NOW + timedelta(minutes=4, seconds=59)
     answers = list(eventlet.GreenPool(2).imap(lambda step: step(), [
-        lambda: attempt(lambda: holding.book(uow, "c-1", hold_id, almost)),
+        lambda: attempt(lambda: holding.book(uow, None, "c-1", hold_id, None, almost)),
         lambda: holding.sweep_holds(uow, NOW + timedelta(minutes=5))]))
     with uow.read() as session:
         status, taken = session.get(Appointment, hold_id).status, session.get(Slot, slot_id).taken
     assert (status, taken) in {("booked", 1), ("cancelled", 0)}
     assert answers[0] == ("ok" if status == "booked" else "hold_not_active")
+
+
+def booked(uow, citizen, slot_id, at=NOW) -> str:
+    hold_id = holding.hold(uow, citizen, "p", 2, slot_id, at)["hold_id"]
+    return holding.book(uow, None, citizen, hold_id, None, at)["appointment_id"]
+
+
+def test_a_visit_moves_to_a_free_slot_and_its_old_place_comes_back(uow):
+    old, new = a_slot(uow, nth=0), a_slot(uow, nth=1)
+    appointment_id = booked(uow, "c-1", old)
+    moved = holding.reschedule(uow, "c-1", appointment_id, new, NOW)
+    assert (moved["slot_id"], moved["status"]) == (new, "booked")
+    with uow.read() as session:
+        assert (session.get(Slot, old).taken, session.get(Slot, new).taken) == (0, 1)
+
+
+def test_a_move_to_a_full_slot_is_refused_and_changes_nothing(uow):
+    old, full = a_slot(uow, nth=0), a_slot(uow, nth=1, places=1)
+    appointment_id = booked(uow, "c-1", old)
+    booked(uow, "c-2", full)
+    assert attempt(lambda: holding.reschedule(uow, "c-1", appointment_id, full, NOW)) == (
+        "fully_booked")
+    with uow.read() as session:
+        assert session.get(Appointment, appointment_id).slot_id == old
+        assert (session.get(Slot, old).taken, session.get(Slot, full).taken) == (1, 1)
+
+
+def test_a_move_to_another_department_or_after_the_deadline_is_refused(uow):
+    appointment_id = booked(uow, "c-1", a_slot(uow, nth=0))
+    other = a_slot(uow, "hall-tianhe.entry-exit")
+    assert attempt(lambda: holding.reschedule(uow, "c-1", appointment_id, other, NOW)) == (
+        "slot_not_found")
+    with uow.read() as session:
+        start = session.get(Appointment, appointment_id).start
+    assert attempt(lambda: holding.reschedule(uow, "c-1", appointment_id, a_slot(uow, nth=1),
+                                              start)) == "too_late_to_reschedule"
+
+
+def offers_in_outbox(uow) -> list[str]:
+    with uow.read() as session:
+        return [json.loads(row.body)["payload"]["citizen_id"] for row in session.scalars(
+            select(Outbox).where(Outbox.routing_key == "waitlist.offered"))]
+
+
+def test_a_freed_place_is_offered_to_everyone_waiting_and_the_first_to_hold_it_wins(uow):
+    slot_id = a_slot(uow, places=1)
+    hold_id = holding.hold(uow, "c-1", "p", 2, slot_id, NOW)["hold_id"]
+    assert attempt(lambda: waitlist.join(uow, "c-2", 2, slot_id, NOW)) == "ok"
+    assert attempt(lambda: waitlist.join(uow, "c-3", 2, slot_id, NOW)) == "ok"
+    assert offers_in_outbox(uow) == []  # control: nothing freed yet
+    holding.let_go(uow, "c-1", hold_id, NOW)
+    assert sorted(offers_in_outbox(uow)) == ["c-2", "c-3"]
+    assert attempt(lambda: holding.hold(uow, "c-3", "p", 2, slot_id, NOW)) == "ok"
+    assert attempt(lambda: holding.hold(uow, "c-2", "p", 2, slot_id, NOW)) == "fully_booked"
+    assert [e["status"] for e in waitlist.entries(uow, "c-2")] == ["offered"]
+    assert waitlist.entries(uow, "c-3") == []  # took the place
+
+
+def test_a_slot_with_a_place_left_is_held_not_waited_for(uow):
+    slot_id = a_slot(uow, places=2)
+    holding.hold(uow, "c-1", "p", 2, slot_id, NOW)
+    assert attempt(lambda: waitlist.join(uow, "c-2", 2, slot_id, NOW)) == "places_left"

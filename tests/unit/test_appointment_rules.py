@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from contracts.errors import Conflict, InvalidInput
-from services.appointments.domain import booking
+from services.appointments.domain import booking, visits
 from services.appointments.domain.schedules import (
     Pattern,
     Release,
@@ -116,5 +116,63 @@ def test_only_a_pending_or_booked_appointment_can_be_cancelled():
 def test_an_appointment_only_moves_forward():
     assert booking.can_move(booking.PROPOSED, booking.BOOKED)
     assert booking.can_move(booking.BOOKED, booking.CANCELLED)
-    assert not booking.can_move(booking.CANCELLED, booking.BOOKED)
+    assert not booking.can_move(booking.CANCELLED, booking.PENDING)
     assert not booking.can_move(booking.ARRIVED, booking.NOSHOW)
+
+
+def test_a_visit_checks_in_on_its_day_from_two_hours_before_until_half_an_hour_after():
+    start, end = city(WEDNESDAY, 9), city(WEDNESDAY, 9, 30)
+    visits.check_check_in("booked", start, end, start - timedelta(hours=2))
+    visits.check_check_in("booked", start, end, end + timedelta(minutes=29))
+    with pytest.raises(Conflict) as early:
+        visits.check_check_in("booked", start, end, start - timedelta(hours=2, seconds=1))
+    with pytest.raises(Conflict) as late:
+        visits.check_check_in("booked", start, end, end + timedelta(minutes=30))
+    with pytest.raises(Conflict) as cancelled:
+        visits.check_check_in("cancelled", start, end, start)
+    assert (early.value.code, late.value.code, cancelled.value.code) == (
+        "too_early_to_check_in", "too_late_to_check_in", "not_checkable")
+
+
+def test_an_early_morning_visit_cannot_be_checked_in_the_evening_before():
+    start = city(WEDNESDAY, 1)  # 01:00: two hours before is the day before
+    with pytest.raises(Conflict):
+        visits.check_check_in("booked", start, start + timedelta(minutes=30),
+                              start - timedelta(hours=1, minutes=30))
+
+
+def test_queue_numbers_are_the_departments_letter_and_three_digits():
+    assert [visits.queue_number("A", n) for n in (1, 2, 999, 1000)] == [
+        "A001", "A002", "A999", "A1000"]
+
+
+def test_three_no_shows_within_90_days_suspend_hospital_booking_90_days_from_the_third():
+    first = city(date(2026, 9, 1), 9)
+    strikes = [first, first + timedelta(days=30), first + timedelta(days=80)]
+    lifts = strikes[2] + timedelta(days=90)
+    assert visits.suspended_until(strikes, strikes[2]) == lifts
+    assert visits.suspended_until(strikes, lifts - timedelta(seconds=1)) == lifts
+    assert visits.suspended_until(strikes, lifts) is None
+
+
+def test_two_no_shows_or_three_spread_over_more_than_90_days_suspend_nothing():
+    first = city(date(2026, 9, 1), 9)
+    assert visits.suspended_until([first, first + timedelta(days=1)], first) is None
+    spread = [first, first + timedelta(days=50), first + timedelta(days=91)]
+    assert visits.suspended_until(spread, spread[2]) is None
+    close = [first, first + timedelta(days=50), first + timedelta(days=90)]
+    assert visits.suspended_until(close, close[2]) is not None  # control: exactly 90 days
+
+
+def test_a_visit_is_reminded_at_eight_the_evening_before_and_two_hours_before():
+    start = city(WEDNESDAY, 9)
+    assert visits.reminders(start, city(date(2026, 11, 25), 10)) == {
+        "evening_before": city(date(2026, 12, 1), 20),
+        "two_hours_before": city(WEDNESDAY, 7)}
+
+
+def test_a_visit_booked_late_is_reminded_only_of_what_is_still_to_come():
+    start = city(WEDNESDAY, 9)
+    assert visits.reminders(start, city(date(2026, 12, 1), 21)) == {
+        "two_hours_before": city(WEDNESDAY, 7)}
+    assert visits.reminders(start, city(WEDNESDAY, 8)) == {}

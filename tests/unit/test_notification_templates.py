@@ -13,6 +13,10 @@ from chassis.migrations import upgrade
 from contracts.events import (
     AppointmentBooked,
     AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentNoshow,
+    AppointmentReminder,
+    AppointmentRescheduled,
     BillIssued,
     CitizenRegistered,
     CitizenVerificationFailed,
@@ -22,6 +26,7 @@ from contracts.events import (
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
+    WaitlistOffered,
 )
 from services.notify.domain.inbox import inbox_message
 from services.notify.domain.templates import Template, TemplateError
@@ -97,8 +102,18 @@ def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
              "department_id": "hall-tianhe.household", "slot_id": "s-1",
              "start": "2026-12-02T01:30:00.000000Z"}
     appointments = [AppointmentBooked(**visit),
-                    AppointmentCancelled(**visit, reason="cancelled_by_citizen")]
-    assert {type(e) for e in examples + payments + [bill] + appointments} == set(TRIGGERS)
+                    AppointmentCancelled(**visit, reason="cancelled_by_citizen"),
+                    AppointmentCheckedIn(**visit, queue_number="H001"),
+                    AppointmentNoshow(**visit),
+                    AppointmentReminder(**visit, kind="evening_before"),
+                    AppointmentRescheduled(**visit, from_slot_id="s-0",
+                                           from_start="2026-12-01T01:30:00.000000Z")]
+    offer = WaitlistOffered(waitlist_id="w-1", citizen_id="c", institution_id="i",
+                            department_id="d", slot_id="s-1",
+                            start="2026-12-02T01:30:00.000000Z")
+    assert {type(e) for e in examples + payments + [bill] + appointments + [offer]} == set(
+        TRIGGERS)
+    assert what_to_tell(offer).action == {"type": "slot", "id": "s-1"}
     for event in examples:
         tell = what_to_tell(event)
         TEMPLATES[tell.template_id].render("inbox", "en", tell.values)

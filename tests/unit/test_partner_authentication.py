@@ -22,7 +22,7 @@ def authenticator(env: str) -> PartnerAuthenticator:
                                   sms_callback_secret="a-real-receipt-secret",
                                   receipt_keys="r:" + "C" * 43 + "=",
                                   payment_provider_public_key="the provider's key")
-    extension._secrets = {SANDBOX_APP_ID: ("a-real-secret", float("inf"))}
+    extension._partners = {SANDBOX_APP_ID: ("a-real-secret", None, float("inf"))}
     return extension
 
 

@@ -12,6 +12,10 @@ its place back.
         |       +------> cancelled
         +--> cancelled (let go, or run out)
 
+A registration fee paid after its hold ran out books the place after all if it is
+still free (use_cases/paying.py): the one move back from `cancelled`, and only for
+an appointment that ran out, never for one the citizen cancelled.
+
 Against hoarding, as real-name booking does it: a citizen has at most one place
 (held or booked) per department per city day, and at most MAX_HOSPITAL places at
 hospitals at once. Holds count: without that, a script could hold every place of
@@ -20,7 +24,7 @@ a morning five minutes at a time.
 
 from datetime import datetime, time, timedelta
 
-from contracts.errors import Conflict, Forbidden
+from contracts.errors import Conflict
 from contracts.time import CITY_TIME, city_day, iso_utc
 
 PROPOSED, PENDING, BOOKED = "proposed", "pending", "booked"
@@ -38,7 +42,7 @@ _NEXT = {
     PROPOSED: {PENDING, BOOKED, CANCELLED},
     PENDING: {BOOKED, CANCELLED},
     BOOKED: {ARRIVED, CANCELLED, NOSHOW},
-    ARRIVED: set(), CANCELLED: set(), NOSHOW: set(),
+    ARRIVED: set(), CANCELLED: {BOOKED}, NOSHOW: set(),
 }
 
 
@@ -99,5 +103,16 @@ def check_cancellable(kind: str, status: str, start: datetime, now: datetime) ->
                        field="appointment_id", code="too_late_to_cancel")
 
 
-def not_yours() -> Forbidden:
-    return Forbidden("this hold is another citizen's", field="hold_id", code="not_your_hold")
+def check_movable(kind: str, status: str, start: datetime, now: datetime) -> None:
+    """A booked visit can move to another slot until its cancellation deadline."""
+    if status != BOOKED:
+        raise not_movable(status)
+    deadline = cancel_deadline(kind, start)
+    if now >= deadline:
+        raise Conflict(f"changes closed at {iso_utc(deadline)}", field="appointment_id",
+                       code="too_late_to_reschedule")
+
+
+def not_movable(status: str) -> Conflict:
+    return Conflict(f"this appointment is {status}: only a booked visit moves",
+                    field="appointment_id", code="not_reschedulable")

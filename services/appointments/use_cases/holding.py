@@ -9,11 +9,12 @@ from types import SimpleNamespace
 from sqlalchemy.exc import IntegrityError
 
 from contracts.assurance import require
-from contracts.errors import NotFound, ServiceUnavailable
-from contracts.events import AppointmentBooked, AppointmentCancelled, AppointmentHeld
+from contracts.errors import NotFound
+from contracts.events import AppointmentBooked, AppointmentHeld, AppointmentRescheduled
 from contracts.time import iso_utc
 from services.appointments import repository
 from services.appointments.domain import booking
+from services.appointments.use_cases import paying, places, reminding, visits
 from services.appointments.views import appointment_view, hold_view
 
 BATCH = 100
@@ -36,6 +37,8 @@ def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: dateti
             if not repository.take_place(connection, slot.id):
                 raise booking.fully_booked()
             hospital = institution.kind == "hospital"
+            if hospital:
+                visits.check_not_suspended(connection, citizen_id, now)
             if hospital and not repository.add_hospital_place(connection, citizen_id):
                 raise booking.too_many_at_hospitals()
             row = {"id": str(uuid.uuid4()), "citizen_id": citizen_id, "partner_id": partner_id,
@@ -46,30 +49,60 @@ def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: dateti
                    "payment_id": None, "queue_number": None, "ended_because": None,
                    "created_at": now, "updated_at": now}
             repository.add_appointment(connection, row)
-            uow.publish(AppointmentHeld(**_ids(row)))
+            waiting = repository.waitlist_entry_of(connection, slot.id, citizen_id)
+            if waiting is not None and waiting.status in repository.WAITING:
+                repository.set_waitlist_status(connection, waiting.id, "taken")
+            uow.publish(AppointmentHeld(**places.ids(row)))
     except IntegrityError:
         # The same citizen's twin request took the department's day first.
         raise booking.one_per_department_per_day(slot.day) from None
     return hold_view(SimpleNamespace(**row))
 
 
-def book(uow, citizen_id: str, hold_id, now: datetime) -> dict:
-    """Book a held place."""
-    with uow.core_transaction() as connection:
+def book(uow, payments, citizen_id: str, hold_id, fee_assertion: str | None,
+         now: datetime) -> dict:
+    """Book a held place; where the department charges a registration fee, order it
+    (`fee_assertion`: the citizen's assertion for payments) and keep the place
+    `pending` until it is paid (use_cases/paying.py)."""
+    with uow.core_read() as connection:
         held = _own(connection, citizen_id, hold_id, "hold_id", "hold_not_found")
-        booking.check_hold(held.status, held.hold_expires_at, now)
         department = repository.department(connection, held.department_id)
-        if department.fee_code is not None:
-            # Paying the registration fee while the place is held is the payments
-            # saga of issue 11, not built yet: refuse clearly rather than book unpaid.
-            raise ServiceUnavailable("booking a department that charges a registration fee "
-                                     "is not available yet", field="hold_id",
-                                     code="registration_fee_unavailable")
+    if department.fee_code is None:
+        return _book_free(uow, held, department, now)
+    if held.status == booking.PENDING and held.payment_id is not None:
+        # The same booking again (a retry): the same order, from payments.
+        return _with_payment(held, department,
+                             paying.order_fee(payments, held, department.fee_code,
+                                              fee_assertion))
+    booking.check_hold(held.status, held.hold_expires_at, now)
+    order = paying.order_fee(payments, held, department.fee_code, fee_assertion)
+    with uow.core_transaction() as connection:
+        # The hold lasts as long as the order can be paid.
+        if not repository.move(connection, held.id, (booking.PROPOSED,), booking.PENDING, now,
+                               payment_id=order["payment_id"],
+                               hold_expires_at=datetime.fromisoformat(order["expires_at"])):
+            # It ran out while the order was made: the order expires unpaid, and a
+            # payment made all the same is booked or refunded (paying.paid).
+            booking.check_hold(repository.appointment(connection, held.id).status, None, now)
+        return _with_payment(repository.appointment(connection, held.id), department, order)
+
+
+def _book_free(uow, held, department, now: datetime) -> dict:
+    with uow.core_transaction() as connection:
+        booking.check_hold(held.status, held.hold_expires_at, now)
         if not repository.move(connection, held.id, (booking.PROPOSED,), booking.BOOKED, now,
                                hold_expires_at=None):
             booking.check_hold(repository.appointment(connection, held.id).status, None, now)
-        uow.publish(AppointmentBooked(**_ids(held)))
+        uow.publish(AppointmentBooked(**places.ids(held)))
+        reminding.schedule(connection, held, now)
         return appointment_view(repository.appointment(connection, held.id), department)
+
+
+def _with_payment(appointment, department, order: dict) -> dict:
+    view = appointment_view(appointment, department)
+    view["payment"] = {"payment_id": order["payment_id"], "amount_cents": order["amount_cents"],
+                       "cashier_url": order["cashier_url"], "expires_at": order["expires_at"]}
+    return view
 
 
 def let_go(uow, citizen_id: str, hold_id: str, now: datetime) -> None:
@@ -77,7 +110,7 @@ def let_go(uow, citizen_id: str, hold_id: str, now: datetime) -> None:
     with uow.core_transaction() as connection:
         held = _own(connection, citizen_id, hold_id, "hold_id", "hold_not_found")
         if held.status == booking.PROPOSED:
-            _end(uow, connection, held, (booking.PROPOSED,), "let_go", now)
+            places.end(uow, connection, held, (booking.PROPOSED,), "let_go", now)
 
 
 def cancel(uow, citizen_id: str, appointment_id: str, now: datetime) -> dict:
@@ -85,9 +118,47 @@ def cancel(uow, citizen_id: str, appointment_id: str, now: datetime) -> dict:
         found = _own(connection, citizen_id, appointment_id, "appointment_id",
                      "appointment_not_found")
         booking.check_cancellable(found.kind, found.status, found.start, now)
-        _end(uow, connection, found, (booking.PENDING, booking.BOOKED),
-             "cancelled_by_citizen", now)
+        if places.end(uow, connection, found, (booking.PENDING, booking.BOOKED),
+               "cancelled_by_citizen", now) and found.status == booking.BOOKED \
+                and found.payment_id is not None:
+            # A paid visit: its fee goes back (use_cases/paying.py asks payments).
+            repository.set_values(connection, found.id, refund_state="due")
         return appointment_view(repository.appointment(connection, found.id))
+
+
+def reschedule(uow, citizen_id: str, appointment_id: str, slot_id, now: datetime) -> dict:
+    """Move a booked visit to another slot of its department, in one transaction: the
+    new place is taken before the old one is given back, so a refusal changes nothing.
+    The cancellation deadline applies: a move after it would free a place too late."""
+    try:
+        with uow.core_transaction() as connection:
+            found = _own(connection, citizen_id, appointment_id, "appointment_id",
+                         "appointment_not_found")
+            booking.check_movable(found.kind, found.status, found.start, now)
+            slot = repository.slot(connection, slot_id) if isinstance(slot_id, str) else None
+            if slot is None or slot.department_id != found.department_id:
+                raise NotFound("no such slot in the appointment's department",
+                               field="slot_id", code="slot_not_found")
+            if slot.id == found.slot_id:
+                return appointment_view(found)
+            booking.check_holdable(slot.opens_at, slot.start, now)
+            if slot.day != found.day and repository.active_on_day(
+                    connection, citizen_id, found.department_id, slot.day):
+                raise booking.one_per_department_per_day(slot.day)
+            if not repository.take_place(connection, slot.id):
+                raise booking.fully_booked()
+            if not repository.relocate(connection, found.id, slot, now):
+                raise booking.not_movable(repository.appointment(connection, found.id).status)
+            repository.give_place_back(connection, found.slot_id)
+            places.offer_to_waitlist(uow, connection, found, now)
+            moved = repository.appointment(connection, found.id)
+            reminding.schedule(connection, moved, now)
+            uow.publish(AppointmentRescheduled(**places.ids(moved), from_slot_id=found.slot_id,
+                                               from_start=iso_utc(found.start)))
+            return appointment_view(moved)
+    except IntegrityError:
+        # The citizen's twin request took the department's new day first.
+        raise booking.one_per_department_per_day(slot.day) from None
 
 
 def sweep_holds(uow, now: datetime) -> int:
@@ -99,7 +170,8 @@ def sweep_holds(uow, now: datetime) -> int:
         for appointment_id in due:
             with uow.core_transaction() as connection:
                 found = repository.appointment(connection, appointment_id)
-                ended += _end(uow, connection, found, (booking.PROPOSED,), "hold_expired", now)
+                ended += places.end(uow, connection, found, (booking.PROPOSED,),
+                                    "hold_expired", now)
         if len(due) < BATCH:
             return ended
 
@@ -124,24 +196,3 @@ def _own(connection, citizen_id: str, appointment_id, field: str, code: str):
         raise NotFound(f"no such {field.removesuffix('_id')} for this citizen", field=field,
                        code=code)
     return found
-
-
-def _end(uow, connection, found, from_states, because: str, now: datetime) -> bool:
-    """End an appointment or hold that takes a place, and give the place back; False if
-    it had already moved on (whoever moved it gave the place back)."""
-    if not repository.move(connection, found.id, from_states, booking.CANCELLED, now,
-                           ended_because=because, hold_expires_at=None):
-        return False
-    repository.give_place_back(connection, found.slot_id)
-    if found.kind == "hospital":
-        repository.drop_hospital_place(connection, found.citizen_id)
-    if found.status != booking.PROPOSED:
-        uow.publish(AppointmentCancelled(**_ids(found), reason=because))
-    return True
-
-
-def _ids(appointment) -> dict:
-    row = appointment if isinstance(appointment, dict) else appointment._mapping
-    return {"appointment_id": row["id"], "citizen_id": row["citizen_id"],
-            "institution_id": row["institution_id"], "department_id": row["department_id"],
-            "slot_id": row["slot_id"], "start": iso_utc(row["start"])}

@@ -21,19 +21,21 @@ def release_of(schedule) -> rules.Release:
 def prepare(uow, now: datetime) -> int:
     """Make the slots of every day each schedule should show by now; how many were new.
     Running it again (another process, the next minute) makes none twice."""
-    with uow.core_read() as connection:
-        schedules = repository.schedules(connection)
-        done = {s.id: repository.prepared_until(connection, s.id) for s in schedules}
+    with uow.core_transaction() as connection:
+        return prepare_on(connection, now)
+
+
+def prepare_on(connection, now: datetime) -> int:
+    """`prepare` on a connection in a transaction (`cityhub seed` makes the first
+    slots this way, so they are there before the services start)."""
     made = 0
-    for schedule in schedules:
+    for schedule in repository.schedules(connection):
         release, pattern = release_of(schedule), rules.Pattern.from_dict(schedule.pattern)
-        rows = [_row(schedule, release, day, times)
-                for day in rules.days_to_prepare(release, now)
-                if done[schedule.id] is None or day > done[schedule.id]
+        days = rules.days_to_prepare(release, now)
+        done = repository.prepared_days(connection, schedule.id, days[0])
+        rows = [_row(schedule, release, day, times) for day in days if day not in done
                 for times in rules.slots_of_day(pattern, day)]
-        if rows:
-            with uow.core_transaction() as connection:
-                made += repository.add_slots(connection, rows)
+        made += repository.add_slots(connection, rows)
     return made
 
 

@@ -10,6 +10,10 @@ from datetime import datetime
 from contracts.events import (
     AppointmentBooked,
     AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentNoshow,
+    AppointmentReminder,
+    AppointmentRescheduled,
     BillIssued,
     CitizenRegistered,
     CitizenVerificationFailed,
@@ -19,6 +23,7 @@ from contracts.events import (
     PaymentFailed,
     PaymentRefunded,
     PaymentSucceeded,
+    WaitlistOffered,
 )
 from contracts.time import CITY_TIME
 
@@ -83,6 +88,17 @@ def _appointment(template_id: str):
     return tell
 
 
+def _checked_in(event: AppointmentCheckedIn) -> Tell:
+    return Tell("appointment_checked_in",
+                {"when": city_minute(event.start), "number": event.queue_number},
+                {"type": "appointment", "id": event.appointment_id})
+
+
+def _waitlist_offered(event: WaitlistOffered) -> Tell:
+    return Tell("waitlist_offered", {"when": city_minute(event.start)},
+                {"type": "slot", "id": event.slot_id})
+
+
 TRIGGERS = {
     CitizenRegistered: _registered,
     CitizenVerified: _verified,
@@ -95,6 +111,11 @@ TRIGGERS = {
     BillIssued: _bill_issued,
     AppointmentBooked: _appointment("appointment_booked"),
     AppointmentCancelled: _appointment("appointment_cancelled"),
+    AppointmentCheckedIn: _checked_in,
+    AppointmentNoshow: _appointment("appointment_noshow"),
+    AppointmentRescheduled: _appointment("appointment_rescheduled"),
+    AppointmentReminder: _appointment("appointment_reminder"),
+    WaitlistOffered: _waitlist_offered,
 }
 
 

@@ -38,6 +38,26 @@ def request(uow, payment_id: str, amount: int, stated_refundable: int, request_n
         return refund_view(refund)
 
 
+def in_full(uow, payment_id: str, request_no: str, reason: str, requested_by: str,
+            now: datetime) -> dict | None:
+    """A refund of whatever the order can still give, for the platform's own reasons
+    (a cancelled paid visit); the same request number again is the same refund. None:
+    the order has nothing left to give (refunded already, or never paid)."""
+    rules.check_request_no(request_no)
+    with uow.read() as session:
+        known = repository.refund_by_request_no(session, request_no)
+        if known is not None and known.payment_id == payment_id:
+            return refund_view(known)
+        payment = repository.payment(session, payment_id)
+        if payment is None:
+            raise NotFound("no such payment", field="payment_id", code="payment_not_found")
+        refundable = refundable_now(session, payment)
+    if refundable == 0:
+        return None
+    return request(uow, payment_id, refundable, refundable, request_no, reason, requested_by,
+                   now)
+
+
 def refundable_now(session, payment) -> int:
     """What a refund can still give: nothing for an unpaid order; pending refunds count."""
     if payment.status not in orders.PAID:

@@ -1,0 +1,57 @@
+"""The sandbox clock: outside production, ops and tests move every service's "now"
+together (`cityhub clock advance 3600`), to see a day's slots open at 07:00, a visit
+missed, an order expire, without waiting for it.
+
+The offset from the real clock is one Redis key that each process reads at most every
+REFRESH_SECONDS; with CITYHUB_SANDBOX_CLOCK off (the default, and always in
+production) services use the real clock and never look.
+"""
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+log = logging.getLogger(__name__)
+KEY = "cityhub:clock:offset_seconds"
+REFRESH_SECONDS = 0.2
+
+
+class SharedClock:
+    """A callable now: the real clock plus the offset ops set."""
+
+    def __init__(self, redis_url: str):
+        self.redis_url = redis_url
+        self._client = None
+        self._offset, self._read_at = 0.0, float("-inf")
+
+    def __call__(self) -> datetime:
+        if time.monotonic() - self._read_at > REFRESH_SECONDS:
+            self._offset = self._read_offset()
+            self._read_at = time.monotonic()
+        return datetime.now(UTC) + timedelta(seconds=self._offset)
+
+    def _read_offset(self) -> float:
+        try:
+            if self._client is None:
+                self._client = redis.Redis.from_url(self.redis_url, socket_timeout=1)
+            return float(self._client.get(KEY) or 0)
+        except (redis.RedisError, ValueError):
+            log.warning("the sandbox clock's offset could not be read; keeping the last")
+            return self._offset
+
+
+def offset(redis_url: str) -> float:
+    with redis.Redis.from_url(redis_url) as client:
+        return float(client.get(KEY) or 0)
+
+
+def set_offset(redis_url: str, seconds: float) -> datetime:
+    """Move the sandbox clock to `seconds` from the real one; the new now."""
+    with redis.Redis.from_url(redis_url) as client:
+        if seconds == 0:
+            client.delete(KEY)
+        else:
+            client.set(KEY, repr(float(seconds)))
+    return datetime.now(UTC) + timedelta(seconds=seconds)

@@ -1,0 +1,55 @@
+"""Waiting for a full slot: a citizen joins its waitlist, and every place that frees
+there is offered to everyone waiting (use_cases/places.py, through notify); the first
+to hold it gets it, by the same rule as any hold."""
+
+import uuid
+from datetime import datetime
+
+from contracts.assurance import require
+from contracts.errors import Conflict, NotFound
+from services.appointments import repository
+from services.appointments.domain import booking
+from services.appointments.views import waitlist_view
+
+
+def join(uow, citizen_id: str, level: int, slot_id, now: datetime) -> tuple[dict, bool]:
+    """(the entry, newly joined): joining twice is the same entry."""
+    with uow.core_transaction() as connection:
+        slot = repository.slot(connection, slot_id) if isinstance(slot_id, str) else None
+        if slot is None:
+            raise NotFound("no such slot", field="slot_id", code="slot_not_found")
+        require(level, repository.institution(connection,
+                                              slot.institution_id).required_assurance_level)
+        booking.check_holdable(slot.opens_at, slot.start, now)
+        known = repository.waitlist_entry_of(connection, slot.id, citizen_id)
+        if known is not None and known.status in repository.WAITING:
+            return waitlist_view(known, slot), False
+        if slot.taken < slot.places:
+            raise Conflict("this slot has a place left: hold it instead", field="slot_id",
+                           code="places_left")
+        row = {"id": str(uuid.uuid4()), "slot_id": slot.id, "citizen_id": citizen_id,
+               "status": "waiting", "created_at": now, "offered_at": None}
+        if known is not None:  # left, or took a place and let it go: waiting again
+            repository.set_waitlist_status(connection, known.id, "waiting", created_at=now,
+                                           offered_at=None)
+            row["id"] = known.id
+        else:
+            repository.join_waitlist(connection, row)
+        return waitlist_view(repository.waitlist_entry(connection, row["id"]), slot), True
+
+
+def leave(uow, citizen_id: str, entry_id: str) -> None:
+    """Stop waiting (leaving twice is fine)."""
+    with uow.core_transaction() as connection:
+        entry = repository.waitlist_entry(connection, entry_id)
+        if entry is None or entry.citizen_id != citizen_id:
+            raise NotFound("no such waitlist entry for this citizen", field="waitlist_id",
+                           code="waitlist_entry_not_found")
+        if entry.status in repository.WAITING:
+            repository.set_waitlist_status(connection, entry.id, "left")
+
+
+def entries(uow, citizen_id: str) -> list[dict]:
+    with uow.core_read() as connection:
+        return [waitlist_view(e, repository.slot(connection, e.slot_id))
+                for e in repository.waitlist_of(connection, citizen_id)]
