@@ -19,7 +19,7 @@ up: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/python -m tests.suites
 
 lint: install
 	$(BIN)/ruff check .

@@ -13,3 +13,23 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 patch_psycopg()
 
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services", "tests.fixtures.platform"]
+
+
+
+def pytest_addoption(parser):
+    parser.addoption("--backend", choices=("sqlite", "postgresql"),
+                     help="run only this backend's platform tests (and no other test); "
+                          "`make test` runs one pytest per backend side by side")
+
+
+def pytest_collection_modifyitems(config, items):
+    backend = config.getoption("--backend")
+    if backend is None:
+        return
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        (kept if callspec and callspec.params.get("platform") == backend else dropped).append(
+            item)
+    items[:] = kept
+    config.hook.pytest_deselected(items=dropped)

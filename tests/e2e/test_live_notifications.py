@@ -10,7 +10,7 @@ import requests
 from gateway.signing import signed_headers
 from tests.e2e.test_phone_confirmation import confirm, new_phone, request_code, texted_code
 from tests.e2e.test_real_name import error
-from tests.fixtures.platform import GATEWAY_PORT, SANDBOX
+from tests.fixtures.platform import SANDBOX
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -127,9 +127,9 @@ def test_another_partners_citizen_has_no_stream(platform, registered):
 def test_a_citizen_connected_to_a_second_gateway_gets_every_notification(platform,
                                                                        registered):
     citizen_id, phone = registered
-    port = GATEWAY_PORT + 1
+    port = platform.gateway_port + 1
     platform.start("gateway-2", "gateway", CITYHUB_GATEWAY_PORT=str(port),
-                   CITYHUB_METRICS_PORT_OFFSET="10100")
+                   CITYHUB_METRICS_PORT_OFFSET=str(platform.metrics_offset + 100))
     second = f"http://127.0.0.1:{port}"
     try:
         assert eventually(lambda: _ready(second), timeout=30)
@@ -156,7 +156,7 @@ def test_after_the_broker_drops_every_connection_a_resuming_client_misses_nothin
     (welcome,) = platform.inbox(citizen_id)
     last = welcome["notification_id"]
     stream = open_stream(platform.url, citizen_id, last_event_id=last)
-    subprocess.run(["rabbitmqctl", "close_all_connections", "-p", "cityhub_e2e",
+    subprocess.run(["rabbitmqctl", "close_all_connections", "-p", platform.vhost,
                     "test: broker restart"], check=True, capture_output=True)
     time.sleep(0.5)
     reach_level_1(platform, citizen_id, phone)

@@ -109,7 +109,7 @@ def test_after_the_broker_drops_every_connection_the_next_calls_work_and_nothing
         platform):
     run = uuid.uuid4().hex[:8]
     before = [platform.register(f"blip-{run}-{n}")["citizen_id"] for n in range(5)]
-    subprocess.run(["rabbitmqctl", "close_all_connections", "-p", "cityhub_e2e",
+    subprocess.run(["rabbitmqctl", "close_all_connections", "-p", platform.vhost,
                     "test: broker restart"], check=True, capture_output=True)
     time.sleep(0.5)  # every process has been told its connection is closed
 

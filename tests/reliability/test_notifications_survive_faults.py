@@ -17,7 +17,6 @@ from tests.e2e.test_live_notifications import Stream, open_stream
 from tests.e2e.test_phone_confirmation import texted_code
 from tests.e2e.test_real_name import new_partner
 from tests.e2e.test_webhooks import receiving_partner
-from tests.fixtures.platform import SANDBOX_PORT
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -112,7 +111,7 @@ def test_a_flaky_sms_gateway_still_texts_each_citizen_once(platform):
         platform.call("POST", f"/v1/citizens/{citizen_id}/phone-verifications",
                       partner=partner)
         citizens.append((citizen_id, phone, texted_code(platform, phone)))
-    gateway = f"http://127.0.0.1:{SANDBOX_PORT}/v1/sms/behaviour"
+    gateway = f"http://127.0.0.1:{platform.sandbox_port}/v1/sms/behaviour"
     platform.http.put(gateway, json={"fail_rate": 0.3, "slow_rate": 0.1, "slow_seconds": 3.5,
                                      "seed": 7})
     try:

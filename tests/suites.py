@@ -1,0 +1,62 @@
+"""`make test`: every test, the three long suites side by side, then the fault tests.
+
+The two platforms (SQLite and PostgreSQL) share no port, broker vhost, Redis database
+or database (tests/fixtures/platform.py), and the unit and integration tests use their
+own, so these three suites run at once, each in a pytest of its own; their tests spend
+most of their time waiting on the platform, not on the CPU. The reliability suite
+restarts RabbitMQ, so it runs after them, alone.
+
+pytest-xdist would be the usual tool, but its workers talk to pytest over threads that
+eventlet's monkey-patching (which every test process needs first) stops: they hang.
+
+    python -m tests.suites            # what `make test` runs
+"""
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+AT_ONCE = {
+    "unit and integration": ["tests/unit", "tests/integration"],
+    "end-to-end on SQLite": ["tests/e2e", "--backend", "sqlite"],
+    "end-to-end on PostgreSQL": ["tests/e2e", "--backend", "postgresql"],
+}
+AFTER = {"reliability, both backends": ["tests/reliability"]}
+
+
+def run(suites: dict[str, list[str]], log_dir: Path) -> bool:
+    """Run the suites at once, print each one's report as it ends; True if all passed."""
+    started = time.monotonic()
+    running = {}
+    for name, args in suites.items():
+        log = log_dir / f"{name.replace(' ', '-').replace(',', '')}.log"
+        running[name] = (subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            stdout=log.open("w"), stderr=subprocess.STDOUT), log)
+    passed = True
+    while running:
+        for name, (process, log) in list(running.items()):
+            if process.poll() is None:
+                continue
+            del running[name]
+            minutes = (time.monotonic() - started) / 60
+            print(f"\n===== {name}: {'passed' if process.returncode == 0 else 'FAILED'} "
+                  f"after {minutes:.1f} min =====", flush=True)
+            print(log.read_text(), flush=True)
+            passed = passed and process.returncode == 0
+        time.sleep(1)
+    return passed
+
+
+def main() -> int:
+    log_dir = Path(tempfile.mkdtemp(prefix="cityhub-tests-"))
+    ok = run(AT_ONCE, log_dir)
+    ok = run(AFTER, log_dir) and ok
+    print(f"\n===== every suite {'passed' if ok else 'did not pass'} (logs in {log_dir}) =====")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
