@@ -328,3 +328,27 @@ def test_a_booked_visit_is_reminded_two_hours_before(platform, clock_put_back):
     reminders = eventually(lambda: [m for m in platform.inbox(citizen_id)
                                     if m["template_id"] == "appointment_reminder"])
     assert reminders, "no reminder came"
+
+
+def test_a_slot_not_yet_released_or_already_started_cannot_be_held(platform, clock_put_back):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    before = places_left(platform, slot)
+    platform.move_clock(to=datetime.fromisoformat(slot["opens_at"]) - timedelta(minutes=1))
+    early = hold(platform, citizen_id, slot)
+    assert error(early) == (409, "slot_not_released")
+    assert slot["opens_at"] in early.json()["error"]["message"]
+    platform.move_clock(to=datetime.fromisoformat(slot["start"]) + timedelta(minutes=1))
+    assert error(hold(platform, citizen_id, slot)) == (409, "slot_past")
+    assert places_left(platform, slot) == before
+
+
+def test_a_hold_not_booked_within_five_minutes_gives_its_place_back(platform, clock_put_back):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    before = places_left(platform, slot)
+    hold_id = hold(platform, citizen_id, slot).json()["hold_id"]
+    assert places_left(platform, slot) == before - 1
+    platform.move_clock(seconds=301)
+    assert eventually(lambda: places_left(platform, slot) == before)
+    assert error(book(platform, citizen_id, hold_id)) == (409, "hold_expired")

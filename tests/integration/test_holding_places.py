@@ -123,7 +123,7 @@ def test_booking_racing_the_sweep_either_books_or_gives_the_place_back_never_bot
     with uow.read() as session:
         status, taken = session.get(Appointment, hold_id).status, session.get(Slot, slot_id).taken
     assert (status, taken) in {("booked", 1), ("cancelled", 0)}
-    assert answers[0] == ("ok" if status == "booked" else "hold_not_active")
+    assert answers[0] == ("ok" if status == "booked" else "hold_expired")
 
 
 def booked(uow, citizen, slot_id, at=NOW) -> str:

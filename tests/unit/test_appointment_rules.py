@@ -83,9 +83,14 @@ def test_a_hold_can_be_booked_until_it_runs_out():
     booking.check_hold(booking.PROPOSED, now + booking.HOLD_FOR, now)
     with pytest.raises(Conflict) as ran_out:
         booking.check_hold(booking.PROPOSED, now, now)
+    with pytest.raises(Conflict) as swept:
+        booking.check_hold(booking.CANCELLED, None, now, "hold_expired")
     with pytest.raises(Conflict) as used:
         booking.check_hold(booking.BOOKED, None, now)
-    assert (ran_out.value.code, used.value.code) == ("hold_expired", "hold_not_active")
+    with pytest.raises(Conflict) as let_go:
+        booking.check_hold(booking.CANCELLED, None, now, "let_go")
+    assert (ran_out.value.code, swept.value.code, used.value.code, let_go.value.code) == (
+        "hold_expired", "hold_expired", "hold_not_active", "hold_not_active")
 
 
 def test_a_hospital_visit_can_be_cancelled_until_six_in_the_evening_the_day_before():

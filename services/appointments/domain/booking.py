@@ -59,14 +59,16 @@ def check_holdable(opens_at: datetime, start: datetime, now: datetime) -> None:
         raise Conflict("this slot has already started", field="slot_id", code="slot_past")
 
 
-def check_hold(status: str, hold_expires_at: datetime | None, now: datetime) -> None:
+def check_hold(status: str, hold_expires_at: datetime | None, now: datetime,
+               ended_because: str | None = None) -> None:
     """A hold can be booked while it holds its place."""
+    if ended_because == "hold_expired" or (
+            status == PROPOSED and hold_expires_at is not None and now >= hold_expires_at):
+        raise Conflict("this hold ran out and its place went back; hold the slot again",
+                       field="hold_id", code="hold_expired")
     if status != PROPOSED:
         raise Conflict(f"this hold is {status}, not holding a place", field="hold_id",
                        code="hold_not_active")
-    if hold_expires_at is not None and now >= hold_expires_at:
-        raise Conflict(f"this hold ran out at {iso_utc(hold_expires_at)}; hold the slot "
-                       "again", field="hold_id", code="hold_expired")
 
 
 def one_per_department_per_day(day) -> Conflict:

@@ -74,7 +74,7 @@ def book(uow, payments, citizen_id: str, hold_id, fee_assertion: str | None,
         return _with_payment(held, department,
                              paying.order_fee(payments, held, department.fee_code,
                                               fee_assertion))
-    booking.check_hold(held.status, held.hold_expires_at, now)
+    booking.check_hold(held.status, held.hold_expires_at, now, held.ended_because)
     order = paying.order_fee(payments, held, department.fee_code, fee_assertion)
     with uow.core_transaction() as connection:
         # The hold lasts as long as the order can be paid.
@@ -83,16 +83,18 @@ def book(uow, payments, citizen_id: str, hold_id, fee_assertion: str | None,
                                hold_expires_at=datetime.fromisoformat(order["expires_at"])):
             # It ran out while the order was made: the order expires unpaid, and a
             # payment made all the same is booked or refunded (paying.paid).
-            booking.check_hold(repository.appointment(connection, held.id).status, None, now)
+            now_is = repository.appointment(connection, held.id)
+            booking.check_hold(now_is.status, None, now, now_is.ended_because)
         return _with_payment(repository.appointment(connection, held.id), department, order)
 
 
 def _book_free(uow, held, department, now: datetime) -> dict:
     with uow.core_transaction() as connection:
-        booking.check_hold(held.status, held.hold_expires_at, now)
+        booking.check_hold(held.status, held.hold_expires_at, now, held.ended_because)
         if not repository.move(connection, held.id, (booking.PROPOSED,), booking.BOOKED, now,
                                hold_expires_at=None):
-            booking.check_hold(repository.appointment(connection, held.id).status, None, now)
+            now_is = repository.appointment(connection, held.id)
+            booking.check_hold(now_is.status, None, now, now_is.ended_because)
         uow.publish(AppointmentBooked(**places.ids(held)))
         reminding.schedule(connection, held, now)
         return appointment_view(repository.appointment(connection, held.id), department)
