@@ -8,6 +8,7 @@ production) services use the real clock and never look.
 """
 
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,27 +20,41 @@ REFRESH_SECONDS = 0.2
 
 
 class SharedClock:
-    """A callable now: the real clock plus the offset ops set."""
+    """A callable now: the real clock plus the offset ops set.
+
+    The offset is read by a thread of its own (a green one under eventlet), never by
+    the caller: `now` is asked for inside transactions, and a Redis round trip there
+    lets another green thread wait on SQLite's write lock, which blocks the whole
+    process (sqlite3 is not green) until the busy timeout. Found by a notify that
+    stopped answering for 30 s in the end-to-end tests.
+    """
 
     def __init__(self, redis_url: str):
         self.redis_url = redis_url
-        self._client = None
-        self._offset, self._read_at = 0.0, float("-inf")
+        self._offset = 0.0
+
+    def start(self) -> "SharedClock":
+        """Read the offset now, then follow it (the service's setup calls this)."""
+        client, self._offset = self._read_offset(None)
+        threading.Thread(target=self._follow, args=(client,), daemon=True,
+                         name="sandbox-clock").start()
+        return self
 
     def __call__(self) -> datetime:
-        if time.monotonic() - self._read_at > REFRESH_SECONDS:
-            self._offset = self._read_offset()
-            self._read_at = time.monotonic()
         return datetime.now(UTC) + timedelta(seconds=self._offset)
 
-    def _read_offset(self) -> float:
+    def _follow(self, client) -> None:
+        while True:
+            time.sleep(REFRESH_SECONDS)
+            client, self._offset = self._read_offset(client)
+
+    def _read_offset(self, client) -> tuple:
         try:
-            if self._client is None:
-                self._client = redis.Redis.from_url(self.redis_url, socket_timeout=1)
-            return float(self._client.get(KEY) or 0)
+            client = client or redis.Redis.from_url(self.redis_url, socket_timeout=1)
+            return client, float(client.get(KEY) or 0)
         except (redis.RedisError, ValueError):
             log.warning("the sandbox clock's offset could not be read; keeping the last")
-            return self._offset
+            return None, self._offset
 
 
 def offset(redis_url: str) -> float:

@@ -54,7 +54,8 @@ class Clock(DependencyProvider):
     def setup(self):
         settings = settings_of(self.container)
         self.now = (self.container.config.get("CITYHUB_CLOCK")
-                    or (SharedClock(settings.redis_url) if settings.sandbox_clock else utcnow))
+                    or (SharedClock(settings.redis_url).start() if settings.sandbox_clock
+                        else utcnow))
 
     def get_dependency(self, worker_ctx):
         return self.now
