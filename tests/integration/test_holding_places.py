@@ -7,15 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import eventlet
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from contracts.errors import CityHubError
 from services.appointments import repository
 from services.appointments.models import Appointment, Outbox, Slot
-from services.appointments.seed import seed
 from services.appointments.use_cases import holding, slots, waitlist
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.servers import seeded_appointments
 
 pytestmark = pytest.mark.integration
 
@@ -26,13 +25,7 @@ HALL_DEPARTMENT = "hall-tianhe.household"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "appointments", Outbox)
-    with database.sessionmaker.begin() as session:
-        assert seed(session, NOW) > 0
-    unit = database.unit_of_work()
-    assert slots.prepare(unit, NOW) == 0  # seed made them: nothing twice
-    yield unit
-    database.close()
+    yield from seeded_appointments(request, tmp_path, NOW)
 
 
 def a_slot(uow, department_id=HALL_DEPARTMENT, places=None, nth=0) -> str:
@@ -58,6 +51,14 @@ def attempt(fn):
             return refused.code
         except OperationalError:
             eventlet.sleep(0.01)
+
+
+def test_the_seed_makes_the_slots_and_preparing_them_again_makes_none_twice(uow):
+    with uow.read() as session:
+        made = session.scalar(select(func.count()).select_from(Slot))
+    assert made > 0
+    assert slots.prepare(uow, NOW) == 0
+    assert slots.prepare(uow, NOW + timedelta(days=1)) > 0  # control: a new day comes in
 
 
 def test_two_hundred_holds_at_once_on_a_one_place_slot_give_exactly_one(uow):

@@ -10,15 +10,19 @@ from sqlalchemy import select
 
 from contracts.errors import ServiceUnavailable
 from contracts.time import iso_utc
-from services.appointments.models import Appointment, Outbox, Slot
-from services.appointments.seed import seed
+from services.appointments.models import Appointment, Slot
 from services.appointments.use_cases import holding, paying
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.servers import seeded_appointments
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # Wednesday, 10:00 city time
 DEPARTMENT = "hosp-city-first.internal"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def uow(request, tmp_path):
+    yield from seeded_appointments(request, tmp_path, NOW)
 
 
 class Payments:
@@ -43,16 +47,6 @@ class Payments:
         if request_no not in self.refunds:
             self.refunds.append(request_no)
         return {"request_no": request_no}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "appointments", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session, NOW)
-    unit = database.unit_of_work()
-    yield unit
-    database.close()
 
 
 @pytest.fixture

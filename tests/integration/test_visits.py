@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from contracts.errors import CityHubError
-from services.appointments.models import Appointment, Outbox, Reminder, Slot
-from services.appointments.seed import seed
+from services.appointments.models import Appointment, Reminder, Slot
 from services.appointments.use_cases import holding, paying, reminding, visits
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.servers import seeded_appointments
 from tests.integration.test_registration_fees import Payments, told
 
 pytestmark = pytest.mark.integration
@@ -25,12 +24,7 @@ HOSPITAL, HOSPITAL_DEPARTMENT = "hosp-city-first", "hosp-city-first.internal"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "appointments", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session, NOW)
-    unit = database.unit_of_work()
-    yield unit
-    database.close()
+    yield from seeded_appointments(request, tmp_path, NOW)
 
 
 def slot_of(uow, department, nth=0, places=None):
