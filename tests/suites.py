@@ -2,9 +2,10 @@
 
 The two platforms (SQLite and PostgreSQL) share no port, broker vhost, Redis database
 or database (tests/fixtures/platform.py), and the unit and integration tests use their
-own, so these three suites run at once, each in a pytest of its own; their tests spend
-most of their time waiting on the platform, not on the CPU. The reliability suite
-restarts RabbitMQ, so it runs after them, alone.
+own, so these three suites run at once, each in a pytest of its own (a backend's
+end-to-end and reliability tests share its platform). The one test that restarts
+RabbitMQ itself (marked `broker_restart`) would break the others' connections, so it
+runs after them, alone.
 
 pytest-xdist would be the usual tool, but its workers talk to pytest over threads that
 eventlet's monkey-patching (which every test process needs first) stops: they hang.
@@ -18,12 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
+ALONE = "broker_restart"
 AT_ONCE = {
     "unit and integration": ["tests/unit", "tests/integration"],
-    "end-to-end on SQLite": ["tests/e2e", "--backend", "sqlite"],
-    "end-to-end on PostgreSQL": ["tests/e2e", "--backend", "postgresql"],
+    "end-to-end and reliability on SQLite": ["tests/e2e", "tests/reliability", "--backend",
+                                             "sqlite", "-m", f"not {ALONE}"],
+    "end-to-end and reliability on PostgreSQL": ["tests/e2e", "tests/reliability",
+                                                 "--backend", "postgresql", "-m",
+                                                 f"not {ALONE}"],
 }
-AFTER = {"reliability, both backends": ["tests/reliability"]}
+AFTER = {"RabbitMQ restarted, both backends": ["tests/reliability", "-m", ALONE]}
 
 
 def run(suites: dict[str, list[str]], log_dir: Path) -> bool:

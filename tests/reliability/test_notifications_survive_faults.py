@@ -134,6 +134,7 @@ def test_a_flaky_sms_gateway_still_texts_each_citizen_once(platform):
     assert (counts.count(0), sum(c - 1 for c in counts if c)) == (0, 0)
 
 
+@pytest.mark.broker_restart
 def test_a_rabbitmq_restart_under_open_streams_loses_no_notification(platform):
     """Streams open for several citizens while RabbitMQ restarts; each client
     reconnects with Last-Event-ID as EventSource does. Every notification made
