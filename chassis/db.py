@@ -108,11 +108,17 @@ def upsert(dialect: str, table):
     return dialect_insert(table)
 
 
+def insert_or_skip(connection: Connection, table):
+    """INSERT … ON CONFLICT DO NOTHING into `table`, in the connection's dialect; its
+    `rowcount` says whether the row went in. Built once per table and dialect:
+    SQLAlchemy reuses a statement object's compiled form without working out its cache
+    key again."""
+    return _insert_or_skip(connection.dialect.name, table)
+
+
 @cache
-def _claim_statement(inbox_model, dialect: str):
-    """INSERT ... ON CONFLICT DO NOTHING, built once: SQLAlchemy reuses the compiled
-    form of one statement object without working out its cache key again."""
-    return upsert(dialect, inbox_model.__table__).on_conflict_do_nothing()
+def _insert_or_skip(dialect: str, table):
+    return upsert(dialect, table).on_conflict_do_nothing()
 
 
 def claim_event(connection: Connection, inbox_model, consumer: str, event_id: str) -> bool:
@@ -122,9 +128,8 @@ def claim_event(connection: Connection, inbox_model, consumer: str, event_id: st
     rolled back with its effects. A concurrent duplicate waits on the primary
     key and then finds the row.
     """
-    statement = _claim_statement(inbox_model, connection.dialect.name)
-    result = connection.execute(statement, {"consumer": consumer, "event_id": event_id,
-                                            "handled_at": utcnow()})
+    result = connection.execute(insert_or_skip(connection, inbox_model.__table__), {
+        "consumer": consumer, "event_id": event_id, "handled_at": utcnow()})
     return result.rowcount == 1
 
 

@@ -4,12 +4,11 @@ UPDATEs under CHECK constraints, and one place per department per day is a parti
 unique index, so two requests at once cannot both win."""
 
 from datetime import date, datetime
-from functools import cache
 
 from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from chassis.db import upsert
+from chassis.db import insert_or_skip
 from services.appointments.domain.booking import (
     ACTIVE,
     BOOKED,
@@ -66,16 +65,11 @@ def schedules(connection) -> list:
 
 # -- slots ----------------------------------------------------------------------------
 
-@cache
-def _insert_slot(dialect: str):
-    return upsert(dialect, _SLOT).on_conflict_do_nothing()
-
-
 def add_slots(connection, rows: list[dict]) -> int:
     """Insert slots in one statement, skipping any another process made at the same
     moment (a schedule's start is unique); how many were asked for."""
     if rows:
-        connection.execute(_insert_slot(connection.dialect.name), rows)
+        connection.execute(insert_or_skip(connection, _SLOT), rows)
     return len(rows)
 
 
@@ -121,11 +115,6 @@ def give_place_back(connection, slot_id: str) -> None:
 
 # -- citizens' hospital load ----------------------------------------------------------
 
-@cache
-def _new_load(dialect: str):
-    return upsert(dialect, _LOAD).on_conflict_do_nothing()
-
-
 ADD_HOSPITAL = (update(_LOAD).where(_LOAD.c.citizen_id == bindparam("whose"),
                                     _LOAD.c.hospital_active < MAX_HOSPITAL)
                 .values(hospital_active=_LOAD.c.hospital_active + 1))
@@ -136,7 +125,7 @@ DROP_HOSPITAL = (update(_LOAD).where(_LOAD.c.citizen_id == bindparam("whose"),
 
 def add_hospital_place(connection, citizen_id: str) -> bool:
     """Count one more hospital place for the citizen; False at the limit."""
-    connection.execute(_new_load(connection.dialect.name),
+    connection.execute(insert_or_skip(connection, _LOAD),
                        {"citizen_id": citizen_id, "hospital_active": 0})
     return connection.execute(ADD_HOSPITAL, {"whose": citizen_id}).rowcount == 1
 
@@ -229,11 +218,6 @@ def hospital_noshows(connection, citizen_id: str, since: datetime) -> list[datet
 _QUEUE = QueueCounter.__table__
 
 
-@cache
-def _new_queue(dialect: str):
-    return upsert(dialect, _QUEUE).on_conflict_do_nothing()
-
-
 NEXT_NUMBER = (update(_QUEUE).where(_QUEUE.c.department_id == bindparam("department"),
                                     _QUEUE.c.day == bindparam("on_day"))
                .values(last=_QUEUE.c.last + 1).returning(_QUEUE.c.last))
@@ -242,7 +226,7 @@ NEXT_NUMBER = (update(_QUEUE).where(_QUEUE.c.department_id == bindparam("departm
 def next_queue_number(connection, department_id: str, day: date) -> int:
     """The department's next number of the day. The UPDATE holds the counter's row
     until the check-in commits, so two check-ins at once get two numbers in turn."""
-    connection.execute(_new_queue(connection.dialect.name),
+    connection.execute(insert_or_skip(connection, _QUEUE),
                        {"department_id": department_id, "day": day, "last": 0})
     return connection.execute(NEXT_NUMBER, {"department": department_id,
                                             "on_day": day}).scalar_one()
@@ -258,8 +242,7 @@ def schedule_reminders(connection, appointment_id: str, times: dict) -> None:
     rows = [{"appointment_id": appointment_id, "kind": kind, "send_at": at,
              "status": "scheduled"} for kind, at in times.items()]
     if rows:
-        connection.execute(upsert(connection.dialect.name, _REMINDER).on_conflict_do_nothing(),
-                           rows)
+        connection.execute(insert_or_skip(connection, _REMINDER), rows)
 
 
 def cancel_reminders(connection, appointment_id: str) -> None:
@@ -294,8 +277,7 @@ WAITING = ("waiting", "offered")
 
 def join_waitlist(connection, row: dict) -> bool:
     """Put the citizen on the slot's waitlist; False if they were on it already."""
-    return connection.execute(upsert(connection.dialect.name, _WAITLIST)
-                              .on_conflict_do_nothing(), row).rowcount == 1
+    return connection.execute(insert_or_skip(connection, _WAITLIST), row).rowcount == 1
 
 
 def waitlist_entry(connection, entry_id: str):

@@ -7,7 +7,7 @@ from functools import cache
 from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from chassis.db import upsert
+from chassis.db import insert_or_skip, upsert
 from services.payments.domain.bills import PAID, PAYABLE
 from services.payments.domain.orders import AWAITING_PAYMENT, PARTIALLY_REFUNDED, SUCCEEDED
 from services.payments.models import (
@@ -85,14 +85,9 @@ def save_bill(connection, values: dict):
     return connection.execute(_save_bill(connection.dialect.name), values).one()
 
 
-@cache
-def _find_bill(dialect: str):
-    return upsert(dialect, CitizenBill.__table__).on_conflict_do_nothing()
-
-
 def found_bill(connection, citizen_id: str, bill_id: str, at: datetime) -> bool:
     """Remember that a citizen found a bill; False if they had already."""
-    return connection.execute(_find_bill(connection.dialect.name), {
+    return connection.execute(insert_or_skip(connection, CitizenBill.__table__), {
         "citizen_id": citizen_id, "bill_id": bill_id, "found_at": at}).rowcount == 1
 
 
@@ -294,11 +289,6 @@ def refunds_by_request_nos(session: Session, numbers: list[str]) -> dict:
 
 # -- the ledger -----------------------------------------------------------------------
 
-@cache
-def _first_entry(dialect: str):
-    return upsert(dialect, LedgerEntry.__table__).on_conflict_do_nothing()
-
-
 INSERT_ENTRY = insert(LedgerEntry.__table__)
 
 
@@ -310,7 +300,8 @@ def add_movement(connection, movement: str, payment_id: str, entries, at: dateti
     cannot collide."""
     rows = [{"movement": movement, "payment_id": payment_id, "account": entry.account,
              "amount_cents": entry.amount, "at": at} for entry in entries]
-    if connection.execute(_first_entry(connection.dialect.name), rows[:1]).rowcount == 0:
+    first = connection.execute(insert_or_skip(connection, LedgerEntry.__table__), rows[:1])
+    if first.rowcount == 0:
         return False
     if rows[1:]:
         connection.execute(INSERT_ENTRY, rows[1:])

@@ -7,7 +7,7 @@ from functools import cache
 from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from chassis.db import upsert
+from chassis.db import insert_or_skip, upsert
 from chassis.timestamps import UtcDateTime
 from services.notify.domain.webhooks import ACTIVE, CANCELLED, PAUSED, PENDING
 from services.notify.models import (
@@ -34,16 +34,11 @@ def _next_seq_statement(dialect_name: str):
     ).returning(_f.last_seq)
 
 
-@cache
-def _remember_statement(dialect_name: str):
-    return upsert(dialect_name, Recipient.__table__).on_conflict_do_nothing()
-
-
 # Recipients
 
 def remember(connection: Connection, citizen_id: str, partner_id: str, locale: str) -> None:
     """A citizen's partner never changes; the first word on it is kept."""
-    connection.execute(_remember_statement(connection.dialect.name), {
+    connection.execute(insert_or_skip(connection, Recipient.__table__), {
         "citizen_id": citizen_id, "partner_id": partner_id, "locale": locale,
         "email_confirmed": False})
 
