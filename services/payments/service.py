@@ -31,12 +31,11 @@ LINKING_LEVEL = 2  # linking an account shows its bills: the holder's real name 
 AT_ONCE = 10  # outside calls one timer makes at the same time
 
 
-def _at_once(fn, items) -> None:
+def _at_once(fn, items) -> list:
     """Each item's step in a green thread of its own, AT_ONCE at a time: the steps wait
     on the provider or an agency, and their writes re-read the row, so order does
     not matter."""
-    for _ in eventlet.GreenPool(AT_ONCE).imap(fn, items):
-        pass
+    return list(eventlet.GreenPool(AT_ONCE).imap(fn, items))
 
 
 class PaymentsService:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
+from chassis.batches import in_batches
 from contracts.assurance import require
 from contracts.errors import NotFound
 from contracts.events import AppointmentBooked, AppointmentHeld, AppointmentRescheduled
@@ -16,8 +17,6 @@ from services.appointments import repository
 from services.appointments.domain import booking
 from services.appointments.use_cases import paying, places, reminding, visits
 from services.appointments.views import appointment_view, hold_view
-
-BATCH = 100
 
 
 def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime) -> dict:
@@ -165,17 +164,14 @@ def reschedule(uow, citizen_id: str, appointment_id: str, slot_id, now: datetime
 
 def sweep_holds(uow, now: datetime) -> int:
     """Give back the places of holds that ran out; how many."""
-    ended = 0
-    while True:
-        with uow.core_read() as connection:
-            due = repository.holds_run_out(connection, now, BATCH)
-        for appointment_id in due:
-            with uow.core_transaction() as connection:
-                found = repository.appointment(connection, appointment_id)
-                ended += places.end(uow, connection, found, (booking.PROPOSED,),
-                                    "hold_expired", now)
-        if len(due) < BATCH:
-            return ended
+    def end(appointment_id: str) -> bool:
+        with uow.core_transaction() as connection:
+            found = repository.appointment(connection, appointment_id)
+            return places.end(uow, connection, found, (booking.PROPOSED,), "hold_expired", now)
+
+    return sum(in_batches(uow.core_read,
+                          lambda connection, size: repository.holds_run_out(connection, now,
+                                                                             size), end))
 
 
 def appointments_of(uow, citizen_id: str) -> list[dict]:

@@ -20,6 +20,7 @@ so a crash between the two loses no refund.
 import logging
 from datetime import datetime
 
+from chassis.batches import BATCH
 from contracts.errors import CityHubError
 from contracts.events import AppointmentBooked
 from services.appointments import repository
@@ -28,7 +29,6 @@ from services.appointments.use_cases import reminding
 from services.appointments.use_cases.places import end, ids, take_again
 
 log = logging.getLogger(__name__)
-BATCH = 100
 
 
 def order_fee(payments, held, fee_code: str, assertion: str) -> dict:
@@ -75,23 +75,23 @@ def unpaid(uow, connection, payment_id: str, because: str, now: datetime) -> str
 
 
 def ask_refunds(uow, payments, now: datetime) -> int:
-    """Ask payments for every refund due; how many it took."""
+    """Ask payments for the refunds due, a batch a round; how many it took. One batch
+    only: a refund payments will not take yet stays due, and looping would meet it
+    again at once."""
+    with uow.core_read() as connection:
+        due = repository.refunds_due(connection, BATCH)
     taken = 0
-    while True:
-        with uow.core_read() as connection:
-            due = repository.refunds_due(connection, BATCH)
-        for appointment in due:
-            try:
-                payments.refund_in_full(appointment.payment_id, f"appointment-{appointment.id}",
-                                        f"appointment_{appointment.ended_because}"[:40],
-                                        "appointments")
-            except CityHubError as refused:
-                log.warning("payments would not refund a registration fee yet", extra={
-                    "appointment": appointment.id, "reason": refused.code})
-                continue
-            with uow.core_transaction() as connection:
-                repository.set_values(connection, appointment.id, refund_state="asked",
-                                      updated_at=now)
-            taken += 1
-        if len(due) < BATCH:
-            return taken
+    for appointment in due:
+        try:
+            payments.refund_in_full(appointment.payment_id, f"appointment-{appointment.id}",
+                                    f"appointment_{appointment.ended_because}"[:40],
+                                    "appointments")
+        except CityHubError as refused:
+            log.warning("payments would not refund a registration fee yet", extra={
+                "appointment": appointment.id, "reason": refused.code})
+            continue
+        with uow.core_transaction() as connection:
+            repository.set_values(connection, appointment.id, refund_state="asked",
+                                  updated_at=now)
+        taken += 1
+    return taken

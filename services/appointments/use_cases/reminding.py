@@ -9,12 +9,11 @@ for a while, then catching up); this way a cancelled visit is never reminded.
 
 from datetime import datetime
 
+from chassis.batches import in_batches
 from contracts.events import AppointmentReminder
 from services.appointments import repository
 from services.appointments.domain import booking, visits
 from services.appointments.use_cases.places import ids
-
-BATCH = 100
 
 
 def schedule(connection, appointment, now: datetime) -> None:
@@ -25,17 +24,17 @@ def schedule(connection, appointment, now: datetime) -> None:
 
 def send_due(uow, now: datetime) -> int:
     """Tell citizens of the visits due a reminder; how many were sent."""
-    sent = 0
-    while True:
-        with uow.core_read() as connection:
-            due = repository.reminders_due(connection, now, BATCH)
-        for reminder in due:
-            with uow.core_transaction() as connection:
-                found = repository.appointment_locked(connection, reminder.appointment_id)
-                if found.status != booking.BOOKED:
-                    repository.cancel_reminders(connection, found.id)
-                elif repository.mark_reminder_sent(connection, found.id, reminder.kind):
-                    uow.publish(AppointmentReminder(**ids(found), kind=reminder.kind))
-                    sent += 1
-        if len(due) < BATCH:
-            return sent
+    def send(reminder) -> bool:
+        with uow.core_transaction() as connection:
+            found = repository.appointment_locked(connection, reminder.appointment_id)
+            if found.status != booking.BOOKED:
+                repository.cancel_reminders(connection, found.id)
+                return False
+            if not repository.mark_reminder_sent(connection, found.id, reminder.kind):
+                return False
+            uow.publish(AppointmentReminder(**ids(found), kind=reminder.kind))
+            return True
+
+    return sum(in_batches(
+        uow.core_read, lambda connection, size: repository.reminders_due(connection, now, size),
+        send))

@@ -3,14 +3,13 @@
 
 from datetime import datetime
 
+from chassis.batches import in_batches
 from contracts.errors import NotFound
 from contracts.events import AppointmentCheckedIn, AppointmentNoshow
 from services.appointments import repository
 from services.appointments.domain import booking, visits
 from services.appointments.use_cases.places import ids
 from services.appointments.views import appointment_view
-
-BATCH = 100
 
 
 def check_in(uow, institution_id: str, citizen_id: str, appointment_id: str,
@@ -40,20 +39,20 @@ def check_in(uow, institution_id: str, citizen_id: str, appointment_id: str,
 def mark_noshows(uow, now: datetime) -> int:
     """Booked visits not checked in by half an hour after their end become no-shows;
     how many."""
-    missed = 0
-    while True:
-        with uow.core_read() as connection:
-            due = repository.visits_missed(connection, now - visits.NOSHOW_AFTER, BATCH)
-        for found in due:
-            with uow.core_transaction() as connection:
-                if repository.move(connection, found.id, (booking.BOOKED,), booking.NOSHOW,
+    def missed(found) -> bool:
+        with uow.core_transaction() as connection:
+            if not repository.move(connection, found.id, (booking.BOOKED,), booking.NOSHOW,
                                    now):
-                    if found.kind == "hospital":
-                        repository.drop_hospital_place(connection, found.citizen_id)
-                    uow.publish(AppointmentNoshow(**ids(found)))
-                    missed += 1
-        if len(due) < BATCH:
-            return missed
+                return False
+            if found.kind == "hospital":
+                repository.drop_hospital_place(connection, found.citizen_id)
+            uow.publish(AppointmentNoshow(**ids(found)))
+            return True
+
+    return sum(in_batches(
+        uow.core_read,
+        lambda connection, size: repository.visits_missed(connection, now - visits.NOSHOW_AFTER,
+                                                          size), missed))
 
 
 def check_not_suspended(connection, citizen_id: str, now: datetime) -> None:

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 
 from chassis import metrics
+from chassis.batches import in_batches, one_by_one
 from services.payments import repository
 from services.payments.adapters import (
     AgencyRefused,
@@ -26,34 +27,14 @@ from services.payments.use_cases import settlement
 log = logging.getLogger(__name__)
 # Agency write-offs and refunds: 5 s after a failure, doubling, at most 10 min apart.
 RETRY_FIRST, RETRY_LONGEST = janitor.RETRY_FIRST, janitor.LONGEST_WAIT
-BATCH = 100
 
 
-def _in_batches(uow, find, step, now: datetime, each) -> int:
-    """Run `step` on everything `find` says is due, a batch at a time until none is
-    left; `each(fn, items)` runs a batch (at once, in the service: the outside
-    systems' answers are what takes the time). How many were done."""
-    done = 0
-    while True:
-        with uow.read() as session:
-            due = find(session, now, BATCH)
-        each(step, due)
-        done += len(due)
-        if len(due) < BATCH:
-            return done
-
-
-def _one_by_one(fn, items) -> None:
-    for item in items:
-        fn(item)
-
-
-def janitor_round(uow, provider, terms, now: datetime, each=_one_by_one) -> int:
+def janitor_round(uow, provider, terms, now: datetime, each=one_by_one) -> int:
     """Look at every open order that is due: ask the provider, or close it once it
     has expired. How many were looked at."""
-    return _in_batches(uow, repository.open_due,
-                       lambda payment_id: _look_at(uow, provider, terms, payment_id, now),
-                       now, each)
+    return len(in_batches(
+        uow.read, lambda session, size: repository.open_due(session, now, size),
+        lambda payment_id: _look_at(uow, provider, terms, payment_id, now), each))
 
 
 def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
@@ -109,13 +90,14 @@ def _expire(uow, payment_id: str, now: datetime, text: str | None) -> None:
 
 # -- agency write-offs ------------------------------------------------------------------
 
-def confirm_round(uow, agencies, now: datetime, each=_one_by_one) -> int:
+def confirm_round(uow, agencies, now: datetime, each=one_by_one) -> int:
     """Tell each agency about the payments it has not acknowledged yet."""
     with uow.read() as session:
         oldest = repository.oldest_unconfirmed(session)
     metrics.AGENCY_UNCONFIRMED_AGE.set((now - oldest).total_seconds() if oldest else 0)
-    return _in_batches(uow, repository.unconfirmed_due,
-                       lambda payment_id: _confirm(uow, agencies, payment_id, now), now, each)
+    return len(in_batches(
+        uow.read, lambda session, size: repository.unconfirmed_due(session, now, size),
+        lambda payment_id: _confirm(uow, agencies, payment_id, now), each))
 
 
 def _confirm(uow, agencies, payment_id: str, now: datetime) -> None:
@@ -174,9 +156,10 @@ def _refused_by_agency(uow, payment_id: str, reason: str, now: datetime) -> None
 
 # -- refunds ------------------------------------------------------------------------------
 
-def refund_round(uow, provider, now: datetime, each=_one_by_one) -> int:
-    return _in_batches(uow, repository.refunds_due,
-                       lambda refund_id: _send_refund(uow, provider, refund_id, now), now, each)
+def refund_round(uow, provider, now: datetime, each=one_by_one) -> int:
+    return len(in_batches(
+        uow.read, lambda session, size: repository.refunds_due(session, now, size),
+        lambda refund_id: _send_refund(uow, provider, refund_id, now), each))
 
 
 def _send_refund(uow, provider, refund_id: str, now: datetime) -> None:
