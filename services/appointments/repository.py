@@ -5,7 +5,7 @@ unique index, so two requests at once cannot both win."""
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from chassis.db import insert_or_skip
@@ -196,8 +196,8 @@ def refunds_due(connection, limit: int) -> list:
 
 
 def holds_run_out(connection, now: datetime, limit: int) -> list[str]:
-    return list(connection.execute(select(_APPOINTMENT.c.id).where(and_(
-        _APPOINTMENT.c.status == PROPOSED, _APPOINTMENT.c.hold_expires_at <= now))
+    return list(connection.execute(select(_APPOINTMENT.c.id).where(
+        _APPOINTMENT.c.status == PROPOSED, _APPOINTMENT.c.hold_expires_at <= now)
         .order_by(_APPOINTMENT.c.hold_expires_at).limit(limit)).scalars())
 
 
@@ -275,9 +275,10 @@ _WAITLIST = WaitlistEntry.__table__
 WAITING = ("waiting", "offered")
 
 
-def join_waitlist(connection, row: dict) -> bool:
-    """Put the citizen on the slot's waitlist; False if they were on it already."""
-    return connection.execute(insert_or_skip(connection, _WAITLIST), row).rowcount == 1
+def join_waitlist(connection, row: dict) -> None:
+    """Put the citizen on the slot's waitlist (a twin request's entry, if it came
+    first, stands)."""
+    connection.execute(insert_or_skip(connection, _WAITLIST), row)
 
 
 def waitlist_entry(connection, entry_id: str):
@@ -299,6 +300,13 @@ def waiting_for(connection, slot_id: str) -> list:
     return list(connection.execute(select(_WAITLIST).where(
         _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.status.in_(WAITING))
         .order_by(_WAITLIST.c.created_at)))
+
+
+def stop_waiting(connection, slot_id: str, citizen_id: str) -> None:
+    """The citizen took a place of the slot: off its waitlist, if they were on it."""
+    connection.execute(update(_WAITLIST).where(
+        _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.citizen_id == citizen_id,
+        _WAITLIST.c.status.in_(WAITING)).values(status="taken"))
 
 
 def set_waitlist_status(connection, entry_id: str, status: str, **values) -> None:

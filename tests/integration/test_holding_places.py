@@ -28,8 +28,8 @@ def uow(request, tmp_path):
     yield from seeded_appointments(request, tmp_path, NOW)
 
 
-def a_slot(uow, department_id=HALL_DEPARTMENT, places=None, nth=0) -> str:
-    """An open slot of the department a week on, with `places` places if given."""
+def a_slot_row(uow, department_id=HALL_DEPARTMENT, places=None, nth=0) -> Slot:
+    """The `nth` open slot of the department a week on, with `places` places if given."""
     with uow.read() as session:
         slot = session.scalars(select(Slot).where(
             Slot.department_id == department_id, Slot.start > NOW + timedelta(days=6))
@@ -37,7 +37,11 @@ def a_slot(uow, department_id=HALL_DEPARTMENT, places=None, nth=0) -> str:
         if places is not None:
             slot.places = places
             session.commit()
-        return slot.id
+        return slot
+
+
+def a_slot(uow, department_id=HALL_DEPARTMENT, places=None, nth=0) -> str:
+    return a_slot_row(uow, department_id, places, nth).id
 
 
 def attempt(fn):

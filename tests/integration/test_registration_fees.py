@@ -6,13 +6,13 @@ Payments is a fake that answers as the real one does (an order per Idempotency-K
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from contracts.errors import ServiceUnavailable
 from contracts.time import iso_utc
 from services.appointments.models import Appointment, Slot
 from services.appointments.use_cases import holding, paying
 from tests.fixtures.servers import seeded_appointments
+from tests.integration.test_holding_places import a_slot_row
 
 pytestmark = pytest.mark.integration
 
@@ -55,14 +55,7 @@ def payments():
 
 
 def a_slot(uow, places=None) -> str:
-    with uow.read() as session:
-        slot = session.scalars(select(Slot).where(
-            Slot.department_id == DEPARTMENT, Slot.start > NOW + timedelta(days=6))
-            .order_by(Slot.start).limit(1)).one()
-        if places is not None:
-            slot.places = places
-            session.commit()
-        return slot.id
+    return a_slot_row(uow, DEPARTMENT, places).id
 
 
 def taken(uow, slot_id) -> int:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from contracts.errors import CityHubError
-from services.appointments.models import Appointment, Reminder, Slot
+from services.appointments.models import Appointment, Reminder
 from services.appointments.use_cases import holding, paying, reminding, visits
 from tests.fixtures.servers import seeded_appointments
+from tests.integration.test_holding_places import a_slot_row
 from tests.integration.test_registration_fees import Payments, told
 
 pytestmark = pytest.mark.integration
@@ -28,14 +29,8 @@ def uow(request, tmp_path):
 
 
 def slot_of(uow, department, nth=0, places=None):
-    with uow.read() as session:
-        slot = session.scalars(select(Slot).where(
-            Slot.department_id == department, Slot.start > NOW + timedelta(days=6))
-            .order_by(Slot.start).offset(nth).limit(1)).one()
-        if places is not None:
-            slot.places = places
-            session.commit()
-        return slot.id, slot.start, slot.end
+    slot = a_slot_row(uow, department, places, nth)
+    return slot.id, slot.start, slot.end
 
 
 def booked_hall_visits(uow, count: int, slot_id) -> list[str]:

@@ -48,9 +48,7 @@ def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: dateti
                    "payment_id": None, "queue_number": None, "ended_because": None,
                    "created_at": now, "updated_at": now}
             repository.add_appointment(connection, row)
-            waiting = repository.waitlist_entry_of(connection, slot.id, citizen_id)
-            if waiting is not None and waiting.status in repository.WAITING:
-                repository.set_waitlist_status(connection, waiting.id, "taken")
+            repository.stop_waiting(connection, slot.id, citizen_id)
             uow.publish(AppointmentHeld(**places.ids(row)))
     except IntegrityError:
         # The same citizen's twin request took the department's day first.

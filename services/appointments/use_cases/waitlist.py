@@ -32,10 +32,10 @@ def join(uow, citizen_id: str, level: int, slot_id, now: datetime) -> tuple[dict
         if known is not None:  # left, or took a place and let it go: waiting again
             repository.set_waitlist_status(connection, known.id, "waiting", created_at=now,
                                            offered_at=None)
-            row["id"] = known.id
         else:
-            repository.join_waitlist(connection, row)
-        return waitlist_view(repository.waitlist_entry(connection, row["id"]), slot), True
+            repository.join_waitlist(connection, row)  # a twin that came first stands
+        return waitlist_view(repository.waitlist_entry_of(connection, slot.id, citizen_id),
+                             slot), True
 
 
 def leave(uow, citizen_id: str, entry_id: str) -> None:
