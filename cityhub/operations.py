@@ -78,7 +78,9 @@ def create_partner(settings, app_id: str, kiosk_for: str | None = None) -> dict:
 
 def move_clock(settings, action: str | None, seconds: float | None,
                moment: str | None) -> dict:
-    """Show or move the sandbox clock: {"now", "offset_seconds"}."""
+    """Show or move the sandbox clock: {"now", "offset_seconds"}. It moves the services
+    started with CITYHUB_SANDBOX_CLOCK=1 (`make up` starts them so); this command's own
+    settings cannot tell whether they were."""
     if settings.env == "production":
         raise OperationFailed("the sandbox clock does not run in production")
     if action == "advance":
@@ -98,7 +100,7 @@ def move_clock(settings, action: str | None, seconds: float | None,
         sandbox_clock.set_offset(settings.redis_url, 0)
     shift = sandbox_clock.offset(settings.redis_url)
     return {"now": iso_utc(datetime.now(UTC) + timedelta(seconds=shift)),
-            "offset_seconds": shift, "on": settings.sandbox_clock}
+            "offset_seconds": shift}
 
 
 def all_handler_queues() -> list[topology.HandlerQueues]:

@@ -73,6 +73,7 @@ def test_slots_show_their_places_and_when_they_open(platform):
     assert all(s["department_id"] == HOSPITAL_DEPARTMENT for s in listed)
     now = datetime.now(CITY)
     for slot in listed:
+        assert datetime.fromisoformat(slot["start"]) > now  # a started slot is not listed
         assert slot["released"] == (datetime.fromisoformat(slot["opens_at"]) <= now)
         assert slot["status"] == ("free" if slot["places_left"] > 0 else "busy")
     starts = [s["start"] for s in listed]
@@ -109,6 +110,10 @@ def test_a_citizen_holds_a_place_books_it_and_is_told(platform):
         "booked", slot["slot_id"], slot["start"])
     assert {"zh-CN": "户口簿", "en": "Household register booklet"} in appointment["documents"]
     assert places_left(platform, slot) == before - 1  # the hold's place, not another
+    again = book(platform, citizen_id, held.json()["hold_id"])  # a retry after a lost answer
+    assert (again.status_code, again.json()["appointment_id"]) == (
+        201, appointment["appointment_id"])
+    assert places_left(platform, slot) == before - 1
     listed = platform.call("GET", f"/v1/citizens/{citizen_id}/appointments").json()["items"]
     assert [a["appointment_id"] for a in listed] == [appointment["appointment_id"]]
     told = eventually(lambda: [m for m in platform.inbox(citizen_id)

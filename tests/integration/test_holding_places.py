@@ -192,3 +192,12 @@ def test_a_slot_with_a_place_left_is_held_not_waited_for(uow):
     slot_id = a_slot(uow, places=2)
     holding.hold(uow, "c-1", "p", 2, slot_id, NOW)
     assert attempt(lambda: waitlist.join(uow, "c-2", 2, slot_id, NOW)) == "places_left"
+
+
+def test_a_slot_that_has_started_is_not_listed(uow):
+    today = "2026-11-25"  # NOW is 10:00 city time: the morning's first hour has gone
+    listed = slots.listing(uow, "hall-tianhe", HALL_DEPARTMENT, today, today, NOW)
+    assert listed and all(datetime.fromisoformat(s["start"]) > NOW for s in listed)
+    earlier = slots.listing(uow, "hall-tianhe", HALL_DEPARTMENT, today, today,
+                            NOW - timedelta(hours=3))
+    assert len(earlier) > len(listed)  # control: before 09:00 the whole day is listed

@@ -65,6 +65,8 @@ def book(uow, payments, citizen_id: str, hold_id, fee_assertion: str | None,
         held = _own(connection, citizen_id, hold_id, "hold_id", "hold_not_found")
         department = repository.department(connection, held.department_id)
     if department.fee_code is None:
+        if held.status == booking.BOOKED:
+            return appointment_view(held, department)  # the same booking again (a retry)
         return _book_free(uow, held, department, now)
     if held.status == booking.PENDING and held.payment_id is not None:
         # The same booking again (a retry): the same order, from payments.

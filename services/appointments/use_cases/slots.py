@@ -54,7 +54,8 @@ def departments(uow, institution_id: str) -> list[dict]:
 
 def listing(uow, institution_id: str, department_id: str | None, first: str | None,
             last: str | None, now: datetime) -> list[dict]:
-    """The slots of city days `first` to `last` (inclusive), with places left."""
+    """The slots of city days `first` to `last` (inclusive) still to start, with the
+    places left."""
     first_day, last_day = _days(first, last, now)
     with uow.core_read() as connection:
         _institution(connection, institution_id)
@@ -65,8 +66,10 @@ def listing(uow, institution_id: str, department_id: str | None, first: str | No
                                code="department_not_found")
         start = datetime.combine(first_day, time.min, CITY_TIME)
         end = datetime.combine(last_day + timedelta(days=1), time.min, CITY_TIME)
+        # A slot that has started cannot be held: it is not listed.
         return [slot_view(s, now) for s in repository.slots(connection, institution_id,
-                                                             department_id, start, end)]
+                                                             department_id, start, end)
+                if s.start > now]
 
 
 def _institution(connection, institution_id: str):
