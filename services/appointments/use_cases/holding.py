@@ -15,6 +15,7 @@ from contracts.events import AppointmentBooked, AppointmentHeld, AppointmentResc
 from contracts.time import iso_utc
 from services.appointments import repository
 from services.appointments.domain import booking
+from services.appointments.repository import waitlists
 from services.appointments.use_cases import paying, places, reminding, visits
 from services.appointments.views import appointment_view, hold_view
 
@@ -48,7 +49,7 @@ def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: dateti
                    "payment_id": None, "queue_number": None, "ended_because": None,
                    "created_at": now, "updated_at": now}
             repository.add_appointment(connection, row)
-            repository.stop_waiting(connection, slot.id, citizen_id)
+            waitlists.stop_waiting(connection, slot.id, citizen_id)
             uow.publish(AppointmentHeld(**places.ids(row)))
     except IntegrityError:
         # The same citizen's twin request took the department's day first.

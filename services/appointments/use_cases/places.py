@@ -8,6 +8,7 @@ from contracts.events import AppointmentCancelled, WaitlistOffered
 from contracts.time import iso_utc
 from services.appointments import repository
 from services.appointments.domain import booking
+from services.appointments.repository import reminders, waitlists
 
 
 def take_again(connection, found) -> bool:
@@ -32,7 +33,7 @@ def end(uow, connection, found, from_states, because: str, now: datetime) -> boo
         return False
     repository.give_place_back(connection, found.slot_id)
     offer_to_waitlist(uow, connection, found, now)
-    repository.cancel_reminders(connection, found.id)
+    reminders.cancel(connection, found.id)
     if found.kind == "hospital":
         repository.drop_hospital_place(connection, found.citizen_id)
     if found.status != booking.PROPOSED:
@@ -45,9 +46,9 @@ def offer_to_waitlist(uow, connection, freed, now: datetime) -> int:
     first of them to hold it gets it); how many were told."""
     if freed.start <= now:
         return 0
-    waiting = repository.waiting_for(connection, freed.slot_id)
+    waiting = waitlists.waiting_for(connection, freed.slot_id)
     for entry in waiting:
-        repository.set_waitlist_status(connection, entry.id, "offered", offered_at=now)
+        waitlists.set_status(connection, entry.id, "offered", offered_at=now)
         uow.publish(WaitlistOffered(waitlist_id=entry.id, citizen_id=entry.citizen_id,
                                     institution_id=freed.institution_id,
                                     department_id=freed.department_id,

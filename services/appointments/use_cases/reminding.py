@@ -13,12 +13,13 @@ from chassis.batches import in_batches
 from contracts.events import AppointmentReminder
 from services.appointments import repository
 from services.appointments.domain import booking, visits
+from services.appointments.repository import reminders
 from services.appointments.use_cases.places import ids
 
 
 def schedule(connection, appointment, now: datetime) -> None:
     """The reminders of a visit just booked or moved (`appointment`: its row as it is now)."""
-    repository.schedule_reminders(connection, appointment.id,
+    reminders.schedule(connection, appointment.id,
                                   visits.reminders(appointment.start, now))
 
 
@@ -28,13 +29,13 @@ def send_due(uow, now: datetime) -> int:
         with uow.core_transaction() as connection:
             found = repository.appointment_locked(connection, reminder.appointment_id)
             if found.status != booking.BOOKED:
-                repository.cancel_reminders(connection, found.id)
+                reminders.cancel(connection, found.id)
                 return False
-            if not repository.mark_reminder_sent(connection, found.id, reminder.kind):
+            if not reminders.mark_sent(connection, found.id, reminder.kind):
                 return False
             uow.publish(AppointmentReminder(**ids(found), kind=reminder.kind))
             return True
 
     return sum(in_batches(
-        uow.core_read, lambda connection, size: repository.reminders_due(connection, now, size),
+        uow.core_read, lambda connection, size: reminders.due(connection, now, size),
         send))

@@ -8,6 +8,7 @@ from contracts.errors import NotFound
 from contracts.events import AppointmentCheckedIn, AppointmentNoshow
 from services.appointments import repository
 from services.appointments.domain import booking, visits
+from services.appointments.repository import reminders
 from services.appointments.use_cases.places import ids
 from services.appointments.views import appointment_view
 
@@ -29,7 +30,7 @@ def check_in(uow, institution_id: str, citizen_id: str, appointment_id: str,
         if not repository.move(connection, found.id, (booking.BOOKED,), booking.ARRIVED, now,
                                queue_number=number):
             raise visits.not_checkable_now()
-        repository.cancel_reminders(connection, found.id)
+        reminders.cancel(connection, found.id)
         if found.kind == "hospital":
             repository.drop_hospital_place(connection, found.citizen_id)
         uow.publish(AppointmentCheckedIn(**ids(found), queue_number=number))

@@ -9,6 +9,7 @@ from contracts.assurance import require
 from contracts.errors import Conflict, NotFound
 from services.appointments import repository
 from services.appointments.domain import booking
+from services.appointments.repository import waitlists
 from services.appointments.views import waitlist_view
 
 
@@ -21,8 +22,8 @@ def join(uow, citizen_id: str, level: int, slot_id, now: datetime) -> tuple[dict
         require(level, repository.institution(connection,
                                               slot.institution_id).required_assurance_level)
         booking.check_holdable(slot.opens_at, slot.start, now)
-        known = repository.waitlist_entry_of(connection, slot.id, citizen_id)
-        if known is not None and known.status in repository.WAITING:
+        known = waitlists.entry_of(connection, slot.id, citizen_id)
+        if known is not None and known.status in waitlists.WAITING:
             return waitlist_view(known, slot), False
         if slot.taken < slot.places:
             raise Conflict("this slot has a place left: hold it instead", field="slot_id",
@@ -30,26 +31,26 @@ def join(uow, citizen_id: str, level: int, slot_id, now: datetime) -> tuple[dict
         row = {"id": str(uuid.uuid4()), "slot_id": slot.id, "citizen_id": citizen_id,
                "status": "waiting", "created_at": now, "offered_at": None}
         if known is not None:  # left, or took a place and let it go: waiting again
-            repository.set_waitlist_status(connection, known.id, "waiting", created_at=now,
+            waitlists.set_status(connection, known.id, "waiting", created_at=now,
                                            offered_at=None)
         else:
-            repository.join_waitlist(connection, row)  # a twin that came first stands
-        return waitlist_view(repository.waitlist_entry_of(connection, slot.id, citizen_id),
+            waitlists.join(connection, row)  # a twin that came first stands
+        return waitlist_view(waitlists.entry_of(connection, slot.id, citizen_id),
                              slot), True
 
 
 def leave(uow, citizen_id: str, entry_id: str) -> None:
     """Stop waiting (leaving twice is fine)."""
     with uow.core_transaction() as connection:
-        entry = repository.waitlist_entry(connection, entry_id)
+        entry = waitlists.entry(connection, entry_id)
         if entry is None or entry.citizen_id != citizen_id:
             raise NotFound("no such waitlist entry for this citizen", field="waitlist_id",
                            code="waitlist_entry_not_found")
-        if entry.status in repository.WAITING:
-            repository.set_waitlist_status(connection, entry.id, "left")
+        if entry.status in waitlists.WAITING:
+            waitlists.set_status(connection, entry.id, "left")
 
 
 def entries(uow, citizen_id: str) -> list[dict]:
     with uow.core_read() as connection:
         return [waitlist_view(e, repository.slot(connection, e.slot_id))
-                for e in repository.waitlist_of(connection, citizen_id)]
+                for e in waitlists.of_citizen(connection, citizen_id)]

@@ -1,4 +1,5 @@
-"""Every query appointments makes. The rules that must hold under concurrency lean on
+"""Every query appointments makes (reminders.py and waitlists.py hold those of reminders
+and waitlists). The rules that must hold under concurrency lean on
 the database: a slot's `taken` and a citizen's hospital load move by conditional
 UPDATEs under CHECK constraints, and one place per department per day is a partial
 unique index, so two requests at once cannot both win."""
@@ -22,10 +23,8 @@ from services.appointments.models import (
     Department,
     Institution,
     QueueCounter,
-    Reminder,
     Schedule,
     Slot,
-    WaitlistEntry,
 )
 
 _SLOT, _APPOINTMENT, _LOAD = Slot.__table__, Appointment.__table__, CitizenLoad.__table__
@@ -232,83 +231,7 @@ def next_queue_number(connection, department_id: str, day: date) -> int:
                                             "on_day": day}).scalar_one()
 
 
-_REMINDER = Reminder.__table__
-
-
-def schedule_reminders(connection, appointment_id: str, times: dict) -> None:
-    """The visit's reminders from now on: any still scheduled are dropped first (a move)."""
-    connection.execute(_REMINDER.delete().where(_REMINDER.c.appointment_id == appointment_id,
-                                                _REMINDER.c.status == "scheduled"))
-    rows = [{"appointment_id": appointment_id, "kind": kind, "send_at": at,
-             "status": "scheduled"} for kind, at in times.items()]
-    if rows:
-        connection.execute(insert_or_skip(connection, _REMINDER), rows)
-
-
-def cancel_reminders(connection, appointment_id: str) -> None:
-    connection.execute(update(_REMINDER).where(_REMINDER.c.appointment_id == appointment_id,
-                                               _REMINDER.c.status == "scheduled")
-                       .values(status="cancelled"))
-
-
-def reminders_due(connection, now: datetime, limit: int) -> list:
-    return list(connection.execute(select(_REMINDER).where(
-        _REMINDER.c.status == "scheduled", _REMINDER.c.send_at <= now)
-        .order_by(_REMINDER.c.send_at).limit(limit)))
-
-
-def mark_reminder_sent(connection, appointment_id: str, kind: str) -> bool:
-    """Sent, if it is still scheduled (a cancellation committed first cancelled it)."""
-    return connection.execute(
-        update(_REMINDER).where(_REMINDER.c.appointment_id == appointment_id,
-                                _REMINDER.c.kind == kind, _REMINDER.c.status == "scheduled")
-        .values(status="sent")).rowcount == 1
-
-
 def appointment_locked(connection, appointment_id: str):
     """The appointment, its row held until commit (PostgreSQL; SQLite has one writer)."""
     return connection.execute(select(_APPOINTMENT).where(_APPOINTMENT.c.id == appointment_id)
                               .with_for_update()).first()
-
-
-_WAITLIST = WaitlistEntry.__table__
-WAITING = ("waiting", "offered")
-
-
-def join_waitlist(connection, row: dict) -> None:
-    """Put the citizen on the slot's waitlist (a twin request's entry, if it came
-    first, stands)."""
-    connection.execute(insert_or_skip(connection, _WAITLIST), row)
-
-
-def waitlist_entry(connection, entry_id: str):
-    return connection.execute(select(_WAITLIST).where(_WAITLIST.c.id == entry_id)).first()
-
-
-def waitlist_entry_of(connection, slot_id: str, citizen_id: str):
-    return connection.execute(select(_WAITLIST).where(
-        _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.citizen_id == citizen_id)).first()
-
-
-def waitlist_of(connection, citizen_id: str) -> list:
-    return list(connection.execute(select(_WAITLIST).where(
-        _WAITLIST.c.citizen_id == citizen_id, _WAITLIST.c.status.in_(WAITING))
-        .order_by(_WAITLIST.c.created_at)))
-
-
-def waiting_for(connection, slot_id: str) -> list:
-    return list(connection.execute(select(_WAITLIST).where(
-        _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.status.in_(WAITING))
-        .order_by(_WAITLIST.c.created_at)))
-
-
-def stop_waiting(connection, slot_id: str, citizen_id: str) -> None:
-    """The citizen took a place of the slot: off its waitlist, if they were on it."""
-    connection.execute(update(_WAITLIST).where(
-        _WAITLIST.c.slot_id == slot_id, _WAITLIST.c.citizen_id == citizen_id,
-        _WAITLIST.c.status.in_(WAITING)).values(status="taken"))
-
-
-def set_waitlist_status(connection, entry_id: str, status: str, **values) -> None:
-    connection.execute(update(_WAITLIST).where(_WAITLIST.c.id == entry_id)
-                       .values(status=status, **values))
