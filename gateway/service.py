@@ -9,10 +9,12 @@ from chassis.rpc import ServiceRpc
 from chassis.settings import FromSettings, SettingsProvider
 from contracts.errors import Forbidden
 from gateway import openapi, schemas
+from gateway.assertions import Assertions
 from gateway.auth import Partners
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
 from gateway.errors import json_response
+from gateway.full_slots import FullSlots
 from gateway.streams import LiveStreams, event_stream
 
 READY_TIMEOUT = 1.0
@@ -31,6 +33,8 @@ class GatewayService:
     partners = Partners()
     streams = LiveStreams()
     assertion_keys = AssertionKeys()
+    assertions = Assertions()
+    full_slots = FullSlots()
     receipt_keys = FromSettings(lambda settings: load_keys(settings.receipt_keys))
     cipher = Cipher()
     instrumentation = Instrumentation()
@@ -333,9 +337,9 @@ class GatewayService:
          answers={201: schemas.LinkedAccount, 200: schemas.LinkedAccount})
     def link_account(self, request, partner_id, citizen_id, body):
         """Link a plate or utility account (level 2): its new bills are fetched daily."""
-        linked = self.payments.link_account(
-            citizen_id, self._assertion(partner_id, citizen_id, "payments"), body.fee_code,
-            body.account)
+        linked = self._as_citizen(partner_id, citizen_id, "payments",
+                                  lambda token: self.payments.link_account(
+                                      citizen_id, token, body.fee_code, body.account))
         return (201 if linked["created"] else 200), linked["account"]
 
     @api("GET", "/v1/citizens/<citizen_id>/accounts", answers={200: schemas.LinkedAccountList})
@@ -358,9 +362,11 @@ class GatewayService:
                                      "is the same order"})
     def create_payment(self, request, partner_id, citizen_id, body):
         """Order a bill or a fixed fee; the answer carries the cashier URL and expires_at."""
-        made = self.payments.create_payment(
-            citizen_id, partner_id, self._assertion(partner_id, citizen_id, "payments"),
-            request.headers.get("Idempotency-Key"), body.model_dump(exclude_none=True))
+        made = self._as_citizen(partner_id, citizen_id, "payments",
+                                lambda token: self.payments.create_payment(
+                                    citizen_id, partner_id, token,
+                                    request.headers.get("Idempotency-Key"),
+                                    body.model_dump(exclude_none=True)))
         response = json_response(201, made["payment"])
         if made["replayed"]:
             response.headers["Idempotent-Replayed"] = "true"
@@ -429,9 +435,10 @@ class GatewayService:
          answers={201: schemas.Hold})
     def hold_slot(self, request, partner_id, citizen_id, body):
         """Hold a place of a slot for a few minutes (403 below the institution's level)."""
-        return 201, self.appointments.hold(
-            citizen_id, partner_id, self._assertion(partner_id, citizen_id, "appointments"),
-            body.slot_id)
+        self._check_owner(partner_id, citizen_id)
+        return 201, self.full_slots.hold(body.slot_id, lambda: self._as_citizen(
+            partner_id, citizen_id, "appointments",
+            lambda token: self.appointments.hold(citizen_id, partner_id, token, body.slot_id)))
 
     @api("DELETE", "/v1/citizens/<citizen_id>/holds/<hold_id>", answers={204: None})
     def let_go_of_hold(self, request, partner_id, citizen_id, hold_id):
@@ -445,8 +452,9 @@ class GatewayService:
     def join_waitlist(self, request, partner_id, citizen_id, body):
         """Wait for a place of a full slot: each place that frees is offered to everyone
         waiting, and the first to hold it gets it (200: already waiting)."""
-        joined = self.appointments.join_waitlist(
-            citizen_id, self._assertion(partner_id, citizen_id, "appointments"), body.slot_id)
+        joined = self._as_citizen(partner_id, citizen_id, "appointments",
+                                  lambda token: self.appointments.join_waitlist(
+                                      citizen_id, token, body.slot_id))
         return (201 if joined["joined"] else 200), joined["entry"]
 
     @api("GET", "/v1/citizens/<citizen_id>/waitlist", answers={200: schemas.WaitlistList})
@@ -467,8 +475,9 @@ class GatewayService:
     def book_appointment(self, request, partner_id, citizen_id, body):
         """Book a held place; where the department charges a registration fee, the answer
         is `pending` with the fee's order (pay at its cashier_url before expires_at)."""
-        return 201, self.appointments.book(
-            citizen_id, body.hold_id, self._assertion(partner_id, citizen_id, "payments"))
+        return 201, self._as_citizen(partner_id, citizen_id, "payments",
+                                     lambda token: self.appointments.book(
+                                         citizen_id, body.hold_id, token))
 
     @api("POST", "/v1/citizens/<citizen_id>/appointments/<appointment_id>/reschedule",
          body=schemas.HoldSlot, answers={200: schemas.Appointment})
@@ -509,10 +518,11 @@ class GatewayService:
         self._check_owner(partner_id, citizen_id)
         return 200, self.appointments.cancel(citizen_id, appointment_id)
 
-    def _assertion(self, partner_id, citizen_id, audience):
-        """Identity's signed word on the citizen's level, which the service checks
-        against what it requires (another partner's citizen: 404 from identity)."""
-        return self.identity.issue_assertion(partner_id, citizen_id, audience)["token"]
+    def _as_citizen(self, partner_id, citizen_id, audience, call):
+        """`call(token)` with identity's signed word on the citizen's level, which the
+        service checks against what it requires (kept a while: gateway/assertions.py;
+        another partner's citizen: 404 from identity)."""
+        return self.assertions.on_behalf(self.identity, partner_id, citizen_id, audience, call)
 
     def _check_owner(self, partner_id, citizen_id):
         """Another partner's citizen is a 404, exactly like one that does not exist."""

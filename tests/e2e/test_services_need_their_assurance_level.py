@@ -13,7 +13,14 @@ from tests.e2e.test_appointments import (
     open_slot,
     places_left,
 )
-from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
+from tests.e2e.test_real_name import (
+    ZHANG_SAN,
+    citizen_at_level_1,
+    citizen_at_level_2,
+    error,
+    new_partner,
+    real_name,
+)
 from tests.fixtures.platform import SANDBOX
 
 pytestmark = pytest.mark.e2e
@@ -101,6 +108,21 @@ def test_a_citizen_below_level_2_cannot_hold_a_hospital_place_and_none_is_taken(
     assert error(response) == (403, "assurance_level_too_low")
     assert "level 2" in response.json()["error"]["message"]
     assert places_left(platform, slot, HOSPITAL, HOSPITAL_DEPARTMENT) == before
+
+
+def test_a_citizen_refused_a_hospital_place_holds_one_as_soon_as_their_real_name_is_proven(
+        platform):
+    # The gateway keeps the citizen's level-1 assertion from the refused hold
+    # (gateway/assertions.py); the level they prove next must count at once.
+    partner = new_partner(platform)
+    citizen_id = citizen_at_level_1(platform, partner)
+    slot = open_slot(platform, HOSPITAL, HOSPITAL_DEPARTMENT)
+    ask = {"slot_id": slot["slot_id"]}
+    refused = platform.call("POST", f"/v1/citizens/{citizen_id}/holds", ask, partner=partner)
+    assert error(refused) == (403, "assurance_level_too_low")
+    assert real_name(platform, citizen_id, *ZHANG_SAN, partner=partner).status_code == 200
+    held = platform.call("POST", f"/v1/citizens/{citizen_id}/holds", ask, partner=partner)
+    assert held.status_code == 201, held.text
 
 
 def test_a_service_hall_visit_needs_only_a_confirmed_phone(platform):

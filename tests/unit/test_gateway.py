@@ -4,6 +4,7 @@ import json
 from unittest.mock import Mock
 
 import pytest
+from cachetools import TTLCache
 from nameko.exceptions import RemoteError
 from nameko.testing.services import worker_factory
 from openapi_spec_validator import validate
@@ -12,11 +13,13 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 
 from chassis.crypto import FieldCipher, transit
 from chassis.settings import DEV_DATA_KEY
-from contracts.errors import InvalidInput, NotFound, UpstreamTimeout
+from contracts.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamTimeout
 from gateway import openapi
+from gateway.assertions import Assertions
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import parse
 from gateway.errors import invalid_input, response_for
+from gateway.full_slots import FullSlots
 from gateway.schemas import NotificationsQuery
 from gateway.service import GatewayService
 
@@ -204,3 +207,122 @@ def test_a_refused_field_of_a_body_with_two_shapes_is_named_without_the_shape():
             b'{"bill_id": "' + b"b" * 36 + b'", "fee_code": "traffic-fine"}')
     error = invalid_input(refused.value)
     assert (error.code, error.field) == ("unknown_field", "fee_code")
+
+
+class Identity:
+    """Identity's assertion RPC, counting the tokens it signs."""
+
+    def __init__(self):
+        self.signed = 0
+
+    def issue_assertion(self, partner_id, citizen_id, audience):
+        self.signed += 1
+        return {"token": f"{partner_id}/{citizen_id}/{audience}/{self.signed}"}
+
+
+@pytest.fixture
+def assertions():
+    kept = Assertions()
+    kept.kept = TTLCache(maxsize=10, ttl=150)
+    return kept
+
+
+def test_a_citizens_assertion_is_asked_of_identity_once_and_then_reused(assertions):
+    identity, seen = Identity(), []
+    for _ in range(3):
+        assertions.on_behalf(identity, "acme", "c1", "appointments", seen.append)
+    assert identity.signed == 1
+    assert seen == ["acme/c1/appointments/1"] * 3
+
+
+def test_another_partner_or_audience_is_never_lent_a_kept_assertion(assertions):
+    identity, seen = Identity(), []
+    assertions.on_behalf(identity, "acme", "c1", "appointments", seen.append)
+    assertions.on_behalf(identity, "other", "c1", "appointments", seen.append)
+    assertions.on_behalf(identity, "acme", "c1", "payments", seen.append)
+    assert seen == ["acme/c1/appointments/1", "other/c1/appointments/2",
+                    "acme/c1/payments/3"]
+
+
+def test_a_kept_assertion_found_too_low_is_replaced_by_a_fresh_one_and_the_call_made_again(
+        assertions):
+    identity, seen = Identity(), []
+    assertions.on_behalf(identity, "acme", "c1", "appointments", seen.append)
+
+    def refuses_the_old_token(token):
+        seen.append(token)
+        if token.endswith("/1"):  # the citizen has proven more since
+            raise Forbidden("too low", code="assurance_level_too_low")
+        return "held"
+
+    assert assertions.on_behalf(identity, "acme", "c1", "appointments",
+                                refuses_the_old_token) == "held"
+    assert seen[1:] == ["acme/c1/appointments/1", "acme/c1/appointments/2"]
+    assertions.on_behalf(identity, "acme", "c1", "appointments", seen.append)
+    assert seen[-1] == "acme/c1/appointments/2"  # the fresh one is kept
+
+
+def test_a_fresh_assertion_found_too_low_or_another_refusal_is_not_asked_again(assertions):
+    identity = Identity()
+
+    def refuses(token):
+        raise Forbidden("no", code="assurance_level_too_low")
+
+    with pytest.raises(Forbidden):
+        assertions.on_behalf(identity, "acme", "c1", "appointments", refuses)
+    assert identity.signed == 1  # positive control: the first ask did reach identity
+
+    def suspended(token):
+        raise Forbidden("suspended", code="booking_suspended")
+
+    with pytest.raises(Forbidden):
+        assertions.on_behalf(identity, "acme", "c1", "appointments", suspended)
+    assert identity.signed == 1
+
+
+class Appointments:
+    """appointments' hold: places, then `fully_booked`."""
+
+    def __init__(self, places: int):
+        self.places, self.asked = places, 0
+
+    def hold(self):
+        self.asked += 1
+        if self.places == 0:
+            raise Conflict("every place of this slot is taken", field="slot_id",
+                           code="fully_booked")
+        self.places -= 1
+        return {"hold_id": f"h{self.asked}"}
+
+
+@pytest.fixture
+def full_slots():
+    remembered, now = FullSlots(), [0.0]
+    remembered.full = TTLCache(maxsize=10, ttl=1.0, timer=lambda: now[0])
+    remembered.now = now
+    return remembered
+
+
+def test_a_slot_answered_full_is_refused_by_the_gateway_itself_for_a_second(full_slots):
+    appointments = Appointments(places=1)
+    assert full_slots.hold("s1", appointments.hold) == {"hold_id": "h1"}
+    for _ in range(3):
+        with pytest.raises(Conflict) as refused:
+            full_slots.hold("s1", appointments.hold)
+        assert (refused.value.code, refused.value.field) == ("fully_booked", "slot_id")
+    assert appointments.asked == 2  # the first refusal came from appointments, no other
+    full_slots.now[0] = 1.5
+    appointments.places = 1  # a place freed
+    assert full_slots.hold("s1", appointments.hold) == {"hold_id": "h3"}
+
+
+def test_only_a_full_slot_is_remembered_not_another_refusal_or_another_slot(full_slots):
+    def too_many():
+        raise Conflict("three already", field="slot_id", code="too_many_at_hospitals")
+
+    with pytest.raises(Conflict):
+        full_slots.hold("s1", too_many)
+    assert full_slots.hold("s1", Appointments(places=1).hold) == {"hold_id": "h1"}
+    with pytest.raises(Conflict):
+        full_slots.hold("s2", Appointments(places=0).hold)
+    assert full_slots.hold("s3", Appointments(places=1).hold) == {"hold_id": "h1"}
