@@ -13,6 +13,8 @@ eventlet's monkey-patching (which every test process needs first) stops: they ha
     python -m tests.suites            # what `make test` runs
 """
 
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,6 +22,7 @@ import time
 from pathlib import Path
 
 ALONE = "broker_restart"
+DEADLINE_MINUTES, GRACE_SECONDS = 45, 120
 AT_ONCE = {
     "unit and integration": ["tests/unit", "tests/integration"],
     "end-to-end and reliability on SQLite": ["tests/e2e", "tests/reliability", "--backend",
@@ -39,11 +42,13 @@ def run(suites: dict[str, list[str]], log_dir: Path) -> bool:
         log = log_dir / f"{name.replace(' ', '-').replace(',', '')}.log"
         running[name] = (subprocess.Popen(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-            stdout=log.open("w"), stderr=subprocess.STDOUT), log)
+            stdout=log.open("w"), stderr=subprocess.STDOUT,
+            env={**os.environ, "CITYHUB_TEST_NOW": str(log.with_suffix(".now"))}), log)
     passed = True
     while running:
         for name, (process, log) in list(running.items()):
             if process.poll() is None:
+                _stop_if_over(name, process, log, started)
                 continue
             del running[name]
             minutes = (time.monotonic() - started) / 60
@@ -53,6 +58,29 @@ def run(suites: dict[str, list[str]], log_dir: Path) -> bool:
             passed = passed and process.returncode == 0
         time.sleep(1)
     return passed
+
+
+def _stop_if_over(name: str, process: subprocess.Popen, log: Path, started: float) -> None:
+    """A suite still running at its deadline is hung, not slow (each takes about half of
+    it in CI). Rather than CI's limit stopping everything with nothing said, the test it
+    hung in is named (tests/conftest.py writes it down) and the suite is interrupted as
+    Ctrl-C would, then killed if that did not end it (eventlet's hub, blocked, may not
+    hear the signal); its services die with it (die_with_parent)."""
+    over = time.monotonic() - started - DEADLINE_MINUTES * 60
+    if over < 0:
+        return
+    if not getattr(process, "interrupted", False):
+        print(f"\n===== {name}: still running after {DEADLINE_MINUTES} min, in "
+              f"{_test_now(log)}: interrupted =====", flush=True)
+        process.send_signal(signal.SIGINT)
+        process.interrupted = True
+    elif over > GRACE_SECONDS:
+        process.kill()
+
+
+def _test_now(log: Path) -> str:
+    now = log.with_suffix(".now")
+    return now.read_text() if now.exists() else "no test yet"
 
 
 def main() -> int:
