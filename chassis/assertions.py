@@ -1,7 +1,8 @@
 """Verified-person assertions: short-lived tokens identity signs about a citizen.
 
 A token is a JWT signed with Ed25519 (alg EdDSA) stating the citizen id and the
-assurance level, for one audience. The public keys are published as a JWKS
+assurance level, for one audience or several (the gateway's one token for every
+service it calls on the citizen's behalf). The public keys are published as a JWKS
 (GET /v1/.well-known/jwks.json), so any service checks a token without calling
 identity. Keys rotate like the data keys: the first configured key signs, every
 configured key verifies.
@@ -56,8 +57,8 @@ def jwks(keys: dict[str, Ed25519PrivateKey]) -> dict:
     } for kid, key in keys.items()]}
 
 
-def sign(keys: dict[str, Ed25519PrivateKey], citizen_id: str, level: int, audience: str,
-         lifetime: int, now: float | None = None) -> str:
+def sign(keys: dict[str, Ed25519PrivateKey], citizen_id: str, level: int,
+         audience: str | list[str], lifetime: int, now: float | None = None) -> str:
     kid, key = next(iter(keys.items()))
     issued = int(now if now is not None else time.time())
     claims = {"iss": ISSUER, "sub": citizen_id, "aud": audience, "iat": issued,

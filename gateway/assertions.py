@@ -5,6 +5,9 @@ and asking identity for it on every call was an RPC, a database read and a signa
 per call: on a booking, about a third of the platform's work. So the gateway keeps each
 token for half its lifetime and reuses it.
 
+One token serves every service that checks a level (its `aud` names them all), so a
+citizen's hold and the booking after it cost identity one call, not one each.
+
 Keeping is safe because a kept token can only understate the citizen: levels only rise
 (phone, real name, face), nothing withdraws them, and the key is the partner as well as
 the citizen, so no partner is ever lent another's token. A service that refuses a kept
@@ -25,6 +28,8 @@ from contracts.errors import Forbidden
 
 MAX_ENTRIES = 200_000
 TOO_LOW = "assurance_level_too_low"
+# The services the gateway calls with a citizen's assertion.
+AUDIENCES = ["appointments", "payments"]
 
 
 class Assertions(DependencyProvider):
@@ -35,11 +40,11 @@ class Assertions(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def on_behalf(self, identity, partner_id: str, citizen_id: str, audience: str,
+    def on_behalf(self, identity, partner_id: str, citizen_id: str,
                   call: Callable[[str], object]):
-        """`call(token)` with an assertion for the citizen and audience: a kept one, or
-        identity's fresh one when none is kept or the kept one fell short."""
-        key = (partner_id, citizen_id, audience)
+        """`call(token)` with an assertion for the citizen: a kept one, or identity's
+        fresh one when none is kept or the kept one fell short."""
+        key = (partner_id, citizen_id)
         token = self.kept.get(key)
         if token is not None:
             try:
@@ -47,6 +52,6 @@ class Assertions(DependencyProvider):
             except Forbidden as refused:
                 if refused.code != TOO_LOW:
                     raise
-        token = identity.issue_assertion(partner_id, citizen_id, audience)["token"]
+        token = identity.issue_assertion(partner_id, citizen_id, AUDIENCES)["token"]
         self.kept[key] = token
         return call(token)

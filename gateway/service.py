@@ -337,7 +337,7 @@ class GatewayService:
          answers={201: schemas.LinkedAccount, 200: schemas.LinkedAccount})
     def link_account(self, request, partner_id, citizen_id, body):
         """Link a plate or utility account (level 2): its new bills are fetched daily."""
-        linked = self._as_citizen(partner_id, citizen_id, "payments",
+        linked = self._as_citizen(partner_id, citizen_id,
                                   lambda token: self.payments.link_account(
                                       citizen_id, token, body.fee_code, body.account))
         return (201 if linked["created"] else 200), linked["account"]
@@ -362,7 +362,7 @@ class GatewayService:
                                      "is the same order"})
     def create_payment(self, request, partner_id, citizen_id, body):
         """Order a bill or a fixed fee; the answer carries the cashier URL and expires_at."""
-        made = self._as_citizen(partner_id, citizen_id, "payments",
+        made = self._as_citizen(partner_id, citizen_id,
                                 lambda token: self.payments.create_payment(
                                     citizen_id, partner_id, token,
                                     request.headers.get("Idempotency-Key"),
@@ -437,7 +437,7 @@ class GatewayService:
         """Hold a place of a slot for a few minutes (403 below the institution's level)."""
         self._check_owner(partner_id, citizen_id)
         return 201, self.full_slots.hold(body.slot_id, lambda: self._as_citizen(
-            partner_id, citizen_id, "appointments",
+            partner_id, citizen_id,
             lambda token: self.appointments.hold(citizen_id, partner_id, token, body.slot_id)))
 
     @api("DELETE", "/v1/citizens/<citizen_id>/holds/<hold_id>", answers={204: None})
@@ -452,7 +452,7 @@ class GatewayService:
     def join_waitlist(self, request, partner_id, citizen_id, body):
         """Wait for a place of a full slot: each place that frees is offered to everyone
         waiting, and the first to hold it gets it (200: already waiting)."""
-        joined = self._as_citizen(partner_id, citizen_id, "appointments",
+        joined = self._as_citizen(partner_id, citizen_id,
                                   lambda token: self.appointments.join_waitlist(
                                       citizen_id, token, body.slot_id))
         return (201 if joined["joined"] else 200), joined["entry"]
@@ -475,7 +475,7 @@ class GatewayService:
     def book_appointment(self, request, partner_id, citizen_id, body):
         """Book a held place; where the department charges a registration fee, the answer
         is `pending` with the fee's order (pay at its cashier_url before expires_at)."""
-        return 201, self._as_citizen(partner_id, citizen_id, "payments",
+        return 201, self._as_citizen(partner_id, citizen_id,
                                      lambda token: self.appointments.book(
                                          citizen_id, body.hold_id, token))
 
@@ -518,11 +518,11 @@ class GatewayService:
         self._check_owner(partner_id, citizen_id)
         return 200, self.appointments.cancel(citizen_id, appointment_id)
 
-    def _as_citizen(self, partner_id, citizen_id, audience, call):
+    def _as_citizen(self, partner_id, citizen_id, call):
         """`call(token)` with identity's signed word on the citizen's level, which the
         service checks against what it requires (kept a while: gateway/assertions.py;
         another partner's citizen: 404 from identity)."""
-        return self.assertions.on_behalf(self.identity, partner_id, citizen_id, audience, call)
+        return self.assertions.on_behalf(self.identity, partner_id, citizen_id, call)
 
     def _check_owner(self, partner_id, citizen_id):
         """Another partner's citizen is a 404, exactly like one that does not exist."""

@@ -41,7 +41,7 @@ def run(suites: dict[str, list[str]], log_dir: Path) -> bool:
     for name, args in suites.items():
         log = log_dir / f"{name.replace(' ', '-').replace(',', '')}.log"
         running[name] = (subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--durations=10", *args],
             stdout=log.open("w"), stderr=subprocess.STDOUT,
             env={**os.environ, "CITYHUB_TEST_NOW": str(log.with_suffix(".now"))}), log)
     passed = True

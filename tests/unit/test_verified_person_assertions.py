@@ -39,6 +39,14 @@ def test_a_token_for_another_audience_is_refused(keys):
         verify(token, jwks(keys), "appointments")
 
 
+def test_a_token_for_several_audiences_serves_each_of_them_and_no_other(keys):
+    token = sign(keys, "c-1", 2, ["appointments", "payments"], lifetime=300)
+    for audience in ("appointments", "payments"):
+        assert verify(token, jwks(keys), audience)["sub"] == "c-1"
+    with pytest.raises(InvalidAssertion, match="another audience"):
+        verify(token, jwks(keys), "matters")
+
+
 def test_an_expired_token_is_refused(keys):
     token = sign(keys, "c-1", 2, "payments", lifetime=300, now=1_000_000)
     with pytest.raises(InvalidAssertion, match="expired"):

@@ -16,6 +16,7 @@ from contracts.time import CITY_TIME, city_day, iso_utc
 CHECK_IN_FROM = timedelta(hours=2)
 # Reminders: the evening before (20:00 city time) and two hours before.
 EVENING, BEFORE = time(20, 0), timedelta(hours=2)
+REMINDER_KINDS = ("evening_before", "two_hours_before")
 NOSHOW_AFTER = timedelta(minutes=30)
 STRIKES, STRIKE_WINDOW, SUSPENDED_FOR = 3, timedelta(days=90), timedelta(days=90)
 
@@ -41,7 +42,7 @@ def reminders(start: datetime, now: datetime) -> dict[str, datetime]:
     """When to remind a citizen of a visit at `start`, booked (or moved) at `now`: the
     evening before and two hours before, each only if it is still to come."""
     evening = datetime.combine(city_day(start) - timedelta(days=1), EVENING, CITY_TIME)
-    times = {"evening_before": evening, "two_hours_before": start - BEFORE}
+    times = dict(zip(REMINDER_KINDS, (evening, start - BEFORE), strict=True))
     return {kind: at for kind, at in times.items() if at > now}
 
 
