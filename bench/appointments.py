@@ -30,6 +30,7 @@ import os
 import random
 import re
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -175,10 +176,12 @@ def rush(args) -> dict:
     citizens = citizens_at_level_1(args.url, args.crowd, var_dir, args.app_id, args.secret)
     now = datetime.now(UTC)
     with engine.begin() as connection:
-        # The next hall slot to open, given all the places of the rush.
+        # The next hall slot to open that no rush has had (the sandbox clock is put
+        # back after each), given all the places of this one.
         slot_id, opens_at = connection.execute(text(
             "SELECT id, opens_at FROM slots WHERE department_id LIKE 'hall-%' AND "
-            "opens_at > :now ORDER BY opens_at, start LIMIT 1"), {"now": now}).one()
+            "opens_at > :now AND taken = 0 ORDER BY opens_at, start LIMIT 1"),
+            {"now": now}).one()
         connection.execute(text("UPDATE slots SET places = :places WHERE id = :id"),
                            {"places": args.places, "id": slot_id})
     opens_at = _aware(opens_at)
@@ -239,7 +242,9 @@ def rush(args) -> dict:
 
 
 def _clock(*args: str) -> None:
-    subprocess.run(["cityhub", "clock", *args], check=True, capture_output=True)
+    # The command beside this Python: the bench's virtualenv need not be on PATH.
+    subprocess.run([Path(sys.executable).parent / "cityhub", "clock", *args], check=True,
+                   capture_output=True)
 
 
 def _aware(moment) -> datetime:

@@ -14,6 +14,7 @@ import resource
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -60,6 +61,38 @@ class Connections:
         raise AssertionError("unreachable")
 
 
+# Processes whose CPU a run reports, by what their command line says they are.
+PLATFORM_PROCESSES = {"cityhub run ": None, "cityhub sandbox": "sandbox",
+                      "beam.smp": "rabbitmq", "redis-server": "redis", "postgres": "postgresql"}
+
+
+def platform_cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by each of the platform's processes on this machine, by
+    deployable (every process of a kind summed), read from /proc (Linux)."""
+    ticks, used = os.sysconf("SC_CLK_TCK"), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # it ended while we looked
+        for marker, name in PLATFORM_PROCESSES.items():
+            if marker in command:
+                name = name or command.partition(marker)[2].split()[0]
+                # utime and stime: fields 14 and 15 of stat, 12 and 13 after the name
+                used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+                break
+    return used
+
+
+def cpu_ms_per(before: dict[str, float], after: dict[str, float], count: int) -> dict:
+    """Each process's CPU milliseconds per `count` (a request, a journey) between two
+    readings of platform_cpu_seconds(), and their total."""
+    spent = {name: round(1000 * (after[name] - before.get(name, 0.0)) / max(count, 1), 2)
+             for name in sorted(after)}
+    return {**spent, "total": round(sum(spent.values()), 2)}
+
+
 def run_open_loop(task, rate: float, duration: float, workers: int = 64) -> dict:
     """Call task(i) -> Outcome-ish dict at `rate` per second for `duration` seconds."""
     total = int(rate * duration)
@@ -88,6 +121,7 @@ def run_open_loop(task, rate: float, duration: float, workers: int = 64) -> dict
     for thread in threads:
         thread.start()
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+    platform_before = platform_cpu_seconds()
     start = time.perf_counter() + 0.2
     for index in range(total):
         due_queue.put((index, start + index / rate))
@@ -97,6 +131,7 @@ def run_open_loop(task, rate: float, duration: float, workers: int = 64) -> dict
         thread.join()
     elapsed = time.perf_counter() - start
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    platform_after = platform_cpu_seconds()
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
 
     latencies = [o.latency for o in outcomes if o.ok]
@@ -112,6 +147,8 @@ def run_open_loop(task, rate: float, duration: float, workers: int = 64) -> dict
         "latency_ms": {name: round(percentile(latencies, p) * 1000, 1) if latencies else None
                        for name, p in (("p50", 50), ("p95", 95), ("p99", 99), ("max", 100))},
         "generator_cpu_percent_of_one_core": round(100 * cpu / elapsed, 1),
+        "platform_cpu_ms_per_request": cpu_ms_per(platform_before, platform_after,
+                                                  len(outcomes)),
         "outcomes": outcomes,
     }
 

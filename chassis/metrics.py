@@ -77,6 +77,16 @@ AGENCY_REFUND_REQUESTS = Counter("cityhub_agency_refund_requests_total",
 AGENCY_UNCONFIRMED_AGE = Gauge("cityhub_agency_unconfirmed_oldest_seconds",
                                "Age of the oldest paid order its agency has not acknowledged")
 
+EVENTS_PUBLISHED = Counter("cityhub_events_published_total",
+                           "Events the outbox relay published, by type (what happened: "
+                           "appointment.booked, payment.succeeded...)", ["service", "type"])
+APPOINTMENT_HOLDS = Counter("cityhub_appointment_holds_total",
+                            "Asks for a place, by outcome: held, or the refusal's code",
+                            ["outcome"])
+FULL_SLOT_ANSWERS = Counter("cityhub_gateway_full_slot_answers_total",
+                            "Holds the gateway refused itself, the slot answered full "
+                            "within the second before")
+
 
 def observe_http(method: str, route: str, status: int, elapsed: float) -> None:
     requests, latency = _http_children(method, route, status)

@@ -99,8 +99,8 @@ class OutboxRelay:
                 # The connection or channel failed (a missing exchange closes the
                 # channel): none counts as sent; all are tried again.
                 outcomes = [str(exc)] * len(rows)
-            sent_ids = [row.id for row, error in zip(rows, outcomes, strict=True)
-                        if error is None]
+            sent = [row for row, error in zip(rows, outcomes, strict=True) if error is None]
+            sent_ids = [row.id for row in sent]
             for row, error in zip(rows, outcomes, strict=True):
                 if error is not None:
                     connection.execute(update(outbox).where(outbox.id == row.id).values(
@@ -109,6 +109,8 @@ class OutboxRelay:
                     failure = PublishFailed(error)
             if sent_ids:
                 connection.execute(self._mark_sent, {"ids": sent_ids, "now": datetime.now(UTC)})
+                for row in sent:
+                    metrics.EVENTS_PUBLISHED.labels(self.service_name, row.routing_key).inc()
             if failure is not None:
                 self._report_pending(connection)
             elif len(rows) < batch:

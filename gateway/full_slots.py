@@ -15,6 +15,7 @@ this only ever refuses, never grants.
 from cachetools import TTLCache
 from nameko.extensions import DependencyProvider
 
+from chassis import metrics
 from contracts.errors import Conflict
 
 FULL_FOR_SECONDS = 1.0
@@ -34,6 +35,7 @@ class FullSlots(DependencyProvider):
         second: then the same refusal at once."""
         refusal = self.full.get(slot_id)
         if refusal is not None:
+            metrics.FULL_SLOT_ANSWERS.inc()
             raise Conflict(*refusal)
         try:
             return call()

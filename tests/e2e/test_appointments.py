@@ -358,3 +358,21 @@ def test_a_hold_not_booked_within_five_minutes_gives_its_place_back(platform, cl
     platform.move_clock(seconds=301)
     assert eventually(lambda: places_left(platform, slot) == before)
     assert error(book(platform, citizen_id, hold_id)) == (409, "hold_expired")
+
+
+def metric(platform, service: str, series: str) -> float:
+    text = platform.http.get(platform.metrics_url(service), timeout=5).text
+    found = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_ops_see_each_hold_and_booking_in_the_metrics(platform):
+    held = 'cityhub_appointment_holds_total{outcome="held"}'
+    booked = 'cityhub_events_published_total{service="appointments",type="appointment.booked"}'
+    before = metric(platform, "appointments", held), metric(platform, "appointments", booked)
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform)
+    assert book(platform, citizen_id,
+                hold(platform, citizen_id, slot).json()["hold_id"]).status_code == 201
+    assert metric(platform, "appointments", held) == before[0] + 1
+    assert eventually(lambda: metric(platform, "appointments", booked) == before[1] + 1)

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
+from chassis import metrics
 from chassis.batches import in_batches
 from contracts.assurance import require
-from contracts.errors import NotFound
+from contracts.errors import CityHubError, NotFound
 from contracts.events import AppointmentBooked, AppointmentHeld, AppointmentRescheduled
 from contracts.time import iso_utc
 from services.appointments import repository
@@ -22,6 +23,16 @@ from services.appointments.views import appointment_view, hold_view
 
 def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime) -> dict:
     """Hold a place of the slot for booking.HOLD_FOR, if the rules allow it."""
+    try:
+        held = _hold(uow, citizen_id, partner_id, level, slot_id, now)
+    except CityHubError as refused:
+        metrics.APPOINTMENT_HOLDS.labels(refused.code).inc()
+        raise
+    metrics.APPOINTMENT_HOLDS.labels("held").inc()
+    return held
+
+
+def _hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime) -> dict:
     if not isinstance(slot_id, str) or not slot_id:
         raise NotFound("no such slot", field="slot_id", code="slot_not_found")
     try:
