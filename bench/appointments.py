@@ -51,7 +51,7 @@ def citizens_at_level_1(url: str, count: int, var_dir: Path, app_id: str,
                         secret: str) -> list[str]:
     """`count` citizens of the partner with confirmed phones (setup, not measured)."""
     connections, run = Connections(url), uuid.uuid4().hex[:6]
-    phones = [f"+86139{random.randrange(10**8):08d}" for _ in range(count)]
+    phones = [f"+86139{n:08d}" for n in random.sample(range(10**8), count)]  # none twice
 
     def register(n: int) -> tuple[str, str]:
         _, made = signed_call(connections, app_id, secret, "POST", "/v1/citizens",
