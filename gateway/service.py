@@ -14,7 +14,7 @@ from gateway.auth import Partners
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
 from gateway.errors import json_response
-from gateway.full_slots import FullSlots
+from gateway.hold_lines import HoldLines
 from gateway.streams import LiveStreams, event_stream
 
 READY_TIMEOUT = 1.0
@@ -34,7 +34,7 @@ class GatewayService:
     streams = LiveStreams()
     assertion_keys = AssertionKeys()
     assertions = Assertions()
-    full_slots = FullSlots()
+    hold_lines = HoldLines()
     receipt_keys = FromSettings(lambda settings: load_keys(settings.receipt_keys))
     cipher = Cipher()
     instrumentation = Instrumentation()
@@ -436,9 +436,9 @@ class GatewayService:
     def hold_slot(self, request, partner_id, citizen_id, body):
         """Hold a place of a slot for a few minutes (403 below the institution's level)."""
         self._check_owner(partner_id, citizen_id)
-        return 201, self.full_slots.hold(body.slot_id, lambda: self._as_citizen(
-            partner_id, citizen_id,
-            lambda token: self.appointments.hold(citizen_id, partner_id, token, body.slot_id)))
+        return 201, self.hold_lines.hold(body.slot_id, lambda turn: self._as_citizen(
+            partner_id, citizen_id, lambda token: turn(
+                lambda: self.appointments.hold(citizen_id, partner_id, token, body.slot_id))))
 
     @api("DELETE", "/v1/citizens/<citizen_id>/holds/<hold_id>", answers={204: None})
     def let_go_of_hold(self, request, partner_id, citizen_id, hold_id):

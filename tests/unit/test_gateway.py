@@ -1,8 +1,10 @@
 """The gateway's handlers and error shape, with the services behind it replaced."""
 
 import json
+import random
 from unittest.mock import Mock
 
+import eventlet
 import pytest
 from cachetools import TTLCache
 from nameko.exceptions import RemoteError
@@ -19,7 +21,7 @@ from gateway.assertions import Assertions
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import parse
 from gateway.errors import invalid_input, response_for
-from gateway.full_slots import FullSlots
+from gateway.hold_lines import HoldLines
 from gateway.schemas import NotificationsQuery
 from gateway.service import GatewayService
 
@@ -293,34 +295,105 @@ class Appointments:
         return {"hold_id": f"h{self.asked}"}
 
 
+def sent(hold_lines, slot_id, hold):
+    """An ask sent on as soon as its turn comes."""
+    return hold_lines.hold(slot_id, lambda turn: turn(hold))
+
+
 @pytest.fixture
-def full_slots():
-    remembered, now = FullSlots(), [0.0]
-    remembered.full = TTLCache(maxsize=10, ttl=1.0, timer=lambda: now[0])
-    remembered.now = now
-    return remembered
+def hold_lines():
+    lines, now = HoldLines(), [0.0]
+    lines.setup()
+    lines.full = TTLCache(maxsize=10, ttl=1.0, timer=lambda: now[0])
+    lines.now = now
+    return lines
 
 
-def test_a_slot_answered_full_is_refused_by_the_gateway_itself_for_a_second(full_slots):
+def test_a_slot_answered_full_is_refused_by_the_gateway_itself_for_a_second(hold_lines):
     appointments = Appointments(places=1)
-    assert full_slots.hold("s1", appointments.hold) == {"hold_id": "h1"}
+    assert hold_lines.hold("s1", lambda turn: turn(appointments.hold)) == {"hold_id": "h1"}
     for _ in range(3):
         with pytest.raises(Conflict) as refused:
-            full_slots.hold("s1", appointments.hold)
+            hold_lines.hold("s1", lambda turn: turn(appointments.hold))
         assert (refused.value.code, refused.value.field) == ("fully_booked", "slot_id")
+    with pytest.raises(Conflict):
+        hold_lines.refuse_if_full("s1")
     assert appointments.asked == 2  # the first refusal came from appointments, no other
-    full_slots.now[0] = 1.5
+    hold_lines.now[0] = 1.5
     appointments.places = 1  # a place freed
-    assert full_slots.hold("s1", appointments.hold) == {"hold_id": "h3"}
+    assert hold_lines.hold("s1", lambda turn: turn(appointments.hold)) == {"hold_id": "h3"}
 
 
-def test_only_a_full_slot_is_remembered_not_another_refusal_or_another_slot(full_slots):
+def test_only_a_full_slot_is_remembered_not_another_refusal_or_another_slot(hold_lines):
     def too_many():
         raise Conflict("three already", field="slot_id", code="too_many_at_hospitals")
 
     with pytest.raises(Conflict):
-        full_slots.hold("s1", too_many)
-    assert full_slots.hold("s1", Appointments(places=1).hold) == {"hold_id": "h1"}
+        hold_lines.hold("s1", lambda turn: turn(too_many))
+    assert sent(hold_lines, "s1", Appointments(places=1).hold) == {"hold_id": "h1"}
     with pytest.raises(Conflict):
-        full_slots.hold("s2", Appointments(places=0).hold)
-    assert full_slots.hold("s3", Appointments(places=1).hold) == {"hold_id": "h1"}
+        hold_lines.hold("s2", lambda turn: turn(Appointments(places=0).hold))
+    assert sent(hold_lines, "s3", Appointments(places=1).hold) == {"hold_id": "h1"}
+
+
+def places_by_order_of_asking(send) -> list[int]:
+    """Thirty asks for a slot of ten places, made in order 0..29, each taking a
+    different time to get its assertion and to reach the database: who got a place.
+    `send(hold)` is how the gateway sends an ask's `hold()` on."""
+    places, got = [10], []
+
+    def ask(n):
+        def hold():
+            eventlet.sleep(random.random() / 100)  # on its way to the database
+            if places[0] == 0:
+                raise Conflict("every place is taken", field="slot_id", code="fully_booked")
+            places[0] -= 1
+            got.append(n)
+
+        try:
+            send(hold)
+        except Conflict:
+            pass
+
+    pool = eventlet.GreenPool()
+    for n in range(30):
+        pool.spawn(ask, n)
+        eventlet.sleep(0)  # the next one comes a moment later
+    pool.waitall()
+    return sorted(got)
+
+
+def with_assertion(then):
+    eventlet.sleep(random.random() / 100)  # identity's assertion first
+    return then()
+
+
+def test_the_places_of_a_slot_go_to_those_who_asked_first(hold_lines):
+    random.seed(7)
+    assert places_by_order_of_asking(lambda hold: hold_lines.hold(
+        "s1", lambda turn: with_assertion(lambda: turn(hold)))) == list(range(10))
+    assert hold_lines.lines == {}  # the line is gone once nobody is in it
+    # Positive control: sent without the line, the same asks are served out of order.
+    random.seed(7)
+    assert places_by_order_of_asking(lambda hold: with_assertion(hold)) != list(range(10))
+
+
+def test_an_ask_stuck_getting_its_assertion_does_not_hold_up_the_line_behind_it(
+        hold_lines, monkeypatch):
+    monkeypatch.setattr("gateway.hold_lines.WAIT_FOR_AHEAD_SECONDS", 0.05)
+    appointments, answered = Appointments(places=5), []
+
+    def stuck(turn):
+        eventlet.sleep(0.5)  # identity slow for this one
+        return turn(appointments.hold)
+
+    def answer(ask):
+        answered.append(hold_lines.hold("s1", ask)["hold_id"])
+
+    first = eventlet.spawn(answer, stuck)
+    eventlet.sleep(0)
+    second = eventlet.spawn(answer, lambda turn: turn(appointments.hold))
+    second.wait()
+    assert answered == ["h1"]  # the second was answered while the first still waited
+    first.wait()
+    assert answered == ["h1", "h2"]
