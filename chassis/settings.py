@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     payments_database_url: str = ""
     appointments_database_url: str = ""
     notify_database_url: str = ""
+    matters_database_url: str = ""
     gateway_database_url: str = ""
 
     gateway_host: str = "127.0.0.1"

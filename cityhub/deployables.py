@@ -38,5 +38,7 @@ DEPLOYABLES = {d.name: d for d in (
                "services.appointments", 9103, seed="services.appointments.seed:seed"),
     Deployable("notify", "services.notify.service:NotifyService", "services.notify", 9104,
                seed="services.notify.seed:seed"),
+    Deployable("matters", "services.matters.service:MattersService", "services.matters", 9105,
+               seed="services.matters.seed:seed"),
     Deployable("gateway", "gateway.service:GatewayService", "gateway", 9100),
 )}

@@ -684,3 +684,45 @@ class JsonWebKey(BaseModel):
 
 class JsonWebKeySet(BaseModel):
     keys: list[JsonWebKey]
+
+
+class ServicesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(default=None, min_length=1, max_length=100,
+                          description="Words to find in a service's name or summary, in "
+                                      "Chinese or English (every word must be there)")
+    category: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$",
+                                 description="Only this category (a service's category.code)")
+
+
+class ServiceCategory(BaseModel):
+    code: str
+    name: LocalisedName
+
+
+class ServiceFee(BaseModel):
+    fee_code: str | None = Field(description="The fee in GET /v1/fees/catalogue, "
+                                             "paid through the hub; null: paid at the agency")
+    amount_cents: int | None = Field(description="null: the bill or ticket says how much")
+
+
+class CatalogueService(BaseModel):
+    code: str
+    category: ServiceCategory
+    agency: str = Field(description="Who decides the matter or takes the money")
+    required_assurance_level: int = Field(description="1 a confirmed phone, 2 a proven real "
+                                                      "name, 3 a face check")
+    delivery: Literal["fully_online", "by_appointment", "one_trip"] = Field(
+        description="fully_online; by_appointment: a visit booked through the hub; "
+                    "one_trip: apply online, go once")
+    fee: ServiceFee | None = Field(description="null: free")
+    sla_working_days: int = Field(description="Working days from a complete application to "
+                                              "the decision; 0: at once")
+    name: LocalisedName
+    summary: LocalisedName
+    documents: list[LocalisedName] = Field(description="What to bring or attach")
+
+
+class CatalogueServiceList(BaseModel):
+    items: list[CatalogueService]

@@ -27,6 +27,7 @@ class GatewayService:
     payments = ServiceRpc("payments")
     appointments = ServiceRpc("appointments")
     notify = ServiceRpc("notify")
+    matters = ServiceRpc("matters")
     settings = SettingsProvider()
     redis = Redis()
     directory = CitizenDirectory()
@@ -313,6 +314,19 @@ class GatewayService:
     def fee_catalogue(self, request, partner_id):
         """Government fees payable through the hub."""
         return 200, {"items": self.payments.list_fees()}
+
+    @api("GET", "/v1/services", query=schemas.ServicesQuery,
+         answers={200: schemas.CatalogueServiceList})
+    def catalogue(self, request, partner_id, query):
+        """The city's services holding every word of `q` (Chinese or English), those
+        named by it first."""
+        return 200, {"items": self.matters.search_services(query.q, query.category)}
+
+    @api("GET", "/v1/services/<code>", answers={200: schemas.CatalogueService})
+    def catalogue_service(self, request, partner_id, code):
+        """One service of the catalogue: who decides it, the level it needs, its fee,
+        its time limit in working days and the documents it takes."""
+        return 200, self.matters.get_service(code)
 
     @api("GET", "/v1/institutions", query=schemas.InstitutionsQuery,
          answers={200: schemas.InstitutionList})

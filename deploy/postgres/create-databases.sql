@@ -3,4 +3,5 @@ CREATE DATABASE identity;
 CREATE DATABASE payments;
 CREATE DATABASE appointments;
 CREATE DATABASE notify;
+CREATE DATABASE matters;
 CREATE DATABASE gateway;

@@ -1,0 +1,1 @@
+"""Matters' rules, plain Python: the service catalogue (catalogue.py)."""

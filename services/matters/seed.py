@@ -1,0 +1,41 @@
+"""`cityhub seed` for matters: the service catalogue from catalogue.yaml."""
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy.orm import Session
+
+from services.matters import repository
+from services.matters.domain.catalogue import problems
+
+CATALOGUE = Path(__file__).with_name("catalogue.yaml")
+
+
+def load(path: Path = CATALOGUE) -> list[dict]:
+    """The catalogue file's entries; ValueError naming every problem if any has one."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    found = [problem for entry in entries for problem in problems(entry)]
+    codes = [entry["code"] for entry in entries]
+    found += [f"{code}: listed twice" for code in sorted({c for c in codes
+                                                           if codes.count(c) > 1})]
+    if found:
+        raise ValueError(f"{path.name}: " + "; ".join(found))
+    return entries
+
+
+def row(position: int, entry: dict) -> dict:
+    fee = entry["fee"] or {"code": None, "amount_cents": None}
+    return {"code": entry["code"], "position": position, "category": entry["category"],
+            "agency": entry["agency"], "required_assurance_level": entry["level"],
+            "delivery": entry["delivery"], "fee_code": fee["code"],
+            "fee_amount_cents": fee["amount_cents"], "charges_fee": entry["fee"] is not None,
+            "sla_working_days": entry["sla_days"], "name_zh": entry["name"]["zh-CN"],
+            "name_en": entry["name"]["en"], "summary_zh": entry["summary"]["zh-CN"],
+            "summary_en": entry["summary"]["en"], "documents": entry["documents"]}
+
+
+def seed(session: Session, path: Path = CATALOGUE) -> int:
+    """Load the catalogue; running it twice changes nothing."""
+    entries = load(path)
+    repository.replace_catalogue(session, [row(n, e) for n, e in enumerate(entries)])
+    return len(entries)
