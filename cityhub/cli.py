@@ -63,6 +63,19 @@ def main(argv=None) -> int:
     ledger_commands.add_parser("check", help="every movement and the whole ledger balance")
     reconcile = commands.add_parser("reconcile", help="match a day's statement and ledger")
     reconcile.add_argument("--date", help="the city day, YYYY-MM-DD (default: yesterday)")
+    holidays = commands.add_parser("holidays", help="the working-day calendar (matters)")
+    holidays_commands = holidays.add_subparsers(dest="action", required=True)
+    listing = holidays_commands.add_parser("list", help="the days the weekday rule gets wrong")
+    listing.add_argument("--year", type=int)
+    day_set = holidays_commands.add_parser("set", help="make a weekday a day off, or a "
+                                                       "weekend day a working day (调休)")
+    day_set.add_argument("day", help="YYYY-MM-DD")
+    kind = day_set.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--off", dest="working", action="store_false")
+    kind.add_argument("--working", dest="working", action="store_true")
+    day_set.add_argument("--name", required=True, help="e.g. 国庆节 National Day")
+    clear = holidays_commands.add_parser("clear", help="a day back to the weekday rule")
+    clear.add_argument("day", help="YYYY-MM-DD")
     dlq = commands.add_parser("dlq", help="dead-letter queues")
     dlq_commands = dlq.add_subparsers(dest="action", required=True)
     dlq_commands.add_parser("list", help="dead-letter depth of every handler")
@@ -128,6 +141,11 @@ def main(argv=None) -> int:
             print(json.dumps(operations.move_clock(settings, args.action,
                                                    getattr(args, "seconds", None),
                                                    getattr(args, "moment", None))))
+        elif args.command == "holidays":
+            print(json.dumps(operations.holidays(
+                settings, args.action, getattr(args, "day", None), getattr(args, "year", None),
+                getattr(args, "working", None), getattr(args, "name", None)),
+                ensure_ascii=False))
         elif args.command == "dlq" and args.action == "list":
             for row in operations.dead_letters(settings):
                 print(json.dumps(row))

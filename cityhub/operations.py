@@ -246,3 +246,33 @@ def reconcile(settings, day: str | None) -> dict:
         raise OperationFailed(f"no statement from the provider: {exc}") from None
     finally:
         database.close()
+
+
+def holidays(settings, action: str, day: str | None = None, year: int | None = None,
+             working: bool | None = None, name: str | None = None):
+    """The working-day calendar in matters: list a year's corrections of the weekday
+    rule, set a day off or worked, or clear a day back to the weekday rule."""
+    from datetime import date
+
+    from services.matters import repository
+    from services.matters.domain.working_days import correction_problem
+
+    if day is not None:
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            raise OperationFailed(f"{day!r} is not a day (YYYY-MM-DD)") from None
+    engine, transaction = _session(settings, "matters")
+    try:
+        with transaction as session:
+            if action == "list":
+                return [{"day": d.day.isoformat(), "working": d.working, "name": d.name,
+                         "set_by": d.set_by} for d in repository.calendar_days(session, year)]
+            if action == "set":
+                if problem := correction_problem(day, working):
+                    raise OperationFailed(problem)
+                repository.set_day(session, day, working, name)
+                return {"day": day.isoformat(), "working": working, "name": name}
+            return {"day": day.isoformat(), "cleared": repository.clear_day(session, day)}
+    finally:
+        engine.dispose()

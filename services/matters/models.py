@@ -1,4 +1,6 @@
-from sqlalchemy import JSON, Boolean, Integer, String
+from datetime import date
+
+from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -28,3 +30,15 @@ class CatalogueService(Base):
     summary_zh: Mapped[str] = mapped_column(String(1000))
     summary_en: Mapped[str] = mapped_column(String(1000))
     documents: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class CalendarDay(Base):
+    """A day the weekday rule gets wrong: a weekday off (`working` false) or a weekend
+    day worked (true), from the holiday notice (`set_by` "notice") or by ops ("ops")."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    working: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(String(100))
+    set_by: Mapped[str] = mapped_column(String(16))

@@ -1,5 +1,7 @@
-"""`cityhub seed` for matters: the service catalogue from catalogue.yaml."""
+"""`cityhub seed` for matters: the service catalogue from catalogue.yaml and the
+working-day calendar from holidays.yaml."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -7,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from services.matters import repository
 from services.matters.domain.catalogue import problems
+from services.matters.domain.working_days import correction_problem
 
 CATALOGUE = Path(__file__).with_name("catalogue.yaml")
+HOLIDAYS = Path(__file__).with_name("holidays.yaml")
 
 
 def load(path: Path = CATALOGUE) -> list[dict]:
@@ -34,8 +38,29 @@ def row(position: int, entry: dict) -> dict:
             "summary_en": entry["summary"]["en"], "documents": entry["documents"]}
 
 
-def seed(session: Session, path: Path = CATALOGUE) -> int:
-    """Load the catalogue; running it twice changes nothing."""
+def notice_days(path: Path = HOLIDAYS) -> list[dict]:
+    """The calendar file's days, one row each; ValueError naming every day that the
+    weekday rule already gets right."""
+    rows = []
+    for year in yaml.safe_load(path.read_text(encoding="utf-8")).values():
+        for span in year["days_off"]:
+            day = span["from"]
+            while day <= span["to"]:
+                rows.append({"day": day, "working": False, "name": span["name"],
+                             "set_by": "notice"})
+                day += timedelta(days=1)
+        rows += [{"day": d["day"], "working": True, "name": d["name"], "set_by": "notice"}
+                 for d in year["days_worked"]]
+    found = [p for r in rows if (p := correction_problem(r["day"], r["working"]))]
+    if found:
+        raise ValueError(f"{path.name}: " + "; ".join(found))
+    return rows
+
+
+def seed(session: Session, path: Path = CATALOGUE, holidays: Path = HOLIDAYS) -> int:
+    """Load the catalogue, and the calendar's days ops have not set; running it twice
+    changes nothing. How many services the catalogue holds."""
     entries = load(path)
     repository.replace_catalogue(session, [row(n, e) for n, e in enumerate(entries)])
+    repository.add_notice_days(session, notice_days(holidays))
     return len(entries)

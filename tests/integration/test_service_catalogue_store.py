@@ -1,6 +1,8 @@
 """The service catalogue in matters' database, on SQLite and PostgreSQL: what
 `cityhub seed` leaves there, however often it runs and whatever the file lost."""
 
+from datetime import date
+
 import pytest
 import yaml
 from sqlalchemy import func, select
@@ -59,3 +61,23 @@ def test_a_search_reads_the_names_and_documents_back_in_both_languages(database)
         (found,) = search(repository.catalogue(session), ["户籍证明"], None)
     assert found.name_en == "Household registration certificate"
     assert {"zh-CN": "户口簿", "en": "Household register booklet"} in found.documents
+
+
+def test_the_calendar_read_back_counts_working_days_as_the_holiday_notice_does(database):
+    with database.sessionmaker.begin() as session:
+        seed(session)
+    with database.sessionmaker() as session:
+        calendar = repository.calendar(session)
+    # Complete on Wednesday 30 September 2026: 8 and 9 October, then Saturday the 10th,
+    # worked for National Day.
+    assert calendar.add(date(2026, 9, 30), 3) == date(2026, 10, 10)
+
+
+def test_a_notice_day_ops_changed_is_left_as_ops_set_it_by_the_next_seed(database):
+    with database.sessionmaker.begin() as session:
+        seed(session)
+        repository.set_day(session, date(2026, 10, 7), True, "worked after all")
+    with database.sessionmaker.begin() as session:
+        seed(session)
+    with database.sessionmaker() as session:
+        assert repository.calendar(session).is_working_day(date(2026, 10, 7))

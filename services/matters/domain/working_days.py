@@ -55,3 +55,12 @@ class Calendar:
         working days for an application complete at `complete_at`."""
         last = self.add(complete_at.astimezone(CITY_TIME).date(), days)
         return datetime.combine(last + timedelta(days=1), time.min, CITY_TIME)
+
+
+def correction_problem(day: date, working: bool) -> str | None:
+    """Why a day cannot be a correction of the weekday rule, if it cannot."""
+    if working and day.weekday() < SATURDAY:
+        return f"{day} is a weekday: it is a working day without being set"
+    if not working and day.weekday() >= SATURDAY:
+        return f"{day} is a weekend day: it is off without being set"
+    return None
