@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make up` without Docker: find (or start) RabbitMQ and Redis, prepare the
-# databases and the broker, then run the five processes until Ctrl-C.
+# databases and the broker, then run the six processes until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

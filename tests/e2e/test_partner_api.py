@@ -80,7 +80,7 @@ def test_health_readiness_and_the_openapi_document_need_no_signature(platform):
     ready = requests.get(f"{platform.url}/readyz")
     assert ready.status_code == 200
     assert set(ready.json()["checks"]) == {"broker", "redis", "identity", "payments",
-                                           "appointments", "notify"}
+                                           "appointments", "notify", "matters"}
     document = requests.get(f"{platform.url}/v1/openapi.json").json()
     assert document["openapi"] == "3.1.0" and "/v1/citizens" in document["paths"]
 
