@@ -1,5 +1,7 @@
 """Finding a city service through the gateway: the catalogue `cityhub seed` loads."""
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.e2e.test_real_name import error
@@ -12,7 +14,8 @@ def search(platform, query: str = ""):
 
 
 def test_a_partner_finds_a_service_by_its_chinese_name_with_what_it_takes(platform):
-    response = search(platform, "?q=户籍证明")
+    # Sent percent-encoded (UTF-8), and signed exactly as sent.
+    response = search(platform, f"?q={quote('户籍证明')}")
     assert response.status_code == 200, response.text
     (found,) = response.json()["items"]
     assert found["code"] == "household-registration-certificate"
