@@ -716,6 +716,8 @@ class CatalogueService(BaseModel):
     delivery: Literal["fully_online", "by_appointment", "one_trip"] = Field(
         description="fully_online; by_appointment: a visit booked through the hub; "
                     "one_trip: apply online, go once")
+    application: bool = Field(description="Applied for through the hub and decided by the "
+                                          "agency, followed by a tracking number")
     fee: ServiceFee | None = Field(description="null: free")
     sla_working_days: int = Field(description="Working days from a complete application to "
                                               "the decision; 0: at once")

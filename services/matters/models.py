@@ -1,7 +1,9 @@
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from chassis.timestamps import UtcDateTime
 
 
 class Base(DeclarativeBase):
@@ -20,6 +22,8 @@ class CatalogueService(Base):
     agency: Mapped[str] = mapped_column(String(64))
     required_assurance_level: Mapped[int] = mapped_column(Integer)
     delivery: Mapped[str] = mapped_column(String(16))
+    # Applied for through the hub and decided by the agency: followed as a matter.
+    application: Mapped[bool] = mapped_column(Boolean, default=False)
     # None and None: free. A fee code is payments'; amount None: the bill says how much.
     fee_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     fee_amount_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -42,3 +46,54 @@ class CalendarDay(Base):
     working: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(100))
     set_by: Mapped[str] = mapped_column(String(16))
+
+
+class Matter(Base):
+    """Something the city is doing for a citizen, followed by its tracking number: an
+    application an agency decides (use_cases/applying.py); payments, visits and
+    verifications to come."""
+
+    __tablename__ = "matters"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    citizen_id: Mapped[str] = mapped_column(String(36), index=True)
+    partner_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # application
+    service_code: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    # The current state's time limit, from the working-day calendar; None: no clock.
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # What the agency asked for the first time it sent the application back (tell once),
+    # and until when the citizen may put it right.
+    corrections: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    documents: Mapped[list] = mapped_column(JSON, default=list)  # references, not files
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class MatterStep(Base):
+    """One step of a matter's timeline: when, what, by whom, from which state to which."""
+
+    __tablename__ = "matter_steps"
+
+    matter_id: Mapped[str] = mapped_column(String(36), ForeignKey("matters.id"),
+                                           primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    action: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(16))  # citizen, agency, hub
+    from_state: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)  # items asked for, documents
+
+
+class DayCounter(Base):
+    """The last tracking number a city day gave: taken by an UPDATE in the opening
+    matter's own transaction, so numbers are unique and a rolled-back one leaves no
+    gap."""
+
+    __tablename__ = "day_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,11 +2,17 @@
 
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from chassis.db import insert_or_skip
 from services.matters.domain.working_days import Calendar
-from services.matters.models import CalendarDay, CatalogueService
+from services.matters.models import (
+    CalendarDay,
+    CatalogueService,
+    DayCounter,
+    Matter,
+    MatterStep,
+)
 
 _DAY = CalendarDay.__table__
 
@@ -60,3 +66,49 @@ def set_day(session, day: date, working: bool, name: str) -> None:
 def clear_day(session, day: date) -> bool:
     """The day back to the weekday rule; False if it was not in the calendar."""
     return session.execute(delete(CalendarDay).where(CalendarDay.day == day)).rowcount == 1
+
+
+_MATTER, _STEP, _COUNTER = Matter.__table__, MatterStep.__table__, DayCounter.__table__
+_NEXT_NUMBER = (update(_COUNTER).where(_COUNTER.c.day == bindparam("on_day"))
+                .values(last=_COUNTER.c.last + 1).returning(_COUNTER.c.last))
+
+
+def next_of_the_day(connection, day: date) -> int:
+    """The city day's next matter number. The UPDATE holds the day's row until the
+    opening matter commits, so two matters at once get two numbers in turn."""
+    connection.execute(insert_or_skip(connection, _COUNTER), {"day": day, "last": 0})
+    return connection.execute(_NEXT_NUMBER, {"on_day": day}).scalar_one()
+
+
+def add_matter(connection, row: dict) -> None:
+    connection.execute(insert(_MATTER), row)
+
+
+def add_step(connection, row: dict) -> None:
+    """The matter's next step; its position is one past the last."""
+    position = connection.execute(select(func.coalesce(func.max(_STEP.c.position), 0))
+                                  .where(_STEP.c.matter_id == row["matter_id"])).scalar_one()
+    connection.execute(insert(_STEP), {**row, "position": position + 1})
+
+
+def matter(connection, tracking_number: str):
+    return connection.execute(select(_MATTER).where(
+        _MATTER.c.tracking_number == tracking_number)).first()
+
+
+def matters_of(connection, citizen_id: str) -> list:
+    return list(connection.execute(select(_MATTER).where(_MATTER.c.citizen_id == citizen_id)
+                                   .order_by(_MATTER.c.opened_at.desc())))
+
+
+def steps(connection, matter_id: str) -> list:
+    return list(connection.execute(select(_STEP).where(_STEP.c.matter_id == matter_id)
+                                   .order_by(_STEP.c.position)))
+
+
+def move_matter(connection, matter_id: str, from_state: str, **values) -> bool:
+    """Move the matter on, if it is still in `from_state` (a move made at the same time
+    by the other side came first otherwise)."""
+    return connection.execute(update(_MATTER).where(
+        _MATTER.c.id == matter_id, _MATTER.c.state == from_state).values(**values)
+    ).rowcount == 1

@@ -31,7 +31,8 @@ def row(position: int, entry: dict) -> dict:
     fee = entry["fee"] or {"code": None, "amount_cents": None}
     return {"code": entry["code"], "position": position, "category": entry["category"],
             "agency": entry["agency"], "required_assurance_level": entry["level"],
-            "delivery": entry["delivery"], "fee_code": fee["code"],
+            "delivery": entry["delivery"], "application": entry.get("application", False),
+            "fee_code": fee["code"],
             "fee_amount_cents": fee["amount_cents"], "charges_fee": entry["fee"] is not None,
             "sla_working_days": entry["sla_days"], "name_zh": entry["name"]["zh-CN"],
             "name_en": entry["name"]["en"], "summary_zh": entry["summary"]["zh-CN"],

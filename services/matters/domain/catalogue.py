@@ -46,6 +46,8 @@ def problems(entry: dict) -> list[str]:
         found.append(f"{code}: level must be one of {LEVELS}")
     if not isinstance(entry.get("sla_days"), int) or entry["sla_days"] < 0:
         found.append(f"{code}: sla_days must be a whole number of working days")
+    if entry.get("application", False) not in (True, False):
+        found.append(f"{code}: application is true or false")
     if not entry.get("agency"):
         found.append(f"{code}: no agency")
     fee = entry.get("fee")

@@ -1,0 +1,1 @@
+"""Matters' steps, each one transaction: applying and acting on applications."""

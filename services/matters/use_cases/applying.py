@@ -1,0 +1,125 @@
+"""A citizen applies for a catalogue service an agency decides; each side then acts on
+it as its workflow allows (domain/applications.py), every step on the matter's
+timeline, the current state's time limit counted in working days."""
+
+import uuid
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
+
+import yaml
+
+from contracts.errors import Conflict, InvalidInput, NotFound
+from contracts.time import city_day
+from services.matters import repository
+from services.matters.domain import applications, catalogue
+from services.matters.domain.tracking import looks_like_one, tracking_number
+from services.matters.views import matter_view
+
+WORKFLOWS = Path(__file__).parents[1] / "workflows.yaml"
+MAX_DOCUMENTS, MAX_REFERENCE = 20, 200
+
+
+@cache
+def workflow(service_code: str) -> applications.Workflow:
+    """The service's workflow, read once from workflows.yaml."""
+    return applications.build(yaml.safe_load(WORKFLOWS.read_text(encoding="utf-8")),
+                              service_code)
+
+
+def apply(uow, citizen_id: str, partner_id: str, service_code, documents, now: datetime) -> dict:
+    """Open an application: `submitted`, with its tracking number and first deadline."""
+    documents = _references(documents)
+    with uow.transaction() as session:
+        service = repository.catalogue_service(session, service_code) if isinstance(
+            service_code, str) else None
+        if service is None:
+            raise catalogue.not_found(str(service_code))
+        if not service.application:
+            raise Conflict("this service is not applied for through the hub "
+                           f"({service.delivery})", field="service_code",
+                           code="not_applied_for")
+        flow, connection, day = workflow(service.code), session.connection(), city_day(now)
+        row = {"id": str(uuid.uuid4()),
+               "tracking_number": tracking_number(day, repository.next_of_the_day(
+                   connection, day)),
+               "citizen_id": citizen_id, "partner_id": partner_id, "kind": "application",
+               "service_code": service.code, "state": flow.start,
+               "due_at": _due(session, flow, flow.start, service, now), "corrections": None,
+               "documents": documents, "opened_at": now, "closed_at": None}
+        repository.add_matter(connection, row)
+        repository.add_step(connection, {"matter_id": row["id"], "at": now, "action": "apply",
+                                         "by": "citizen", "from_state": None,
+                                         "to_state": flow.start,
+                                         "detail": {"documents": documents}})
+        return matter_view(SimpleNamespace(**row), flow, repository.steps(connection, row["id"]))
+
+
+def act(uow, number, side: str, action, now: datetime, items=None, documents=None) -> dict:
+    """`side` takes `action` on the matter: where its workflow allows, and for a
+    send-back, only with everything missing listed at once (tell once)."""
+    documents = _references(documents or [])
+    with uow.transaction() as session:
+        connection = session.connection()
+        found = _matter(connection, number)
+        service = repository.catalogue_service(session, found.service_code)
+        flow = workflow(found.service_code)
+        to = flow.act(found.state, action, side)
+        detail, corrections = {}, found.corrections
+        if action == "request_corrections":
+            detail["items"] = applications.check_corrections(
+                items if isinstance(items, list) else [], found.corrections)
+            corrections = corrections or detail["items"]
+        if documents:
+            detail["documents"] = documents
+        if not repository.move_matter(
+                connection, found.id, found.state, state=to, corrections=corrections,
+                documents=[*found.documents, *documents],
+                due_at=_due(session, flow, to, service, now),
+                closed_at=now if flow.states[to].final else None):
+            raise Conflict("the matter moved on meanwhile; look at it again",
+                           field="tracking_number", code="matter_changed")
+        repository.add_step(connection, {"matter_id": found.id, "at": now, "action": action,
+                                         "by": side, "from_state": found.state,
+                                         "to_state": to, "detail": detail})
+        return matter_view(repository.matter(connection, found.tracking_number), flow,
+                           repository.steps(connection, found.id))
+
+
+def timeline(uow, number, citizen_id: str | None = None) -> dict:
+    """The matter with every step so far (another citizen's: not found)."""
+    with uow.core_read() as connection:
+        found = _matter(connection, number)
+        if citizen_id is not None and found.citizen_id != citizen_id:
+            raise _not_found()
+        return matter_view(found, workflow(found.service_code),
+                           repository.steps(connection, found.id))
+
+
+def _matter(connection, number):
+    found = repository.matter(connection, number) if looks_like_one(number) else None
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def _not_found() -> NotFound:
+    return NotFound("no matter with this tracking number", field="tracking_number",
+                    code="matter_not_found")
+
+
+def _due(session, flow, state: str, service, now: datetime) -> datetime | None:
+    limit = flow.time_limit(state, service.sla_working_days)
+    return None if limit is None else repository.calendar(session).deadline(now, limit)
+
+
+def _references(documents) -> list[str]:
+    """Documents are attached by reference (an id in the partner's or the city's
+    document store), never as files."""
+    if (not isinstance(documents, list) or len(documents) > MAX_DOCUMENTS
+            or not all(isinstance(d, str) and 0 < len(d) <= MAX_REFERENCE
+                       for d in documents)):
+        raise InvalidInput(f"documents are up to {MAX_DOCUMENTS} references of at most "
+                           f"{MAX_REFERENCE} characters", field="documents")
+    return documents
