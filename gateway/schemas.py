@@ -686,18 +686,26 @@ class JsonWebKeySet(BaseModel):
     keys: list[JsonWebKey]
 
 
+# The catalogue's categories (services/matters/domain/catalogue.py; a unit test keeps
+# the two the same), so that the document states the rule the service enforces.
+ServiceCategoryCode = Literal[
+    "traffic", "utilities", "social_insurance", "housing_fund", "medical", "household",
+    "residence", "entry_exit", "property", "tax", "civil_affairs", "employment",
+    "business", "education"]
+
+
 class ServicesQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str | None = Field(default=None, min_length=1, max_length=100,
                           description="Words to find in a service's name or summary, in "
                                       "Chinese or English (every word must be there)")
-    category: str | None = Field(default=None, pattern=r"^[a-z_]{1,32}$",
-                                 description="Only this category (a service's category.code)")
+    category: ServiceCategoryCode | None = Field(
+        default=None, description="Only this category (a service's category.code)")
 
 
 class ServiceCategory(BaseModel):
-    code: str
+    code: ServiceCategoryCode
     name: LocalisedName
 
 

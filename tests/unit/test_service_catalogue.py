@@ -1,11 +1,13 @@
 """The service catalogue: the reviewed data file, and finding a service in it."""
 
 from types import SimpleNamespace
+from typing import get_args
 
 import pytest
 import yaml
 
 from contracts.errors import InvalidInput
+from gateway.schemas import ServiceCategoryCode
 from services.matters.domain.catalogue import CATEGORIES, check_query, problems, search
 from services.matters.seed import CATALOGUE, load, row
 from services.payments.seed import CATALOGUE as FEES
@@ -81,3 +83,7 @@ def test_a_bad_query_is_refused_naming_its_field(q, category, field):
     with pytest.raises(InvalidInput) as refused:
         check_query(q, category)
     assert refused.value.field == field
+
+
+def test_the_gateway_documents_exactly_the_catalogues_categories():
+    assert list(get_args(ServiceCategoryCode)) == list(CATEGORIES)
