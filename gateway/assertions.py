@@ -29,7 +29,7 @@ from contracts.errors import Forbidden
 MAX_ENTRIES = 200_000
 TOO_LOW = "assurance_level_too_low"
 # The services the gateway calls with a citizen's assertion.
-AUDIENCES = ["appointments", "payments"]
+AUDIENCES = ["appointments", "payments", "matters"]
 
 
 class Assertions(DependencyProvider):

@@ -736,3 +736,54 @@ class CatalogueService(BaseModel):
 
 class CatalogueServiceList(BaseModel):
     items: list[CatalogueService]
+
+
+DocumentReference = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ApplyForService(Strict):
+    service_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$",
+                              description="A catalogue service with application: true")
+    documents: list[DocumentReference] = Field(
+        default_factory=list, max_length=20,
+        description="References to the documents attached (ids in the partner's or the "
+                    "city's document store), never the files")
+
+
+class Resubmit(Strict):
+    documents: list[DocumentReference] = Field(
+        default_factory=list, max_length=20,
+        description="References to what puts right the items the agency listed")
+
+
+class MatterStep(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: datetime
+    action: str
+    by: Literal["citizen", "agency", "hub"]
+    from_: str | None = Field(alias="from")
+    to: str
+    detail: dict = Field(description="items: what the agency asked for; documents: the "
+                                     "references attached")
+
+
+class Matter(BaseModel):
+    tracking_number: str = Field(description="GZ-YYYYMMDD-NNNNNN: the city day it began "
+                                             "and its place among that day's matters")
+    kind: Literal["application"]
+    service_code: str
+    state: str
+    waiting_for: Literal["citizen", "agency", "hub"] | None = Field(
+        description="Whose move it is; null once the matter has ended")
+    due_at: datetime | None = Field(description="When the one it waits for must have moved, "
+                                                "counted in working days; null: no clock")
+    corrections: list[str] | None = Field(description="What the agency listed the first "
+                                                      "time it sent the application back")
+    opened_at: datetime
+    closed_at: datetime | None
+    timeline: list[MatterStep]
+
+
+class MatterList(BaseModel):
+    items: list[Matter]

@@ -328,6 +328,43 @@ class GatewayService:
         its time limit in working days and the documents it takes."""
         return 200, self.matters.get_service(code)
 
+    @api("POST", "/v1/citizens/<citizen_id>/applications", body=schemas.ApplyForService,
+         answers={201: schemas.Matter})
+    def apply_for_service(self, request, partner_id, citizen_id, body):
+        """Apply for a catalogue service its agency decides: `submitted`, with a tracking
+        number and the agency's deadline (403 below the service's level)."""
+        return 201, self._as_citizen(partner_id, citizen_id, lambda token: self.matters.apply(
+            citizen_id, partner_id, token, body.service_code, body.documents))
+
+    @api("GET", "/v1/citizens/<citizen_id>/matters", answers={200: schemas.MatterList})
+    def list_matters(self, request, partner_id, citizen_id):
+        """The citizen's matters, newest first, each with its timeline."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, {"items": self.matters.list_matters(citizen_id)}
+
+    @api("GET", "/v1/citizens/<citizen_id>/matters/<tracking_number>",
+         answers={200: schemas.Matter})
+    def get_matter(self, request, partner_id, citizen_id, tracking_number):
+        """One matter by its tracking number, with every step so far."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.matters.get_matter(citizen_id, tracking_number)
+
+    @api("POST", "/v1/citizens/<citizen_id>/matters/<tracking_number>/resubmit",
+         body=schemas.Resubmit, answers={200: schemas.Matter})
+    def resubmit_matter(self, request, partner_id, citizen_id, tracking_number, body):
+        """Send back an application the agency asked corrections for, with what puts
+        them right."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.matters.citizen_acts(citizen_id, tracking_number, "resubmit",
+                                              body.documents)
+
+    @api("POST", "/v1/citizens/<citizen_id>/matters/<tracking_number>/withdraw",
+         answers={200: schemas.Matter})
+    def withdraw_matter(self, request, partner_id, citizen_id, tracking_number):
+        """Withdraw an application not yet decided."""
+        self._check_owner(partner_id, citizen_id)
+        return 200, self.matters.citizen_acts(citizen_id, tracking_number, "withdraw")
+
     @api("GET", "/v1/institutions", query=schemas.InstitutionsQuery,
          answers={200: schemas.InstitutionList})
     def institutions(self, request, partner_id, query):

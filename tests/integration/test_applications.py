@@ -28,7 +28,7 @@ def uow(request, tmp_path):
 
 
 def applied(uow, citizen="c-1", service=CERTIFICATE, at=NOW) -> dict:
-    return applying.apply(uow, citizen, "acme", service, ["doc:booklet-scan"], at)
+    return applying.apply(uow, citizen, "acme", 2, service, ["doc:booklet-scan"], at)
 
 
 def test_an_application_is_submitted_with_a_tracking_number_and_the_agencys_deadline(uow):
@@ -96,5 +96,9 @@ def test_refused_moves_change_nothing(uow):
         applied(uow, service="water-bill")
     assert refused.value.code == "not_applied_for"
     with pytest.raises(InvalidInput):
-        applying.apply(uow, "c-1", "acme", CERTIFICATE, ["x" * 201], NOW)
+        applying.apply(uow, "c-1", "acme", 2, CERTIFICATE, ["x" * 201], NOW)
+    with pytest.raises(Forbidden) as refused:
+        applying.apply(uow, "c-1", "acme", 1, CERTIFICATE, [], NOW)  # needs a real name
+    assert refused.value.code == "assurance_level_too_low"
     assert [s["action"] for s in applying.timeline(uow, number)["timeline"]] == ["apply"]
+    assert [m["tracking_number"] for m in applying.of_citizen(uow, "c-1")] == [number]

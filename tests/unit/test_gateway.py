@@ -234,7 +234,7 @@ def test_one_assertion_serves_a_citizens_hold_booking_and_payment(assertions):
     for _ in range(3):
         assertions.on_behalf(identity, "acme", "c1", seen.append)
     assert identity.signed == 1
-    assert seen == ["acme/c1/appointments+payments/1"] * 3
+    assert seen == ["acme/c1/appointments+payments+matters/1"] * 3
 
 
 def test_another_partner_is_never_lent_a_kept_assertion(assertions):

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import yaml
 
+from contracts.assurance import require
 from contracts.errors import Conflict, InvalidInput, NotFound
 from contracts.time import city_day
 from services.matters import repository
@@ -28,8 +29,10 @@ def workflow(service_code: str) -> applications.Workflow:
                               service_code)
 
 
-def apply(uow, citizen_id: str, partner_id: str, service_code, documents, now: datetime) -> dict:
-    """Open an application: `submitted`, with its tracking number and first deadline."""
+def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, documents,
+          now: datetime) -> dict:
+    """Open an application for a citizen at assurance `level`: `submitted`, with its
+    tracking number and first deadline."""
     documents = _references(documents)
     with uow.transaction() as session:
         service = repository.catalogue_service(session, service_code) if isinstance(
@@ -40,6 +43,7 @@ def apply(uow, citizen_id: str, partner_id: str, service_code, documents, now: d
             raise Conflict("this service is not applied for through the hub "
                            f"({service.delivery})", field="service_code",
                            code="not_applied_for")
+        require(level, service.required_assurance_level)
         flow, connection, day = workflow(service.code), session.connection(), city_day(now)
         row = {"id": str(uuid.uuid4()),
                "tracking_number": tracking_number(day, repository.next_of_the_day(
@@ -85,6 +89,13 @@ def act(uow, number, side: str, action, now: datetime, items=None, documents=Non
                                          "to_state": to, "detail": detail})
         return matter_view(repository.matter(connection, found.tracking_number), flow,
                            repository.steps(connection, found.id))
+
+
+def of_citizen(uow, citizen_id: str) -> list[dict]:
+    """The citizen's matters, newest first, each with its timeline."""
+    with uow.core_read() as connection:
+        return [matter_view(m, workflow(m.service_code), repository.steps(connection, m.id))
+                for m in repository.matters_of(connection, citizen_id)]
 
 
 def timeline(uow, number, citizen_id: str | None = None) -> dict:

@@ -1,0 +1,73 @@
+"""A citizen applies for a service its agency decides and follows it by tracking number,
+through the gateway."""
+
+import re
+
+import pytest
+
+from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
+
+pytestmark = pytest.mark.e2e
+
+CERTIFICATE = "household-registration-certificate"
+
+
+def apply(platform, citizen_id, partner=None, service=CERTIFICATE, documents=("doc:scan-1",)):
+    kwargs = {"partner": partner} if partner else {}
+    return platform.call("POST", f"/v1/citizens/{citizen_id}/applications",
+                         {"service_code": service, "documents": list(documents)}, **kwargs)
+
+
+def test_a_citizen_applies_and_follows_the_application_by_its_tracking_number(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    response = apply(platform, citizen_id, partner)
+    assert response.status_code == 201, response.text
+    matter = response.json()
+    assert re.fullmatch(r"GZ-\d{8}-\d{6}", matter["tracking_number"])
+    assert (matter["state"], matter["waiting_for"]) == ("submitted", "agency")
+    assert matter["due_at"] is not None and matter["closed_at"] is None
+    assert [(s["action"], s["by"], s["to"]) for s in matter["timeline"]] == [
+        ("apply", "citizen", "submitted")]
+    assert matter["timeline"][0]["detail"] == {"documents": ["doc:scan-1"]}
+    number = matter["tracking_number"]
+    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/matters", partner=partner)
+    assert [m["tracking_number"] for m in listed.json()["items"]] == [number]
+    one = platform.call("GET", f"/v1/citizens/{citizen_id}/matters/{number}", partner=partner)
+    assert one.json() == matter
+
+
+def test_a_withdrawn_application_is_closed_and_cannot_be_withdrawn_again(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    number = apply(platform, citizen_id, partner).json()["tracking_number"]
+    path = f"/v1/citizens/{citizen_id}/matters/{number}"
+    withdrawn = platform.call("POST", f"{path}/withdraw", partner=partner)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert (withdrawn.json()["state"], withdrawn.json()["waiting_for"]) == ("withdrawn", None)
+    assert withdrawn.json()["closed_at"] is not None
+    assert error(platform.call("POST", f"{path}/withdraw", partner=partner)) == (
+        409, "not_allowed_now")
+    assert error(platform.call("POST", f"{path}/resubmit", {"documents": []},
+                               partner=partner)) == (409, "not_allowed_now")
+
+
+def test_an_application_refused_opens_no_matter(platform):
+    citizen_id = citizen_at_level_1(platform)
+    assert error(apply(platform, citizen_id)) == (403, "assurance_level_too_low")
+    assert error(apply(platform, citizen_id, service="water-bill")) == (409, "not_applied_for")
+    assert error(apply(platform, citizen_id, service="no-such-service")) == (
+        404, "service_not_found")
+    assert error(apply(platform, citizen_id, documents=["x" * 201]))[0] == 422
+    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/matters")
+    assert listed.status_code == 200 and listed.json()["items"] == []
+
+
+def test_another_partners_citizen_or_an_unknown_number_is_not_found(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    number = apply(platform, citizen_id, partner).json()["tracking_number"]
+    assert error(platform.call("GET", f"/v1/citizens/{citizen_id}/matters/{number}")) == (
+        404, "citizen_not_found")  # the sandbox partner asks for another's citizen
+    assert error(platform.call("GET", f"/v1/citizens/{citizen_id}/matters/GZ-20990101-000001",
+                               partner=partner)) == (404, "matter_not_found")
+    other = citizen_at_level_1(platform)
+    assert error(platform.call("GET", f"/v1/citizens/{other}/matters/{number}")) == (
+        404, "matter_not_found")  # another citizen's number
