@@ -23,10 +23,14 @@ class Stream:
         self.response = response
         self.lines = response.iter_lines(chunk_size=1, decode_unicode=True)
 
-    def next_event(self) -> dict:
-        """The next notification event (skipping heartbeats), as {"id", "data"}."""
+    def next_event(self, until: float | None = None) -> dict:
+        """The next notification event (skipping heartbeats), as {"id", "data"}; with
+        `until` (time.monotonic()), AssertionError once it has passed: heartbeats keep a
+        stream that gets no events open for ever."""
         event = {}
         for line in self.lines:
+            if until is not None and time.monotonic() > until:
+                raise AssertionError("no event before the deadline")
             if line == "" and "data" in event:
                 return event
             if line.startswith("id: "):

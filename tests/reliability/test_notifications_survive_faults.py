@@ -182,7 +182,7 @@ def test_a_rabbitmq_restart_under_open_streams_loses_no_notification(platform):
             try:
                 if stream is None:
                     raise AssertionError("not connected")
-                event = stream.next_event()
+                event = stream.next_event(until=deadline)
                 seen[citizen_id].append(event["id"])
                 last[citizen_id] = event["id"]
             except (AssertionError, requests.RequestException):
