@@ -57,7 +57,7 @@ for _ in $(seq 1 60); do
   if python3 -c "import urllib.request,sys; urllib.request.urlopen('$gateway/readyz', timeout=1)" 2>/dev/null; then
     echo
     echo "CityHub is up. Gateway: $gateway   (sandbox partner: app id 'sandbox')"
-    echo "Metrics: 127.0.0.1:9100-9104/metrics.   Ctrl-C stops everything."
+    echo "Metrics: 127.0.0.1:9100-9105/metrics.   Ctrl-C stops everything."
     break
   fi
   sleep 1

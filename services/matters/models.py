@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.timestamps import UtcDateTime
@@ -54,6 +54,11 @@ class Matter(Base):
     verifications to come."""
 
     __tablename__ = "matters"
+    # One open application per citizen and service, kept by the database: a retry after
+    # a lost answer, or a twin request, opens no second one.
+    __table_args__ = (Index("uq_matters_one_open", "citizen_id", "service_code", unique=True,
+                            postgresql_where=text("closed_at IS NULL"),
+                            sqlite_where=text("closed_at IS NULL")),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(20), unique=True)

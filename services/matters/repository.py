@@ -96,6 +96,12 @@ def matter(connection, tracking_number: str):
         _MATTER.c.tracking_number == tracking_number)).first()
 
 
+def open_matter(connection, citizen_id: str, service_code: str):
+    return connection.execute(select(_MATTER).where(
+        _MATTER.c.citizen_id == citizen_id, _MATTER.c.service_code == service_code,
+        _MATTER.c.closed_at.is_(None))).first()
+
+
 def matters_of(connection, citizen_id: str) -> list:
     return list(connection.execute(select(_MATTER).where(_MATTER.c.citizen_id == citizen_id)
                                    .order_by(_MATTER.c.opened_at.desc())))

@@ -50,9 +50,8 @@ class MattersService:
     @rpc
     def citizen_acts(self, citizen_id, tracking_number, action, documents=None):
         """The citizen resubmits or withdraws their own application."""
-        applying.timeline(self.db, tracking_number, citizen_id)  # theirs, or not found
         return applying.act(self.db, tracking_number, "citizen", action, self.clock(),
-                            documents=documents)
+                            documents=documents, citizen_id=citizen_id)
 
     @rpc
     def list_matters(self, citizen_id):

@@ -30,6 +30,8 @@ def test_a_citizen_applies_and_follows_the_application_by_its_tracking_number(pl
         ("apply", "citizen", "submitted")]
     assert matter["timeline"][0]["detail"] == {"documents": ["doc:scan-1"]}
     number = matter["tracking_number"]
+    again = apply(platform, citizen_id, partner)  # a retry after a lost answer
+    assert error(again) == (409, "application_open") and number in again.text
     listed = platform.call("GET", f"/v1/citizens/{citizen_id}/matters", partner=partner)
     assert [m["tracking_number"] for m in listed.json()["items"]] == [number]
     one = platform.call("GET", f"/v1/citizens/{citizen_id}/matters/{number}", partner=partner)

@@ -43,7 +43,7 @@ def test_an_application_is_submitted_with_a_tracking_number_and_the_agencys_dead
 def test_each_matter_of_a_day_takes_the_next_number_and_a_new_day_starts_again(uow):
     numbers = [applied(uow, f"c-{n}")["tracking_number"] for n in range(3)]
     assert numbers == [f"GZ-20261123-00000{n}" for n in (1, 2, 3)]
-    tomorrow = applied(uow, at=NOW + timedelta(days=1))["tracking_number"]
+    tomorrow = applied(uow, "c-9", at=NOW + timedelta(days=1))["tracking_number"]
     assert tomorrow == "GZ-20261124-000001"
 
 
@@ -102,3 +102,12 @@ def test_refused_moves_change_nothing(uow):
     assert refused.value.code == "assurance_level_too_low"
     assert [s["action"] for s in applying.timeline(uow, number)["timeline"]] == ["apply"]
     assert [m["tracking_number"] for m in applying.of_citizen(uow, "c-1")] == [number]
+
+
+def test_a_second_application_for_a_service_still_open_is_refused_naming_the_first(uow):
+    first = applied(uow)["tracking_number"]
+    with pytest.raises(Conflict) as refused:
+        applied(uow)  # a retry after a lost answer
+    assert (refused.value.code, first in refused.value.message) == ("application_open", True)
+    applying.act(uow, first, "citizen", "withdraw", NOW)
+    assert applied(uow)["tracking_number"] != first  # closed: a new one may open

@@ -55,7 +55,7 @@ class Workflow:
             raise Forbidden(f"only the {found.by} may {action} an application",
                             field="action", code="not_your_action")
         if state not in found.sources:
-            raise Conflict(f"an application that is {state} cannot be {action}ed",
+            raise Conflict(f"{action} is not possible for an application that is {state}",
                            field="action", code="not_allowed_now")
         return found.to
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
+from sqlalchemy.exc import IntegrityError
 
 from contracts.assurance import require
 from contracts.errors import Conflict, InvalidInput, NotFound
@@ -44,6 +45,9 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
                            f"({service.delivery})", field="service_code",
                            code="not_applied_for")
         require(level, service.required_assurance_level)
+        if (open_one := repository.open_matter(session.connection(), citizen_id,
+                                               service.code)) is not None:
+            raise _already_open(open_one)
         flow, connection, day = workflow(service.code), session.connection(), city_day(now)
         row = {"id": str(uuid.uuid4()),
                "tracking_number": tracking_number(day, repository.next_of_the_day(
@@ -52,7 +56,12 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
                "service_code": service.code, "state": flow.start,
                "due_at": _due(session, flow, flow.start, service, now), "corrections": None,
                "documents": documents, "opened_at": now, "closed_at": None}
-        repository.add_matter(connection, row)
+        try:
+            with session.begin_nested():
+                repository.add_matter(connection, row)
+        except IntegrityError:  # a twin request opened it first
+            raise _already_open(repository.open_matter(connection, citizen_id,
+                                                       service.code)) from None
         repository.add_step(connection, {"matter_id": row["id"], "at": now, "action": "apply",
                                          "by": "citizen", "from_state": None,
                                          "to_state": flow.start,
@@ -60,13 +69,15 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
         return matter_view(SimpleNamespace(**row), flow, repository.steps(connection, row["id"]))
 
 
-def act(uow, number, side: str, action, now: datetime, items=None, documents=None) -> dict:
-    """`side` takes `action` on the matter: where its workflow allows, and for a
-    send-back, only with everything missing listed at once (tell once)."""
+def act(uow, number, side: str, action, now: datetime, items=None, documents=None,
+        citizen_id: str | None = None) -> dict:
+    """`side` takes `action` on the matter (the citizen's own, if `citizen_id`): where
+    its workflow allows, and for a send-back, only with everything missing listed at
+    once (tell once)."""
     documents = _references(documents or [])
     with uow.transaction() as session:
         connection = session.connection()
-        found = _matter(connection, number)
+        found = _matter(connection, number, citizen_id)
         service = repository.catalogue_service(session, found.service_code)
         flow = workflow(found.service_code)
         to = flow.act(found.state, action, side)
@@ -101,18 +112,22 @@ def of_citizen(uow, citizen_id: str) -> list[dict]:
 def timeline(uow, number, citizen_id: str | None = None) -> dict:
     """The matter with every step so far (another citizen's: not found)."""
     with uow.core_read() as connection:
-        found = _matter(connection, number)
-        if citizen_id is not None and found.citizen_id != citizen_id:
-            raise _not_found()
+        found = _matter(connection, number, citizen_id)
         return matter_view(found, workflow(found.service_code),
                            repository.steps(connection, found.id))
 
 
-def _matter(connection, number):
+def _matter(connection, number, citizen_id: str | None = None):
+    """The matter, if it is the citizen's (any, without `citizen_id`); else not found."""
     found = repository.matter(connection, number) if looks_like_one(number) else None
-    if found is None:
+    if found is None or citizen_id not in (None, found.citizen_id):
         raise _not_found()
     return found
+
+
+def _already_open(matter) -> Conflict:
+    return Conflict(f"an application for this service is open: {matter.tracking_number}",
+                    field="service_code", code="application_open")
 
 
 def _not_found() -> NotFound:

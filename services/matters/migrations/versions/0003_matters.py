@@ -30,6 +30,9 @@ def upgrade():
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_index("ix_matters_citizen_id", "matters", ["citizen_id"])
+    op.create_index("uq_matters_one_open", "matters", ["citizen_id", "service_code"],
+                    unique=True, postgresql_where=sa.text("closed_at IS NULL"),
+                    sqlite_where=sa.text("closed_at IS NULL"))
     op.create_table(
         "matter_steps",
         sa.Column("matter_id", sa.String(36), sa.ForeignKey("matters.id"), primary_key=True),
@@ -51,6 +54,7 @@ def upgrade():
 def downgrade():
     op.drop_table("day_counters")
     op.drop_table("matter_steps")
+    op.drop_index("uq_matters_one_open", "matters")
     op.drop_index("ix_matters_citizen_id", "matters")
     op.drop_table("matters")
     with op.batch_alter_table("catalogue_services") as batch:
