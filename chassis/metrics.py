@@ -83,6 +83,16 @@ EVENTS_PUBLISHED = Counter("cityhub_events_published_total",
 APPOINTMENT_HOLDS = Counter("cityhub_appointment_holds_total",
                             "Asks for a place, by outcome: held, or the refusal's code",
                             ["outcome"])
+AGENCY_MESSAGES = Counter("cityhub_agency_messages_total",
+                          "Messages matters sent agencies' approval systems, by kind and "
+                          "outcome (sent, refused, unavailable: sent again later)",
+                          ["kind", "outcome"])
+AGENCY_DECISIONS = Counter("cityhub_agency_decisions_total",
+                           "Agencies' decisions matters read, by action and outcome "
+                           "(applied, refused, duplicate)", ["action", "outcome"])
+MATTERS_DUE = Gauge("cityhub_matters_due", "Open matters by how their current time limit "
+                    "stands (on_time, near: within a working day, overdue) and whose "
+                    "move it is", ["status", "owner"])
 FULL_SLOT_ANSWERS = Counter("cityhub_gateway_full_slot_answers_total",
                             "Holds the gateway refused itself, the slot answered full "
                             "within the second before")

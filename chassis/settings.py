@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     # the slots of days coming near their release.
     hold_sweep_seconds: float = 1.0
     slot_prepare_seconds: float = 60.0
+    # Matters (docs/operations.md, "Matters"). The agencies' approval systems, and
+    # how often matters sends what it owes them and reads their decisions.
+    approvals_url: str = "http://127.0.0.1:8101"
+    approvals_timeout_seconds: float = 5.0
+    agency_exchange_poll_seconds: float = 1.0
     sandbox_port: int = 8101
 
     log_level: str = "INFO"

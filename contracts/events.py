@@ -323,6 +323,38 @@ class WaitlistOffered(Event):
     start: str
 
 
+class MatterEvent(Event):
+    """matters -> anyone: a citizen's matter opened or moved on.
+
+    The tracking number, the service and the states only: what was filed, and by
+    whom, is the citizen's to read through the API. `items` are the names of what an
+    agency asked for (a photo, a proof of address), never their contents.
+    """
+
+    SOURCE: ClassVar[str] = "matters"
+
+    matter_id: str
+    tracking_number: str
+    citizen_id: str
+    service_code: str
+    kind: str
+    action: str
+    by: str  # citizen, agency, hub
+    from_state: str | None
+    to_state: str
+    final: bool
+    due_at: str | None  # RFC 3339, UTC: the new state's time limit
+    items: list[str] = []
+
+
+class MatterOpened(MatterEvent):
+    TYPE: ClassVar[str] = "matter.opened"
+
+
+class MatterMoved(MatterEvent):
+    TYPE: ClassVar[str] = "matter.moved"
+
+
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
@@ -331,4 +363,5 @@ EVENT_MODELS: tuple[type[Event], ...] = (
     PaymentRefunded, PaymentReconciliationMismatch, BillIssued,
     AppointmentHeld, AppointmentBooked, AppointmentCancelled, AppointmentRescheduled,
     AppointmentCheckedIn, AppointmentNoshow, AppointmentReminder, WaitlistOffered,
+    MatterOpened, MatterMoved,
 )

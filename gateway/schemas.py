@@ -744,6 +744,10 @@ DocumentReference = Annotated[str, Field(min_length=1, max_length=200)]
 class ApplyForService(Strict):
     service_code: str = Field(pattern=r"^[a-z0-9-]{1,64}$",
                               description="A catalogue service with application: true")
+    phone: str = Field(pattern=formats.PHONE,
+                       description="The phone the application is filed with (E.164): the "
+                                   "public progress query asks for it with the tracking "
+                                   "number. Kept only as a keyed hash")
     documents: list[DocumentReference] = Field(
         default_factory=list, max_length=20,
         description="References to the documents attached (ids in the partner's or the "

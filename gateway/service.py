@@ -334,7 +334,8 @@ class GatewayService:
         """Apply for a catalogue service its agency decides: `submitted`, with a tracking
         number and the agency's deadline (403 below the service's level)."""
         return 201, self._as_citizen(partner_id, citizen_id, lambda token: self.matters.apply(
-            citizen_id, partner_id, token, body.service_code, body.documents))
+            citizen_id, partner_id, token, body.service_code, body.documents,
+            self.cipher.seal(body.phone, transit("phone"))))
 
     @api("GET", "/v1/citizens/<citizen_id>/matters", answers={200: schemas.MatterList})
     def list_matters(self, request, partner_id, citizen_id):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from sandboxes import agency, face, provider, registry, sms, webhooks
+from sandboxes import agency, approvals, face, provider, registry, sms, webhooks
 
 DEFAULT_PORT = 8101
 
@@ -19,6 +19,7 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}",
     receivers = webhooks.Receivers()
     payments = provider.Provider(base_url)
     agencies = agency.Agencies()
+    deciders = approvals.Approvals()
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -30,6 +31,8 @@ def make_app(data_dir: Path, base_url: str = f"http://127.0.0.1:{DEFAULT_PORT}",
             return payments.app(environ, start_response)
         if path.startswith(agency.PREFIX):
             return agencies.app(environ, start_response)
+        if path.startswith(approvals.PREFIX):
+            return deciders.app(environ, start_response)
         if path == "/v1/sms/behaviour" and environ.get("REQUEST_METHOD") in ("GET", "PUT"):
             return routes["/v1/sms"](environ, start_response)
         route = routes.get(path)

@@ -3,11 +3,20 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from chassis.messaging_tables import InboxRecord, OutboxRecord
 from chassis.timestamps import UtcDateTime
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class Outbox(OutboxRecord, Base):
+    pass
+
+
+class Inbox(InboxRecord, Base):
+    """Events, and agencies' decisions (consumer `agency.AGENCY`), applied once."""
 
 
 class CatalogueService(Base):
@@ -75,6 +84,9 @@ class Matter(Base):
     documents: Mapped[list] = mapped_column(JSON, default=list)  # references, not files
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The phone the matter was filed with, as an HMAC blind index only: the public
+    # progress query compares with it, and nothing here can give the number back.
+    phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class MatterStep(Base):
@@ -102,3 +114,34 @@ class DayCounter(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgencyMessage(Base):
+    """Something the hub owes an agency (an application filed, a resubmission, a
+    withdrawal, a notice), written in the transaction that made it owed and sent by a
+    timer until the agency acknowledges it: an agency that is down loses nothing."""
+
+    __tablename__ = "agency_messages"
+    __table_args__ = (Index("ix_agency_messages_unsent", "next_attempt_at",
+                            postgresql_where=text("sent_at IS NULL"),
+                            sqlite_where=text("sent_at IS NULL")),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the agency's dedup key
+    agency: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    tracking_number: Mapped[str] = mapped_column(String(20))
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answer: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class AgencyCursor(Base):
+    """How far matters has read an agency's decisions feed."""
+
+    __tablename__ = "agency_cursors"
+
+    agency: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)

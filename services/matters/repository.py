@@ -1,12 +1,15 @@
 """Matters' queries: all of its SQL is here."""
 
-from datetime import date
+import uuid
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from chassis.db import insert_or_skip
 from services.matters.domain.working_days import Calendar
 from services.matters.models import (
+    AgencyCursor,
+    AgencyMessage,
     CalendarDay,
     CatalogueService,
     DayCounter,
@@ -118,3 +121,61 @@ def move_matter(connection, matter_id: str, from_state: str, **values) -> bool:
     return connection.execute(update(_MATTER).where(
         _MATTER.c.id == matter_id, _MATTER.c.state == from_state).values(**values)
     ).rowcount == 1
+
+
+# -- what the hub owes agencies, and what they decided ------------------------------
+
+_MESSAGE = AgencyMessage.__table__
+
+
+def owe_agency(connection, agency: str, kind: str, matter, now: datetime, **body) -> None:
+    """A message for the agency about `matter`, sent by the exchange timer."""
+    message_id = str(uuid.uuid4())
+    connection.execute(insert(_MESSAGE), {
+        "id": message_id, "agency": agency, "kind": kind,
+        "tracking_number": matter.tracking_number,
+        "body": {"message_id": message_id, "kind": kind,
+                 "tracking_number": matter.tracking_number, **body},
+        "created_at": now, "next_attempt_at": now, "attempts": 0})
+
+
+def messages_due(connection, now: datetime, limit: int) -> list:
+    return list(connection.execute(
+        select(_MESSAGE).where(_MESSAGE.c.sent_at.is_(None), _MESSAGE.c.next_attempt_at <= now)
+        .order_by(_MESSAGE.c.next_attempt_at).limit(limit)))
+
+
+def message_sent(connection, message_id: str, now: datetime, answer: dict) -> None:
+    connection.execute(update(_MESSAGE).where(_MESSAGE.c.id == message_id)
+                       .values(sent_at=now, answer=answer))
+
+
+def message_later(connection, message_id: str, attempts: int, at: datetime) -> None:
+    connection.execute(update(_MESSAGE).where(_MESSAGE.c.id == message_id)
+                       .values(attempts=attempts, next_attempt_at=at))
+
+
+def messages_to(connection, tracking_number: str) -> list:
+    return list(connection.execute(select(_MESSAGE).where(
+        _MESSAGE.c.tracking_number == tracking_number).order_by(_MESSAGE.c.created_at)))
+
+
+def agencies_awaited(session) -> list[str]:
+    """The agencies with an open application: the ones whose decisions to read."""
+    return list(session.scalars(
+        select(CatalogueService.agency).distinct().join(
+            Matter, Matter.service_code == CatalogueService.code)
+        .where(Matter.closed_at.is_(None)).order_by(CatalogueService.agency)))
+
+
+def decisions_read(session, agency: str) -> int:
+    cursor = session.get(AgencyCursor, agency)
+    return cursor.last_seq if cursor else 0
+
+
+def read_up_to(session, agency: str, seq: int) -> None:
+    cursor = session.get(AgencyCursor, agency)
+    if cursor is None:
+        session.add(AgencyCursor(agency=agency, last_seq=seq))
+    else:
+        cursor.last_seq = max(cursor.last_seq, seq)

@@ -3,21 +3,31 @@ follow by tracking number. Rules in domain/, steps in use_cases/, queries in
 repository.py."""
 
 from chassis.assertions import AssertionVerifier
+from chassis.crypto import Cipher, transit
 from chassis.db import Database
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
+from chassis.settings import FromSettings
+from chassis.timers import every
 from chassis.timestamps import Clock
 from services.matters import repository
+from services.matters.adapters import HttpApprovals
 from services.matters.domain import catalogue
-from services.matters.use_cases import applying
+from services.matters.models import Inbox, Outbox
+from services.matters.use_cases import agency_exchange, applying
 from services.matters.views import catalogue_service_view
+
+PHONE_INDEX = "matter.phone"  # the blind index's context
 
 
 class MattersService:
     name = "matters"
 
-    db = Database()
+    db = Database(Outbox, Inbox)
     assertions = AssertionVerifier()
+    cipher = Cipher()
+    approvals = FromSettings(lambda s: HttpApprovals(s.approvals_url,
+                                                     s.approvals_timeout_seconds))
     instrumentation = Instrumentation()
     clock = Clock()
 
@@ -42,16 +52,31 @@ class MattersService:
             return catalogue_service_view(found)
 
     @rpc
-    def apply(self, citizen_id, partner_id, assertion, service_code, documents):
+    def apply(self, citizen_id, partner_id, assertion, service_code, documents, sealed_phone):
+        """`sealed_phone`: the phone it is filed with, sealed for transit; only its
+        blind index is kept."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
+        phone_index = self.cipher.blind_index(
+            self.cipher.open(sealed_phone, transit("phone")), PHONE_INDEX)
         return applying.apply(self.db, citizen_id, partner_id, level, service_code,
-                              documents, self.clock())
+                              documents, phone_index, self.clock())
 
     @rpc
     def citizen_acts(self, citizen_id, tracking_number, action, documents=None):
         """The citizen resubmits or withdraws their own application."""
         return applying.act(self.db, tracking_number, "citizen", action, self.clock(),
                             documents=documents, citizen_id=citizen_id)
+
+    # Two timers, so that an agency slow to take messages delays no decision.
+    @every("agency_exchange_poll_seconds")
+    def send_to_agencies(self):
+        """Post what the hub owes the agencies, until each acknowledges it."""
+        agency_exchange.send_round(self.db, self.approvals, self.clock())
+
+    @every("agency_exchange_poll_seconds")
+    def read_agency_decisions(self):
+        """Apply the agencies' new decisions to their applications."""
+        agency_exchange.read_round(self.db, self.approvals, self.clock())
 
     @rpc
     def list_matters(self, citizen_id):

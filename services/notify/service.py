@@ -29,6 +29,8 @@ from contracts.events import (
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
+    MatterMoved,
+    MatterOpened,
     NotificationCreated,
     PaymentAgencyConfirmed,
     PaymentExpired,
@@ -126,6 +128,14 @@ class NotifyService:
     @reliable_handler(BillIssued)
     def on_bill_issued(self, body):
         self._tell(*open_envelope(body, BillIssued))
+
+    @reliable_handler(MatterOpened)
+    def on_matter_opened(self, body):
+        self._tell(*open_envelope(body, MatterOpened))
+
+    @reliable_handler(MatterMoved)
+    def on_matter_moved(self, body):
+        self._tell(*open_envelope(body, MatterMoved))
 
     @reliable_handler(AppointmentBooked)
     def on_appointment_booked(self, body):

@@ -3,9 +3,8 @@ the provider's notifications, and the upkeep that ends every order and passes ev
 payment on to its agency. Each entrypoint is a few lines: rules in domain/, steps in
 use_cases/, queries in repository.py."""
 
-import eventlet
-
 from chassis.assertions import AssertionVerifier
+from chassis.batches import at_once
 from chassis.db import Database
 from chassis.metrics import Instrumentation
 from chassis.rpc import ServiceRpc, rpc
@@ -28,14 +27,6 @@ from services.payments.use_cases import (
 from services.payments.views import fee_view, payment_view, refund_view
 
 LINKING_LEVEL = 2  # linking an account shows its bills: the holder's real name first
-AT_ONCE = 10  # outside calls one timer makes at the same time
-
-
-def _at_once(fn, items) -> list:
-    """Each item's step in a green thread of its own, AT_ONCE at a time: the steps wait
-    on the provider or an agency, and their writes re-read the row, so order does
-    not matter."""
-    return list(eventlet.GreenPool(AT_ONCE).imap(fn, items))
 
 
 class PaymentsService:
@@ -149,18 +140,18 @@ class PaymentsService:
     @every("payment_janitor_poll_seconds")
     def janitor(self):
         """Ask about open orders, and close the expired ones at the provider."""
-        upkeep.janitor_round(self.db, self.provider, self.terms, self.clock(), _at_once)
+        upkeep.janitor_round(self.db, self.provider, self.terms, self.clock(), at_once)
 
     @every("payment_janitor_poll_seconds")
     def confirm_to_agencies(self):
         """Pass paid orders on to their agency until it acknowledges each."""
-        upkeep.confirm_round(self.db, self.agencies, self.clock(), _at_once)
+        upkeep.confirm_round(self.db, self.agencies, self.clock(), at_once)
 
     @every("payment_janitor_poll_seconds")
     def send_refunds(self):
         """Read the refunds agencies ask for; send those due until the provider pays."""
         refunds.from_agencies(self.db, self.agencies, self._agencies(), self.clock())
-        upkeep.refund_round(self.db, self.provider, self.clock(), _at_once)
+        upkeep.refund_round(self.db, self.provider, self.clock(), at_once)
 
     @rpc
     def refund(self, payment_id, amount_cents, refundable_cents, request_no, reason):

@@ -10,12 +10,14 @@ from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, err
 pytestmark = pytest.mark.e2e
 
 CERTIFICATE = "household-registration-certificate"
+PHONE = "+8613900001111"
 
 
 def apply(platform, citizen_id, partner=None, service=CERTIFICATE, documents=("doc:scan-1",)):
     kwargs = {"partner": partner} if partner else {}
     return platform.call("POST", f"/v1/citizens/{citizen_id}/applications",
-                         {"service_code": service, "documents": list(documents)}, **kwargs)
+                         {"service_code": service, "documents": list(documents),
+                          "phone": PHONE}, **kwargs)
 
 
 def test_a_citizen_applies_and_follows_the_application_by_its_tracking_number(platform):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.matters.models import Outbox
 from services.matters.seed import seed
 from services.matters.use_cases import applying
 from tests.fixtures.servers import migrated_database
@@ -16,11 +17,12 @@ pytestmark = pytest.mark.integration
 # Monday 23 November 2026, 10:00 city time.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CERTIFICATE = "household-registration-certificate"  # decided in 5 working days
+PHONE = "f" * 64  # the blind index of the phone it is filed with
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "matters")
+    database = migrated_database(request, tmp_path, "matters", Outbox)
     with database.sessionmaker.begin() as session:
         seed(session)
     yield database.unit_of_work()
@@ -28,7 +30,7 @@ def uow(request, tmp_path):
 
 
 def applied(uow, citizen="c-1", service=CERTIFICATE, at=NOW) -> dict:
-    return applying.apply(uow, citizen, "acme", 2, service, ["doc:booklet-scan"], at)
+    return applying.apply(uow, citizen, "acme", 2, service, ["doc:booklet-scan"], PHONE, at)
 
 
 def test_an_application_is_submitted_with_a_tracking_number_and_the_agencys_deadline(uow):
@@ -96,9 +98,9 @@ def test_refused_moves_change_nothing(uow):
         applied(uow, service="water-bill")
     assert refused.value.code == "not_applied_for"
     with pytest.raises(InvalidInput):
-        applying.apply(uow, "c-1", "acme", 2, CERTIFICATE, ["x" * 201], NOW)
+        applying.apply(uow, "c-1", "acme", 2, CERTIFICATE, ["x" * 201], PHONE, NOW)
     with pytest.raises(Forbidden) as refused:
-        applying.apply(uow, "c-1", "acme", 1, CERTIFICATE, [], NOW)  # needs a real name
+        applying.apply(uow, "c-1", "acme", 1, CERTIFICATE, [], PHONE, NOW)  # needs a real name
     assert refused.value.code == "assurance_level_too_low"
     assert [s["action"] for s in applying.timeline(uow, number)["timeline"]] == ["apply"]
     assert [m["tracking_number"] for m in applying.of_citizen(uow, "c-1")] == [number]

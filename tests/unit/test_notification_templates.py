@@ -21,6 +21,8 @@ from contracts.events import (
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
+    MatterMoved,
+    MatterOpened,
     PaymentAgencyConfirmed,
     PaymentExpired,
     PaymentFailed,
@@ -111,8 +113,16 @@ def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
     offer = WaitlistOffered(waitlist_id="w-1", citizen_id="c", institution_id="i",
                             department_id="d", slot_id="s-1",
                             start="2026-12-02T01:30:00.000000Z")
-    assert {type(e) for e in examples + payments + [bill] + appointments + [offer]} == set(
-        TRIGGERS)
+    matter = {"matter_id": "m-1", "tracking_number": "GZ-20261126-000001",
+              "citizen_id": "c", "service_code": "residence-permit", "kind": "application",
+              "final": False, "due_at": "2026-12-03T16:00:00.000000Z"}
+    matters = [MatterOpened(**matter, action="apply", by="citizen", from_state=None,
+                            to_state="submitted"),
+               MatterMoved(**matter, action="request_corrections", by="agency",
+                           from_state="submitted", to_state="awaiting_corrections",
+                           items=["photo"])]
+    assert {type(e) for e in examples + payments + [bill] + appointments + [offer]
+            + matters} == set(TRIGGERS)
     assert what_to_tell(offer).action == {"type": "slot", "id": "s-1"}
     for event in examples:
         tell = what_to_tell(event)
@@ -127,6 +137,32 @@ def test_every_event_a_citizen_hears_about_maps_to_a_template_that_exists():
         tell = what_to_tell(event)
         TEMPLATES[tell.template_id].render("inbox", "en", tell.values)
         assert tell.action == {"type": "appointment", "id": "a-1"}
+    for event in matters:
+        tell = what_to_tell(event)
+        TEMPLATES[tell.template_id].render("inbox", "zh-CN", tell.values)
+        assert tell.action == {"type": "matter", "id": "GZ-20261126-000001"}
+
+
+def test_an_agency_sending_an_application_back_is_told_with_its_last_city_day():
+    told = what_to_tell(MatterMoved(
+        matter_id="m", tracking_number="GZ-20261126-000001", citizen_id="c",
+        service_code="residence-permit", kind="application", action="request_corrections",
+        by="agency", from_state="in_review", to_state="awaiting_corrections", final=False,
+        due_at="2026-12-10T16:00:00.000000Z", items=["photo", "proof-of-address"]))
+    body = TEMPLATES[told.template_id].render("inbox", "en", told.values)["body"]
+    assert "2 corrections" in body and "by 2026-12-10" in body
+
+
+def test_the_citizens_own_moves_are_not_told_back_to_them():
+    moved = {"matter_id": "m", "tracking_number": "GZ-20261126-000001", "citizen_id": "c",
+             "service_code": "residence-permit", "kind": "application", "final": False,
+             "due_at": None}
+    assert what_to_tell(MatterMoved(**moved, action="resubmit", by="citizen",
+                                    from_state="awaiting_corrections",
+                                    to_state="in_review")) is None
+    # control: the same state reached by the agency's move is told
+    assert what_to_tell(MatterMoved(**moved, action="accept", by="agency",
+                                    from_state="submitted", to_state="in_review")) is not None
 
 
 def test_an_appointment_is_told_at_the_citys_time():

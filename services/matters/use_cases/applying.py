@@ -13,13 +13,16 @@ from sqlalchemy.exc import IntegrityError
 
 from contracts.assurance import require
 from contracts.errors import Conflict, InvalidInput, NotFound
-from contracts.time import city_day
+from contracts.events import MatterMoved, MatterOpened
+from contracts.time import city_day, iso_utc
 from services.matters import repository
 from services.matters.domain import applications, catalogue
 from services.matters.domain.tracking import looks_like_one, tracking_number
 from services.matters.views import matter_view
 
 WORKFLOWS = Path(__file__).parents[1] / "workflows.yaml"
+# What the agency is told when the citizen (or the hub) acts: the message's kind.
+TOLD_TO_AGENCY = {"resubmit": "resubmission", "withdraw": "withdrawal", "lapse": "lapsed"}
 MAX_DOCUMENTS, MAX_REFERENCE = 20, 200
 
 
@@ -31,7 +34,7 @@ def workflow(service_code: str) -> applications.Workflow:
 
 
 def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, documents,
-          now: datetime) -> dict:
+          phone_index: str, now: datetime) -> dict:
     """Open an application for a citizen at assurance `level`: `submitted`, with its
     tracking number and first deadline."""
     documents = _references(documents)
@@ -55,7 +58,8 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
                "citizen_id": citizen_id, "partner_id": partner_id, "kind": "application",
                "service_code": service.code, "state": flow.start,
                "due_at": _due(session, flow, flow.start, service, now), "corrections": None,
-               "documents": documents, "opened_at": now, "closed_at": None}
+               "documents": documents, "opened_at": now, "closed_at": None,
+               "phone_index": phone_index}
         try:
             with session.begin_nested():
                 repository.add_matter(connection, row)
@@ -66,40 +70,57 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
                                          "by": "citizen", "from_state": None,
                                          "to_state": flow.start,
                                          "detail": {"documents": documents}})
-        return matter_view(SimpleNamespace(**row), flow, repository.steps(connection, row["id"]))
+        matter = SimpleNamespace(**row)
+        repository.owe_agency(connection, service.agency, "application", matter, now,
+                              service_code=service.code, documents=documents)
+        uow.publish(_event(MatterOpened, matter, flow, "apply", "citizen", None))
+        return matter_view(matter, flow, repository.steps(connection, row["id"]))
 
 
 def act(uow, number, side: str, action, now: datetime, items=None, documents=None,
         citizen_id: str | None = None) -> dict:
-    """`side` takes `action` on the matter (the citizen's own, if `citizen_id`): where
-    its workflow allows, and for a send-back, only with everything missing listed at
-    once (tell once)."""
-    documents = _references(documents or [])
+    """`side` takes `action` on the matter (the citizen's own, if `citizen_id`)."""
     with uow.transaction() as session:
-        connection = session.connection()
-        found = _matter(connection, number, citizen_id)
-        service = repository.catalogue_service(session, found.service_code)
-        flow = workflow(found.service_code)
-        to = flow.act(found.state, action, side)
-        detail, corrections = {}, found.corrections
-        if action == "request_corrections":
-            detail["items"] = applications.check_corrections(
-                items if isinstance(items, list) else [], found.corrections)
-            corrections = corrections or detail["items"]
-        if documents:
-            detail["documents"] = documents
-        if not repository.move_matter(
-                connection, found.id, found.state, state=to, corrections=corrections,
-                documents=[*found.documents, *documents],
-                due_at=_due(session, flow, to, service, now),
-                closed_at=now if flow.states[to].final else None):
-            raise Conflict("the matter moved on meanwhile; look at it again",
-                           field="tracking_number", code="matter_changed")
-        repository.add_step(connection, {"matter_id": found.id, "at": now, "action": action,
-                                         "by": side, "from_state": found.state,
-                                         "to_state": to, "detail": detail})
-        return matter_view(repository.matter(connection, found.tracking_number), flow,
-                           repository.steps(connection, found.id))
+        found = find(session.connection(), number, citizen_id)
+        return move(uow, session, found, side, action, now, items=items, documents=documents)
+
+
+def move(uow, session, found, side: str, action, now: datetime, items=None, documents=None,
+         reason=None) -> dict:
+    """The step, in the caller's transaction: where the matter's workflow allows it,
+    and for a send-back, only with everything missing listed at once (tell once). The
+    agency is owed word of what the citizen does; everyone hears of the move."""
+    documents = _references(documents or [])
+    connection = session.connection()
+    service = repository.catalogue_service(session, found.service_code)
+    flow = workflow(found.service_code)
+    to = flow.act(found.state, action, side)
+    detail, corrections = {}, found.corrections
+    if action == "request_corrections":
+        detail["items"] = applications.check_corrections(
+            items if isinstance(items, list) else [], found.corrections)
+        corrections = corrections or detail["items"]
+    if documents:
+        detail["documents"] = documents
+    if reason:
+        detail["reason"] = str(reason)[:200]
+    if not repository.move_matter(
+            connection, found.id, found.state, state=to, corrections=corrections,
+            documents=[*found.documents, *documents],
+            due_at=_due(session, flow, to, service, now),
+            closed_at=now if flow.states[to].final else None):
+        raise Conflict("the matter moved on meanwhile; look at it again",
+                       field="tracking_number", code="matter_changed")
+    repository.add_step(connection, {"matter_id": found.id, "at": now, "action": action,
+                                     "by": side, "from_state": found.state,
+                                     "to_state": to, "detail": detail})
+    moved = repository.matter(connection, found.tracking_number)
+    if side != "agency":
+        repository.owe_agency(connection, service.agency, TOLD_TO_AGENCY.get(action, action),
+                              moved, now, documents=documents)
+    uow.publish(_event(MatterMoved, moved, flow, action, side, found.state,
+                       detail.get("items", [])))
+    return matter_view(moved, flow, repository.steps(connection, found.id))
 
 
 def of_citizen(uow, citizen_id: str) -> list[dict]:
@@ -112,17 +133,25 @@ def of_citizen(uow, citizen_id: str) -> list[dict]:
 def timeline(uow, number, citizen_id: str | None = None) -> dict:
     """The matter with every step so far (another citizen's: not found)."""
     with uow.core_read() as connection:
-        found = _matter(connection, number, citizen_id)
+        found = find(connection, number, citizen_id)
         return matter_view(found, workflow(found.service_code),
                            repository.steps(connection, found.id))
 
 
-def _matter(connection, number, citizen_id: str | None = None):
+def find(connection, number, citizen_id: str | None = None):
     """The matter, if it is the citizen's (any, without `citizen_id`); else not found."""
     found = repository.matter(connection, number) if looks_like_one(number) else None
     if found is None or citizen_id not in (None, found.citizen_id):
-        raise _not_found()
+        raise not_found()
     return found
+
+
+def _event(kind, matter, flow, action: str, by: str, from_state, items=()):
+    return kind(matter_id=matter.id, tracking_number=matter.tracking_number,
+                citizen_id=matter.citizen_id, service_code=matter.service_code,
+                kind=matter.kind, action=action, by=by, from_state=from_state,
+                to_state=matter.state, final=flow.states[matter.state].final,
+                due_at=iso_utc(matter.due_at) if matter.due_at else None, items=list(items))
 
 
 def _already_open(matter) -> Conflict:
@@ -130,7 +159,7 @@ def _already_open(matter) -> Conflict:
                     field="service_code", code="application_open")
 
 
-def _not_found() -> NotFound:
+def not_found() -> NotFound:
     return NotFound("no matter with this tracking number", field="tracking_number",
                     code="matter_not_found")
 

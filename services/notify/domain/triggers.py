@@ -5,7 +5,7 @@ entry here, and a `@reliable_handler(TheEvent)` in service.py that calls `_tell`
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from contracts.events import (
     AppointmentBooked,
@@ -18,6 +18,8 @@ from contracts.events import (
     CitizenRegistered,
     CitizenVerificationFailed,
     CitizenVerified,
+    MatterMoved,
+    MatterOpened,
     PaymentAgencyConfirmed,
     PaymentExpired,
     PaymentFailed,
@@ -99,6 +101,37 @@ def _waitlist_offered(event: WaitlistOffered) -> Tell:
                 {"type": "slot", "id": event.slot_id})
 
 
+def last_day(moment: str) -> str:
+    """"2026-12-03T16:00:00Z" (city midnight ending the 3rd) -> "2026-12-03": the last
+    city day a working-day deadline leaves."""
+    ends = datetime.fromisoformat(moment).astimezone(CITY_TIME) - timedelta(seconds=1)
+    return ends.date().isoformat()
+
+
+def _matter_opened(event: MatterOpened) -> Tell:
+    return Tell("matter_submitted", {"tracking_number": event.tracking_number},
+                {"type": "matter", "id": event.tracking_number})
+
+
+# The moves worth telling the citizen of, by the state they lead to; the citizen's own
+# moves (a resubmission, a withdrawal) they know of already.
+MATTER_MOVES = {"in_review": "matter_accepted", "awaiting_corrections": "matter_corrections",
+                "approved": "matter_approved", "rejected": "matter_rejected",
+                "lapsed": "matter_lapsed"}
+
+
+def _matter_moved(event: MatterMoved) -> Tell | None:
+    template_id = MATTER_MOVES.get(event.to_state)
+    if template_id is None or event.by == "citizen":
+        return None
+    values = {"tracking_number": event.tracking_number}
+    if template_id in ("matter_accepted", "matter_corrections"):
+        values["due"] = last_day(event.due_at) if event.due_at else "-"
+    if template_id == "matter_corrections":
+        values["count"] = len(event.items)
+    return Tell(template_id, values, {"type": "matter", "id": event.tracking_number})
+
+
 TRIGGERS = {
     CitizenRegistered: _registered,
     CitizenVerified: _verified,
@@ -116,6 +149,8 @@ TRIGGERS = {
     AppointmentRescheduled: _appointment("appointment_rescheduled"),
     AppointmentReminder: _appointment("appointment_reminder"),
     WaitlistOffered: _waitlist_offered,
+    MatterOpened: _matter_opened,
+    MatterMoved: _matter_moved,
 }
 
 
