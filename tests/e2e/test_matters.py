@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error
+from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -75,3 +76,50 @@ def test_another_partners_citizen_or_an_unknown_number_is_not_found(platform):
     other = citizen_at_level_1(platform)
     assert error(platform.call("GET", f"/v1/citizens/{other}/matters/{number}")) == (
         404, "matter_not_found")  # another citizen's number
+
+
+def test_an_agency_sends_an_application_back_once_and_approves_it_put_right_and_each_step_is_told(
+        platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    number = apply(platform, citizen_id, partner,
+                   documents=["TEST-INCOMPLETE"]).json()["tracking_number"]
+    path = f"/v1/citizens/{citizen_id}/matters/{number}"
+
+    def state():
+        return platform.call("GET", path, partner=partner).json()
+
+    sent_back = eventually(lambda: (m := state())["state"] == "awaiting_corrections" and m)
+    assert sent_back, state()
+    assert sent_back["corrections"] == ["photo", "proof-of-address"]
+    assert sent_back["waiting_for"] == "citizen" and sent_back["due_at"] is not None
+    resubmitted = platform.call("POST", f"{path}/resubmit", {"documents": ["doc:photo"]},
+                                partner=partner)
+    assert resubmitted.status_code == 200, resubmitted.text
+    approved = eventually(lambda: (m := state())["state"] == "approved" and m)
+    assert approved, state()
+    assert [(s["action"], s["by"]) for s in approved["timeline"]] == [
+        ("apply", "citizen"), ("accept", "agency"), ("request_corrections", "agency"),
+        ("resubmit", "citizen"), ("approve", "agency")]
+    received = platform.sandbox("GET", "/v1/approvals/public-security/messages").json()
+    assert [m["kind"] for m in received["items"] if m["tracking_number"] == number] == [
+        "application", "resubmission"]
+
+    def told():
+        items = platform.call("GET", f"/v1/citizens/{citizen_id}/notifications?limit=50",
+                              partner=partner).json()["items"]
+        return sorted(m["template_id"] for m in items if m["category"] == "matter")
+
+    expected = sorted(["matter_submitted", "matter_accepted", "matter_corrections",
+                       "matter_approved"])  # their own resubmission is not told back
+    assert eventually(lambda: told() == expected), told()
+
+
+def test_an_application_the_agency_refuses_is_closed_with_its_reason(platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    number = apply(platform, citizen_id, partner,
+                   documents=["TEST-REJECT"]).json()["tracking_number"]
+    path = f"/v1/citizens/{citizen_id}/matters/{number}"
+    rejected = eventually(lambda: (m := platform.call("GET", path, partner=partner).json())[
+        "state"] == "rejected" and m)
+    assert rejected and rejected["closed_at"] is not None
+    assert rejected["timeline"][-1]["detail"] == {"reason": "does_not_qualify"}
