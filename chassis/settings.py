@@ -147,6 +147,13 @@ class Settings(BaseSettings):
     # the slots of days coming near their release.
     hold_sweep_seconds: float = 1.0
     slot_prepare_seconds: float = 60.0
+    # Rate limits (docs/api.md, "Rate limits"): requests a minute per partner, and per
+    # partner and citizen on sensitive routes, unless `cityhub partner limits` set the
+    # partner's own; the public progress query's per address and per tracking number.
+    partner_requests_per_minute: int = 60000
+    sensitive_requests_per_minute: int = 30
+    progress_per_address_per_minute: int = 30
+    progress_per_number_per_minute: int = 10
     # Matters (docs/operations.md, "Matters"). The agencies' approval systems, and
     # how often matters sends what it owes them and reads their decisions.
     approvals_url: str = "http://127.0.0.1:8101"

@@ -7,6 +7,9 @@
   cityhub partner create APP_ID [--kiosk-for INSTITUTION]
                                  add a partner (an institution's check-in kiosk);
                                  prints {"app_id", "secret"}
+  cityhub partner limits APP_ID [--per-minute N] [--sensitive-per-minute N] [--default]
+                                 show or set a partner's rate limits (requests a minute,
+                                 and a minute per citizen on sensitive routes)
   cityhub clock [advance S | set MOMENT | reset]
                                  the sandbox clock every service reads (not in production)
   cityhub bills refresh          fetch new bills for every linked account (daily)
@@ -46,6 +49,14 @@ def main(argv=None) -> int:
     create.add_argument("app_id")
     create.add_argument("--kiosk-for", metavar="INSTITUTION",
                         help="the partner is this institution's check-in kiosk")
+    limits = partner_commands.add_parser("limits", help="show or set a partner's rate limits")
+    limits.add_argument("app_id")
+    limits.add_argument("--per-minute", type=int, help="requests a minute, all routes")
+    limits.add_argument("--sensitive-per-minute", type=int,
+                        help="requests a minute for one citizen on sensitive routes "
+                             "(phone and e-mail codes, real name, face)")
+    limits.add_argument("--default", action="store_true",
+                        help="back to the settings' defaults")
     bills = commands.add_parser("bills", help="bills from the agencies")
     bills_commands = bills.add_subparsers(dest="action", required=True)
     bills_commands.add_parser("refresh", help="fetch new bills for every linked account")
@@ -120,6 +131,10 @@ def main(argv=None) -> int:
             print(json.dumps(operations.seed(settings)))
         elif args.command == "topology":
             print(json.dumps({"declared": operations.declare_topology(settings)}))
+        elif args.command == "partner" and args.action == "limits":
+            print(json.dumps(operations.partner_limits(
+                settings, args.app_id, args.per_minute, args.sensitive_per_minute,
+                args.default)))
         elif args.command == "partner":
             print(json.dumps(operations.create_partner(settings, args.app_id, args.kiosk_for)))
         elif args.command == "bills":

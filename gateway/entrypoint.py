@@ -30,6 +30,7 @@ from werkzeug.wrappers import Request, Response
 from chassis import logs, metrics
 from chassis.settings import settings_of
 from contracts.errors import CityHubError, RequestTimeout, ServiceUnavailable
+from gateway import rate_limits
 from gateway.auth import PartnerAuthenticator
 from gateway.errors import invalid_input, json_response, new_request_id, response_for
 from gateway.http_protocol import CLOSE_AFTER_RESPONSE, GatewayProtocol, closing_error
@@ -132,8 +133,8 @@ class ApiRoute(HttpRequestHandler):
     authenticator = PartnerAuthenticator()
 
     def __init__(self, method, url, signed=True, probe=False, body=None, query=None,
-                 answers=None, headers=None, callback=False,
-                 expected_exceptions=CityHubError, **kwargs):
+                 answers=None, headers=None, callback=False, sensitive=False,
+                 public_limits=None, expected_exceptions=CityHubError, **kwargs):
         """The route's contract, from which the OpenAPI document is built:
 
         `body`, `query`: pydantic models; the handler gets the validated values as
@@ -143,7 +144,12 @@ class ApiRoute(HttpRequestHandler):
         `probe`: a health or readiness route, which has workers of its own.
         `callback`: an outside system's call back (a carrier's receipts), signed its
         own way and left out of the partners' OpenAPI document.
+        `sensitive`: counted in the partner's rate limit for the citizen of the path too.
+        `public_limits(request, kwargs)`: an unsigned route's [(policy, subject)] to
+        count it in (gateway/rate_limits.py).
         """
+        self.sensitive = sensitive
+        self.public_limits = public_limits
         self.signed = signed
         self.callback = callback
         self.probe = probe
@@ -167,16 +173,21 @@ class ApiRoute(HttpRequestHandler):
             kwargs = dict(request.path_values)
             if self.signed:
                 self._read_body(request)
-                kwargs["partner_id"] = self.authenticator.authenticate(request)
+                kwargs["partner_id"] = self.authenticator.authenticate(
+                    request, kwargs.get("citizen_id") if self.sensitive else None)
             if self.body is not None:
                 kwargs["body"] = parse(self.body.model_validate_json,
                                        request.get_data(cache=True) or b"{}")
             if self.query is not None:
                 kwargs["query"] = parse(self.query.model_validate, request.args.to_dict())
+            if self.public_limits is not None:
+                self.authenticator.count_public(request, self.public_limits(request, kwargs))
             response = self._run_worker(request, kwargs, request_id, started)
         except Exception as exc:  # noqa: BLE001 - every failure becomes the error shape
             response = response_for(exc, request_id)
         response.headers["X-Request-Id"] = request_id
+        response.headers.update(rate_limits.header_fields(
+            getattr(request, "rate_standings", ())))
         if response.status_code in (408, 413):
             request.environ.get(CLOSE_AFTER_RESPONSE, lambda: None)()
         metrics.observe_http(request.method, self.url, response.status_code,

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.timestamps import UtcDateTime, utcnow
@@ -22,4 +22,7 @@ class Partner(Base):
     # An institution's check-in kiosk: it may check in any citizen's visit there, and
     # nothing else of a citizen it did not register.
     kiosk_institution: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Requests a minute (`cityhub partner limits`); None: the settings' defaults.
+    requests_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sensitive_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -36,12 +36,21 @@ SIGNED_ERRORS = {
            "another citizen",
     "413": "Body too large",
     "422": "A field is missing, unknown or of the wrong type, or a rule refused it",
-    "429": "Too many failed attempts; see Retry-After",
+    "429": "Too many failed attempts, or over a rate limit; see Retry-After",
     "502": "A service failed",
     "504": "A service did not answer in time; the work may have been done",
 }
 # What an unsigned route that takes a body can answer besides (receipt verification).
 BODY_ERRORS = {key: SIGNED_ERRORS[key] for key in ("413", "422", "502", "504")}
+# ... and one with rate limits of its own (the progress query).
+LIMITED_ERRORS = BODY_ERRORS | {"404": "Not found",
+                                "429": "Over a rate limit; see Retry-After"}
+# Every answer of a rate-limited route says where the caller stands (docs/api.md).
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": {"description": 'The quotas counted: "name";q=requests;w=seconds',
+                         "schema": {"type": "string"}},
+    "RateLimit": {"description": 'What is left of each: "name";r=remaining;t=seconds to '
+                                 "the window's end", "schema": {"type": "string"}}}
 
 
 def routes(service_cls) -> list[tuple[ApiRoute, str]]:
@@ -107,9 +116,13 @@ def _operation(route: ApiRoute, summary: str) -> dict:
                    for name, text in route.headers.items()]
     responses = {str(status): _answer(status, model) for status, model in route.answers.items()}
     errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else
+                            LIMITED_ERRORS if route.public_limits is not None else
                             BODY_ERRORS if route.body is not None else {})
     for status, text in errors.items():
         responses.setdefault(status, {"description": text, **_json(_ref(schemas.Error))})
+    if route.signed or route.public_limits is not None:
+        for answer in responses.values():
+            answer["headers"] = RATE_LIMIT_HEADERS
     operation = {"summary": summary, "security": SIGNED if route.signed else [],
                  "parameters": parameters, "responses": responses}
     if route.body is not None:

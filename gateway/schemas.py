@@ -791,3 +791,39 @@ class Matter(BaseModel):
 
 class MatterList(BaseModel):
     items: list[Matter]
+
+
+class ProgressQuery(Strict):
+    tracking_number: str = Field(pattern=r"^[A-Z]{2}-[0-9]{8}-[0-9]{6}$",
+                                 description="The matter's tracking number, GZ-YYYYMMDD-NNNNNN")
+    phone: str = Field(pattern=formats.PHONE,
+                       description="The phone the matter was filed with (E.164)")
+
+
+class ProgressStep(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    at: datetime
+    action: str
+    by: Literal["citizen", "agency", "hub"]
+    from_: str | None = Field(alias="from")
+    to: str
+
+
+class ProgressService(BaseModel):
+    code: str
+    name: dict[str, str]
+
+
+class Progress(BaseModel):
+    """Where a matter stands, for whoever holds its number and phone: no personal data,
+    no documents."""
+
+    tracking_number: str
+    service: ProgressService
+    state: str
+    waiting_for: Literal["citizen", "agency", "hub"] | None
+    due_at: datetime | None
+    opened_at: datetime
+    closed_at: datetime | None
+    timeline: list[ProgressStep]

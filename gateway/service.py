@@ -8,7 +8,7 @@ from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
 from chassis.settings import FromSettings, SettingsProvider
 from contracts.errors import Forbidden
-from gateway import openapi, schemas
+from gateway import openapi, rate_limits, schemas
 from gateway.assertions import Assertions
 from gateway.auth import Partners
 from gateway.directory import CitizenDirectory
@@ -81,19 +81,19 @@ class GatewayService:
         self.directory.remember(citizen_id, partner_id)
         return 200, citizen
 
-    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications",
+    @api("POST", "/v1/citizens/<citizen_id>/phone-verifications", sensitive=True,
          answers={202: schemas.CodeSent})
     def start_phone_verification(self, request, partner_id, citizen_id):
         """Text the citizen a six-digit code (valid 5 minutes)."""
         return 202, self.identity.start_phone_verification(partner_id, citizen_id)
 
     @api("POST", "/v1/citizens/<citizen_id>/phone-verifications/confirm",
-         body=schemas.ConfirmPhone, answers={200: schemas.Citizen})
+         body=schemas.ConfirmPhone, sensitive=True, answers={200: schemas.Citizen})
     def confirm_phone(self, request, partner_id, citizen_id, body):
         """Confirm the phone with the code: assurance level 1."""
         return 200, self.identity.confirm_phone(partner_id, citizen_id, body.code)
 
-    @api("POST", "/v1/citizens/<citizen_id>/email", body=schemas.AddEmail,
+    @api("POST", "/v1/citizens/<citizen_id>/email", body=schemas.AddEmail, sensitive=True,
          answers={202: schemas.CodeSent})
     def start_email_verification(self, request, partner_id, citizen_id, body):
         """Mail a six-digit code to the address (valid 5 minutes)."""
@@ -101,13 +101,13 @@ class GatewayService:
             partner_id, citizen_id, self.cipher.seal(body.address, transit("email")))
 
     @api("POST", "/v1/citizens/<citizen_id>/email/confirm", body=schemas.ConfirmPhone,
-         answers={200: schemas.Citizen})
+         sensitive=True, answers={200: schemas.Citizen})
     def confirm_email(self, request, partner_id, citizen_id, body):
         """Confirm the address with the mailed code: notifications can be mailed to it."""
         return 200, self.identity.confirm_email(partner_id, citizen_id, body.code)
 
     @api("POST", "/v1/citizens/<citizen_id>/real-name", body=schemas.RealName,
-         answers={200: schemas.Citizen})
+         sensitive=True, answers={200: schemas.Citizen})
     def verify_real_name(self, request, partner_id, citizen_id, body):
         """Match name and ID number against the population registry: assurance level 2."""
         return 200, self.identity.verify_real_name(
@@ -161,7 +161,7 @@ class GatewayService:
         """Who read the citizen's personal data, when and why; hash-chained."""
         return 200, self.identity.access_log(partner_id, citizen_id)
 
-    @api("POST", "/v1/citizens/<citizen_id>/face-verifications",
+    @api("POST", "/v1/citizens/<citizen_id>/face-verifications", sensitive=True,
          answers={201: schemas.FaceVerification})
     def start_face_verification(self, request, partner_id, citizen_id):
         """Start face and liveness (level 2 -> 3); valid 10 minutes."""
@@ -365,6 +365,18 @@ class GatewayService:
         """Withdraw an application not yet decided."""
         self._check_owner(partner_id, citizen_id)
         return 200, self.matters.citizen_acts(citizen_id, tracking_number, "withdraw")
+
+    @api("POST", "/v1/progress", signed=False, body=schemas.ProgressQuery,
+         public_limits=lambda request, kwargs: [
+             (rate_limits.PROGRESS_ADDRESS, request.remote_addr or "-"),
+             (rate_limits.PROGRESS_NUMBER, kwargs["body"].tracking_number)],
+         answers={200: schemas.Progress})
+    def progress(self, request, body):
+        """The public progress query (进度查询): a matter's state and steps for its
+        tracking number and the phone it was filed with; no partner signature. A wrong
+        phone is answered as an unknown number: 404."""
+        return 200, self.matters.progress(body.tracking_number,
+                                          self.cipher.seal(body.phone, transit("phone")))
 
     @api("GET", "/v1/institutions", query=schemas.InstitutionsQuery,
          answers={200: schemas.InstitutionList})

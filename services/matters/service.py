@@ -56,10 +56,8 @@ class MattersService:
         """`sealed_phone`: the phone it is filed with, sealed for transit; only its
         blind index is kept."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
-        phone_index = self.cipher.blind_index(
-            self.cipher.open(sealed_phone, transit("phone")), PHONE_INDEX)
         return applying.apply(self.db, citizen_id, partner_id, level, service_code,
-                              documents, phone_index, self.clock())
+                              documents, self._phone_index(sealed_phone), self.clock())
 
     @rpc
     def citizen_acts(self, citizen_id, tracking_number, action, documents=None):
@@ -79,9 +77,19 @@ class MattersService:
         agency_exchange.read_round(self.db, self.approvals, self.clock())
 
     @rpc
+    def progress(self, tracking_number, sealed_phone):
+        """The public progress query: the matter's state and steps, if `sealed_phone`
+        (sealed for transit) is the phone it was filed with."""
+        return applying.progress(self.db, tracking_number, self._phone_index(sealed_phone))
+
+    @rpc
     def list_matters(self, citizen_id):
         return applying.of_citizen(self.db, citizen_id)
 
     @rpc
     def get_matter(self, citizen_id, tracking_number):
         return applying.timeline(self.db, tracking_number, citizen_id)
+
+    def _phone_index(self, sealed_phone) -> str:
+        return self.cipher.blind_index(self.cipher.open(sealed_phone, transit("phone")),
+                                       PHONE_INDEX)

@@ -38,3 +38,21 @@ def matter_view(matter, workflow, steps) -> dict:
                       "from": s.from_state, "to": s.to_state, "detail": s.detail}
                      for s in steps],
     }
+
+
+def progress_view(matter, workflow, service, steps) -> dict:
+    """What the public progress query answers: where the matter stands and its steps,
+    nothing of who filed it or what they attached."""
+    state = workflow.states[matter.state]
+    return {
+        "tracking_number": matter.tracking_number,
+        "service": {"code": service.code,
+                    "name": {"zh-CN": service.name_zh, "en": service.name_en}},
+        "state": matter.state,
+        "waiting_for": None if state.final else state.owner,
+        "due_at": iso_utc(matter.due_at) if matter.due_at else None,
+        "opened_at": iso_utc(matter.opened_at),
+        "closed_at": iso_utc(matter.closed_at) if matter.closed_at else None,
+        "timeline": [{"at": iso_utc(s.at), "action": s.action, "by": s.by,
+                      "from": s.from_state, "to": s.to_state} for s in steps],
+    }

@@ -73,3 +73,19 @@ def test_a_command_redis_refuses_is_reported_as_refused(redis_client):
 def test_only_plain_redis_urls_are_accepted():
     with pytest.raises(ValueError):
         NonceStore("rediss://127.0.0.1:6380/0")
+
+
+def test_a_nonce_and_its_rate_counters_go_in_one_round_trip_and_count_up(nonces,
+                                                                           redis_client):
+    counter = f"rate:test:{uuid.uuid4().hex}"
+    for expected in (1, 2, 3):
+        new, counts = nonces.claim_counting(f"nonce:test:{uuid.uuid4().hex}", 600,
+                                            [(counter, 61), (counter + ":b", 61)])
+        assert new is True and counts == [expected, expected]
+    assert 55 < redis_client.ttl(counter) <= 61  # set by the first, not pushed on
+    assert nonces.count([(counter, 61)]) == [4]
+    # the connection stays in step after an error reply in the middle of a pipeline
+    redis_client.set(counter + ":text", "not a number")
+    with pytest.raises(Refused):
+        nonces.count([(counter + ":text", 61), (counter, 61)])
+    assert nonces.count([(counter, 61)]) == [6]

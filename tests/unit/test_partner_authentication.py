@@ -9,8 +9,9 @@ from werkzeug.wrappers import Request
 
 from chassis.settings import Settings
 from contracts.errors import ServiceUnavailable, Unauthorized
-from gateway.auth import SANDBOX_APP_ID, PartnerAuthenticator, path_with_query
+from gateway.auth import SANDBOX_APP_ID, KnownPartner, PartnerAuthenticator, path_with_query
 from gateway.nonces import NonceStore
+from gateway.rate_limits import Policy
 from gateway.signing import signed_headers
 
 
@@ -22,7 +23,9 @@ def authenticator(env: str) -> PartnerAuthenticator:
                                   sms_callback_secret="a-real-receipt-secret",
                                   receipt_keys="r:" + "C" * 43 + "=",
                                   payment_provider_public_key="the provider's key")
-    extension._partners = {SANDBOX_APP_ID: ("a-real-secret", None, float("inf"))}
+    extension._partners = {SANDBOX_APP_ID: KnownPartner(
+        "a-real-secret", None, (Policy("partner", 100, 60), Policy("sensitive", 5, 60)),
+        float("inf"))}
     return extension
 
 

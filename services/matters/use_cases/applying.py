@@ -2,6 +2,7 @@
 it as its workflow allows (domain/applications.py), every step on the matter's
 timeline, the current state's time limit counted in working days."""
 
+import hmac
 import uuid
 from datetime import datetime
 from functools import cache
@@ -18,7 +19,7 @@ from contracts.time import city_day, iso_utc
 from services.matters import repository
 from services.matters.domain import applications, catalogue
 from services.matters.domain.tracking import looks_like_one, tracking_number
-from services.matters.views import matter_view
+from services.matters.views import matter_view, progress_view
 
 WORKFLOWS = Path(__file__).parents[1] / "workflows.yaml"
 # What the agency is told when the citizen (or the hub) acts: the message's kind.
@@ -136,6 +137,21 @@ def timeline(uow, number, citizen_id: str | None = None) -> dict:
         found = find(connection, number, citizen_id)
         return matter_view(found, workflow(found.service_code),
                            repository.steps(connection, found.id))
+
+
+def progress(uow, number, phone_index: str) -> dict:
+    """The public progress query: the matter, if it was filed with this phone. A wrong
+    phone is answered exactly as an unknown number is."""
+    with uow.read() as session:
+        connection = session.connection()
+        found = repository.matter(connection, number) if looks_like_one(number) else None
+        if found is None or found.phone_index is None or not hmac.compare_digest(
+                found.phone_index, phone_index):
+            raise NotFound("no matter with this tracking number and phone",
+                           field="tracking_number", code="matter_not_found")
+        return progress_view(found, workflow(found.service_code),
+                             repository.catalogue_service(session, found.service_code),
+                             repository.steps(connection, found.id))
 
 
 def find(connection, number, citizen_id: str | None = None):
