@@ -93,6 +93,10 @@ AGENCY_DECISIONS = Counter("cityhub_agency_decisions_total",
 MATTERS_DUE = Gauge("cityhub_matters_due", "Open matters by how their current time limit "
                     "stands (on_time, near: within a working day, overdue) and whose "
                     "move it is", ["status", "owner"])
+OVERVIEW_SECTIONS = Counter("cityhub_gateway_overview_sections_total",
+                            "Sections of citizens' overviews, by section and whether it "
+                            "came in time (ok) or was answered unavailable",
+                            ["section", "outcome"])
 FULL_SLOT_ANSWERS = Counter("cityhub_gateway_full_slot_answers_total",
                             "Holds the gateway refused itself, the slot answered full "
                             "within the second before")

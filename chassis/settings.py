@@ -154,11 +154,16 @@ class Settings(BaseSettings):
     sensitive_requests_per_minute: int = 30
     progress_per_address_per_minute: int = 30
     progress_per_number_per_minute: int = 10
+    # How long each section of a citizen's overview may take before it is answered
+    # unavailable (the overview's answer comes within about this long).
+    overview_section_seconds: float = 0.25
     # Matters (docs/operations.md, "Matters"). The agencies' approval systems, and
     # how often matters sends what it owes them and reads their decisions.
     approvals_url: str = "http://127.0.0.1:8101"
     approvals_timeout_seconds: float = 5.0
     agency_exchange_poll_seconds: float = 1.0
+    # How often the SLA watch looks at every open deadline.
+    sla_watch_seconds: float = 60.0
     sandbox_port: int = 8101
 
     log_level: str = "INFO"

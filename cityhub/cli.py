@@ -10,6 +10,8 @@
   cityhub partner limits APP_ID [--per-minute N] [--sensitive-per-minute N] [--default]
                                  show or set a partner's rate limits (requests a minute,
                                  and a minute per citizen on sensitive routes)
+  cityhub matters report [--since DAY]
+                                 好差评: ratings and rectification tasks by agency
   cityhub clock [advance S | set MOMENT | reset]
                                  the sandbox clock every service reads (not in production)
   cityhub bills refresh          fetch new bills for every linked account (daily)
@@ -87,6 +89,11 @@ def main(argv=None) -> int:
     day_set.add_argument("--name", required=True, help="e.g. 国庆节 National Day")
     clear = holidays_commands.add_parser("clear", help="a day back to the weekday rule")
     clear.add_argument("day", help="YYYY-MM-DD")
+    matters = commands.add_parser("matters", help="citizens' matters")
+    matters_commands = matters.add_subparsers(dest="action", required=True)
+    report = matters_commands.add_parser("report", help="ratings and rectification tasks "
+                                                        "by agency")
+    report.add_argument("--since", help="from this city day, YYYY-MM-DD (default: all)")
     dlq = commands.add_parser("dlq", help="dead-letter queues")
     dlq_commands = dlq.add_subparsers(dest="action", required=True)
     dlq_commands.add_parser("list", help="dead-letter depth of every handler")
@@ -161,6 +168,8 @@ def main(argv=None) -> int:
                 settings, args.action, getattr(args, "day", None), getattr(args, "year", None),
                 getattr(args, "working", None), getattr(args, "name", None)),
                 ensure_ascii=False))
+        elif args.command == "matters":
+            print(json.dumps(operations.matters_report(settings, args.since)))
         elif args.command == "dlq" and args.action == "list":
             for row in operations.dead_letters(settings):
                 print(json.dumps(row))

@@ -279,6 +279,32 @@ def reconcile(settings, day: str | None) -> dict:
         database.close()
 
 
+def matters_report(settings, since: str | None = None) -> dict:
+    """好差评 by agency: ratings by level since the city day `since` (all without it),
+    and the rectification tasks poor ones opened: open, overdue, closed in time or
+    late."""
+    from datetime import date
+
+    from chassis.db import StandaloneDatabase
+    from contracts.time import CITY_TIME
+    from services.matters.use_cases import rating
+
+    start = None
+    if since is not None:
+        try:
+            start = datetime.combine(date.fromisoformat(since), datetime.min.time(), CITY_TIME)
+        except ValueError:
+            raise OperationFailed(f"{since!r} is not a day (YYYY-MM-DD)") from None
+    now = datetime.now(UTC)
+    if settings.sandbox_clock:
+        now += timedelta(seconds=sandbox_clock.offset(settings.redis_url))
+    database = StandaloneDatabase("matters", settings.database_url("matters"))
+    try:
+        return {"since": since, **rating.report(database.unit_of_work(), start, now)}
+    finally:
+        database.close()
+
+
 def holidays(settings, action: str, day: str | None = None, year: int | None = None,
              working: bool | None = None, name: str | None = None):
     """The working-day calendar in matters: list a year's corrections of the weekday

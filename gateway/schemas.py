@@ -793,6 +793,29 @@ class MatterList(BaseModel):
     items: list[Matter]
 
 
+class RateMatter(Strict):
+    level: Literal["very_satisfied", "satisfied", "basically_satisfied", "dissatisfied",
+                   "very_dissatisfied"] = Field(
+        description="好差评's five levels; the last two open a rectification task for the "
+                    "agency, due in 15 working days")
+    comment: str | None = Field(default=None, max_length=500,
+                                description="The citizen's words (kept sealed)")
+
+
+class RectificationStatus(BaseModel):
+    due_at: datetime
+    status: Literal["open"]
+
+
+class MatterRating(BaseModel):
+    tracking_number: str
+    level: str
+    comment: bool = Field(description="Whether a comment was given (its text is not "
+                                      "echoed)")
+    rated_at: datetime
+    rectification: RectificationStatus | None
+
+
 class ProgressQuery(Strict):
     tracking_number: str = Field(pattern=r"^[A-Z]{2}-[0-9]{8}-[0-9]{6}$",
                                  description="The matter's tracking number, GZ-YYYYMMDD-NNNNNN")
@@ -827,3 +850,58 @@ class Progress(BaseModel):
     opened_at: datetime
     closed_at: datetime | None
     timeline: list[ProgressStep]
+
+
+class Unavailable(BaseModel):
+    status: Literal["unavailable"] = Field(
+        description="The service did not answer within the overview's deadline")
+
+
+class IdentitySection(BaseModel):
+    status: Literal["ok"]
+    assurance_level: int
+    locale: str
+
+
+class PaymentsSection(BaseModel):
+    status: Literal["ok"]
+    bills_due: list[Bill]
+    in_flight: list[Payment] = Field(description="Orders not yet paid, or paid and not "
+                                                 "yet confirmed by their agency")
+
+
+class AppointmentsSection(BaseModel):
+    status: Literal["ok"]
+    upcoming: list[Appointment]
+
+
+class OpenMatter(BaseModel):
+    tracking_number: str
+    kind: str
+    service_code: str
+    state: str
+    waiting_for: Literal["citizen", "agency", "hub"] | None
+    due_at: datetime | None
+    opened_at: datetime
+
+
+class MattersSection(BaseModel):
+    status: Literal["ok"]
+    open: list[OpenMatter]
+
+
+class NotificationsSection(BaseModel):
+    status: Literal["ok"]
+    unread_count: int
+
+
+class Overview(BaseModel):
+    """Each section as its service answered, or `{"status": "unavailable"}`."""
+
+    citizen_id: str
+    identity: IdentitySection | Unavailable
+    payments: PaymentsSection | Unavailable
+    appointments: AppointmentsSection | Unavailable
+    matters: MattersSection | Unavailable
+    notifications: NotificationsSection | Unavailable
+    complete: bool = Field(description="false: at least one section is unavailable")

@@ -8,7 +8,7 @@ from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
 from chassis.settings import FromSettings, SettingsProvider
 from contracts.errors import Forbidden
-from gateway import openapi, rate_limits, schemas
+from gateway import openapi, overview, rate_limits, schemas
 from gateway.assertions import Assertions
 from gateway.auth import Partners
 from gateway.directory import CitizenDirectory
@@ -80,6 +80,26 @@ class GatewayService:
         citizen = self.identity.get_citizen(partner_id, citizen_id)
         self.directory.remember(citizen_id, partner_id)
         return 200, citizen
+
+    @api("GET", "/v1/citizens/<citizen_id>/overview", answers={200: schemas.Overview})
+    def citizen_overview(self, request, partner_id, citizen_id):
+        """Everything the city is doing for the citizen, in one answer: assurance level,
+        bills due, payments in flight, visits to come, open matters, unread
+        notifications. A section whose service is slow or down comes back
+        {"status": "unavailable"} within its deadline, the rest complete."""
+        found = overview.gather({
+            "identity": lambda t: self.identity.with_timeout(t).overview(partner_id,
+                                                                         citizen_id),
+            "payments": lambda t: self.payments.with_timeout(t).overview(citizen_id),
+            "appointments": lambda t: self.appointments.with_timeout(t).overview(citizen_id),
+            "matters": lambda t: self.matters.with_timeout(t).overview(citizen_id),
+            "notifications": lambda t: self.notify.with_timeout(t).overview(citizen_id),
+        }, self.settings.overview_section_seconds)
+        answer = overview.overview(found, citizen_id,
+                                   self.directory.owner_of(citizen_id) == partner_id)
+        if not isinstance(found["identity"], Exception):
+            self.directory.remember(citizen_id, partner_id)
+        return 200, answer
 
     @api("POST", "/v1/citizens/<citizen_id>/phone-verifications", sensitive=True,
          answers={202: schemas.CodeSent})
@@ -365,6 +385,14 @@ class GatewayService:
         """Withdraw an application not yet decided."""
         self._check_owner(partner_id, citizen_id)
         return 200, self.matters.citizen_acts(citizen_id, tracking_number, "withdraw")
+
+    @api("POST", "/v1/citizens/<citizen_id>/matters/<tracking_number>/rating",
+         body=schemas.RateMatter, answers={201: schemas.MatterRating})
+    def rate_matter(self, request, partner_id, citizen_id, tracking_number, body):
+        """好差评: rate a closed matter once; a poor rating gives its agency a
+        rectification task (409 before it closes or once rated)."""
+        self._check_owner(partner_id, citizen_id)
+        return 201, self.matters.rate(citizen_id, tracking_number, body.level, body.comment)
 
     @api("POST", "/v1/progress", signed=False, body=schemas.ProgressQuery,
          public_limits=lambda request, kwargs: [

@@ -101,6 +101,11 @@ class AppointmentsService:
         return holding.appointments_of(self.db, citizen_id)
 
     @rpc
+    def overview(self, citizen_id):
+        """The citizen's overview of visits: those still to come."""
+        return {"upcoming": holding.upcoming(self.db, citizen_id, self.clock())}
+
+    @rpc
     def get_appointment(self, citizen_id, appointment_id):
         return holding.appointment_of(self.db, citizen_id, appointment_id)
 

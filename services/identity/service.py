@@ -225,6 +225,12 @@ class IdentityService:
     def get_citizen(self, partner_id, citizen_id):
         return citizen_view(self.cipher, self._citizen(partner_id, citizen_id))
 
+    @rpc
+    def overview(self, partner_id, citizen_id):
+        """The citizen's overview of identity: the level reached, nothing to decrypt."""
+        citizen = self._citizen(partner_id, citizen_id)
+        return {"assurance_level": citizen.assurance_level, "locale": citizen.locale}
+
     @property
     def uow(self) -> repository.UnitOfWork:
         return repository.UnitOfWork(self.db)

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -87,6 +87,9 @@ class Matter(Base):
     # The phone the matter was filed with, as an HMAC blind index only: the public
     # progress query compares with it, and nothing here can give the number back.
     phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # What the SLA watch last told the agency of the current deadline (`near`,
+    # `overdue`), so it tells each once; cleared by every move.
+    deadline_told: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class MatterStep(Base):
@@ -145,3 +148,34 @@ class AgencyCursor(Base):
 
     agency: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Rating(Base):
+    """好差评: the citizen's one rating of a closed matter. The comment is theirs to
+    write anything in, so it is sealed."""
+
+    __tablename__ = "ratings"
+
+    matter_id: Mapped[str] = mapped_column(String(36), ForeignKey("matters.id"),
+                                           primary_key=True)
+    level: Mapped[str] = mapped_column(String(32))
+    comment_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RectificationTask(Base):
+    """A poor rating's duty (整改): the agency puts right what the citizen rated, within
+    15 working days, and says so (its `rectified` decision closes the task)."""
+
+    __tablename__ = "rectification_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    matter_id: Mapped[str] = mapped_column(String(36), ForeignKey("matters.id"), unique=True)
+    tracking_number: Mapped[str] = mapped_column(String(20))
+    agency: Mapped[str] = mapped_column(String(64), index=True)
+    level: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    overdue_told: Mapped[bool] = mapped_column(Boolean, default=False)

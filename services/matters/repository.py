@@ -15,6 +15,8 @@ from services.matters.models import (
     DayCounter,
     Matter,
     MatterStep,
+    Rating,
+    RectificationTask,
 )
 
 _DAY = CalendarDay.__table__
@@ -161,11 +163,15 @@ def messages_to(connection, tracking_number: str) -> list:
 
 
 def agencies_awaited(session) -> list[str]:
-    """The agencies with an open application: the ones whose decisions to read."""
-    return list(session.scalars(
+    """The agencies with an open application or rectification task: the ones whose
+    decisions to read."""
+    deciding = set(session.scalars(
         select(CatalogueService.agency).distinct().join(
             Matter, Matter.service_code == CatalogueService.code)
-        .where(Matter.closed_at.is_(None)).order_by(CatalogueService.agency)))
+        .where(Matter.closed_at.is_(None))))
+    rectifying = set(session.scalars(select(RectificationTask.agency).distinct().where(
+        RectificationTask.closed_at.is_(None))))
+    return sorted(deciding | rectifying)
 
 
 def decisions_read(session, agency: str) -> int:
@@ -179,3 +185,69 @@ def read_up_to(session, agency: str, seq: int) -> None:
         session.add(AgencyCursor(agency=agency, last_seq=seq))
     else:
         cursor.last_seq = max(cursor.last_seq, seq)
+
+
+# -- the SLA watch ----------------------------------------------------------------
+
+def open_with_deadlines(connection) -> list:
+    """Every open matter with a clock running (a few thousand at most: read whole)."""
+    return list(connection.execute(select(_MATTER).where(
+        _MATTER.c.closed_at.is_(None), _MATTER.c.due_at.is_not(None))))
+
+
+def mark_told(connection, matter_id: str, state: str, told: str) -> bool:
+    """Record what the agency was told of the current deadline; False if the matter
+    moved meanwhile or it was told already."""
+    return connection.execute(update(_MATTER).where(
+        _MATTER.c.id == matter_id, _MATTER.c.state == state,
+        (_MATTER.c.deadline_told.is_(None)) | (_MATTER.c.deadline_told != told))
+        .values(deadline_told=told)).rowcount == 1
+
+
+# -- ratings and their rectification -------------------------------------------------
+
+_TASK = RectificationTask.__table__
+
+
+def rating(session, matter_id: str) -> Rating | None:
+    return session.get(Rating, matter_id)
+
+
+def add_rating(session, rating_row: Rating, task: RectificationTask | None) -> None:
+    session.add(rating_row)
+    if task is not None:
+        session.add(task)
+
+
+def open_task(session, tracking_number: str) -> RectificationTask | None:
+    return session.scalars(select(RectificationTask).where(
+        RectificationTask.tracking_number == tracking_number,
+        RectificationTask.closed_at.is_(None))).first()
+
+
+def open_tasks(connection) -> list:
+    return list(connection.execute(select(_TASK).where(_TASK.c.closed_at.is_(None))))
+
+
+def mark_task_overdue_told(connection, task_id: str) -> bool:
+    return connection.execute(update(_TASK).where(
+        _TASK.c.id == task_id, _TASK.c.overdue_told.is_(False))
+        .values(overdue_told=True)).rowcount == 1
+
+
+def ratings_report(session, since: datetime | None = None) -> list:
+    """(agency, level, count) of ratings given since `since`."""
+    query = (select(CatalogueService.agency, Rating.level, func.count())
+             .join(Matter, Matter.id == Rating.matter_id)
+             .join(CatalogueService, CatalogueService.code == Matter.service_code)
+             .group_by(CatalogueService.agency, Rating.level))
+    if since is not None:
+        query = query.where(Rating.rated_at >= since)
+    return list(session.execute(query))
+
+
+def tasks(session, since: datetime | None = None) -> list[RectificationTask]:
+    query = select(RectificationTask).order_by(RectificationTask.opened_at)
+    if since is not None:
+        query = query.where(RectificationTask.opened_at >= since)
+    return list(session.scalars(query))

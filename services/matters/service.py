@@ -14,7 +14,7 @@ from services.matters import repository
 from services.matters.adapters import HttpApprovals
 from services.matters.domain import catalogue
 from services.matters.models import Inbox, Outbox
-from services.matters.use_cases import agency_exchange, applying
+from services.matters.use_cases import agency_exchange, applying, rating, watching
 from services.matters.views import catalogue_service_view
 
 PHONE_INDEX = "matter.phone"  # the blind index's context
@@ -76,11 +76,28 @@ class MattersService:
         """Apply the agencies' new decisions to their applications."""
         agency_exchange.read_round(self.db, self.approvals, self.clock())
 
+    @every("sla_watch_seconds")
+    def watch_deadlines(self):
+        """Count deadlines by how they stand; tell agencies of near and passed ones;
+        lapse send-backs the citizen let run out."""
+        watching.watch_round(self.db, self.clock())
+
+    @rpc
+    def rate(self, citizen_id, tracking_number, level, comment=None):
+        """好差评: the citizen's one rating of their closed matter."""
+        return rating.rate(self.db, self.cipher, citizen_id, tracking_number, level,
+                           comment, self.clock())
+
     @rpc
     def progress(self, tracking_number, sealed_phone):
         """The public progress query: the matter's state and steps, if `sealed_phone`
         (sealed for transit) is the phone it was filed with."""
         return applying.progress(self.db, tracking_number, self._phone_index(sealed_phone))
+
+    @rpc
+    def overview(self, citizen_id):
+        """The citizen's overview of matters: those still open."""
+        return {"open": applying.open_of(self.db, citizen_id)}
 
     @rpc
     def list_matters(self, citizen_id):

@@ -40,6 +40,15 @@ def matter_view(matter, workflow, steps) -> dict:
     }
 
 
+def open_view(matter, workflow) -> dict:
+    """An open matter as the citizen's overview lists it."""
+    return {"tracking_number": matter.tracking_number, "kind": matter.kind,
+            "service_code": matter.service_code, "state": matter.state,
+            "waiting_for": workflow.states[matter.state].owner,
+            "due_at": iso_utc(matter.due_at) if matter.due_at else None,
+            "opened_at": iso_utc(matter.opened_at)}
+
+
 def progress_view(matter, workflow, service, steps) -> dict:
     """What the public progress query answers: where the matter stands and its steps,
     nothing of who filed it or what they attached."""

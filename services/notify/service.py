@@ -202,6 +202,11 @@ class NotifyService:
         return inbox.page(self.db, self._cursor_key, citizen_id, limit, cursor)
 
     @rpc
+    def overview(self, citizen_id):
+        """The citizen's overview of notifications: how many are unread."""
+        return {"unread_count": inbox.unread(self.db, citizen_id)}
+
+    @rpc
     def since(self, citizen_id, notification_id):
         return inbox.since(self.db, citizen_id, str(notification_id))
 

@@ -156,6 +156,14 @@ def payments_of(session: Session, citizen_id: str) -> list[Payment]:
                                 .order_by(Payment.created_at.desc())))
 
 
+def payments_in_flight(session: Session, citizen_id: str) -> list[Payment]:
+    """The citizen's orders not yet paid or not yet passed on to their agency. Filtered
+    here, not by the query: on SQLite a status condition picks the janitor's index and
+    reads every open order of every citizen."""
+    return [p for p in payments_of(session, citizen_id)
+            if p.status in (AWAITING_PAYMENT, SUCCEEDED)]
+
+
 def payment_row(connection, payment_id: str):
     return connection.execute(SELECT_PAYMENT, {"id": payment_id}).first()
 

@@ -66,6 +66,14 @@ class PaymentsService:
         return bills.bills_due(self.db, citizen_id)
 
     @rpc
+    def overview(self, citizen_id):
+        """The citizen's overview of payments: bills due, and orders in flight."""
+        with self.db.read() as session:
+            return {"bills_due": bills.bills_due_in(session, citizen_id),
+                    "in_flight": [payment_view(p) for p in
+                                  repository.payments_in_flight(session, citizen_id)]}
+
+    @rpc
     def link_account(self, citizen_id, assertion, fee_code, account):
         """Link an account (level 2): (account, newly linked)."""
         require(self.assertions.level_of(assertion, citizen_id, audience=self.name),

@@ -1,6 +1,7 @@
 """A citizen applies for a service its agency decides and follows it by tracking number,
 through the gateway."""
 
+import json
 import re
 
 import pytest
@@ -123,3 +124,45 @@ def test_an_application_the_agency_refuses_is_closed_with_its_reason(platform):
         "state"] == "rejected" and m)
     assert rejected and rejected["closed_at"] is not None
     assert rejected["timeline"][-1]["detail"] == {"reason": "does_not_qualify"}
+
+
+def test_a_citizen_rates_a_decided_matter_once_and_a_poor_rating_is_the_agencys_duty(
+        platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    number = apply(platform, citizen_id, partner).json()["tracking_number"]
+    path = f"/v1/citizens/{citizen_id}/matters/{number}"
+    early = platform.call("POST", f"{path}/rating", {"level": "satisfied"}, partner=partner)
+    assert error(early) == (409, "matter_not_closed")
+    assert eventually(lambda: platform.call("GET", path, partner=partner).json()[
+        "state"] == "in_review")  # the agency has it
+    assert platform.sandbox("POST", "/v1/approvals/public-security/decisions", {
+        "tracking_number": number, "action": "approve"}).status_code == 201
+    assert eventually(lambda: platform.call("GET", path, partner=partner).json()[
+        "state"] == "approved")
+    rated = platform.call("POST", f"{path}/rating",
+                          {"level": "dissatisfied", "comment": "两次才办好"}, partner=partner)
+    assert rated.status_code == 201, rated.text
+    assert rated.json()["rectification"]["status"] == "open"
+    assert "两次" not in rated.text  # the words are kept, sealed, not echoed
+    again = platform.call("POST", f"{path}/rating", {"level": "satisfied"}, partner=partner)
+    assert error(again) == (409, "already_rated")
+    assert error(platform.call("POST", f"{path}/rating", {"level": "meh"},
+                               partner=partner)) == (422, "validation_error")
+
+    def told():
+        items = platform.sandbox("GET", "/v1/approvals/public-security/messages").json()
+        return [m for m in items["items"] if m["tracking_number"] == number
+                and m["kind"] == "rectification"]
+
+    assert eventually(told), "the agency never heard of its rectification task"
+    assert "两次" not in str(told())
+    clerk = platform.sandbox("POST", "/v1/approvals/public-security/decisions",
+                             {"tracking_number": number, "action": "rectified",
+                              "reason": "queue rules changed"})
+    assert clerk.status_code == 201
+
+    def agency_report():
+        report = json.loads(platform.cli("matters", "report"))
+        return report["agencies"].get("public-security", {}).get("rectifications", {})
+
+    assert eventually(lambda: agency_report().get("closed_in_time", 0) >= 1), agency_report()

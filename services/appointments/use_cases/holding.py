@@ -191,6 +191,14 @@ def appointments_of(uow, citizen_id: str) -> list[dict]:
         return [appointment_view(a) for a in repository.appointments_of(connection, citizen_id)]
 
 
+def upcoming(uow, citizen_id: str, now: datetime) -> list[dict]:
+    """The citizen's visits still to come (booked, or waiting for their fee), soonest
+    first."""
+    with uow.core_read() as connection:
+        return [appointment_view(a) for a in repository.appointments_of(connection, citizen_id)
+                if a.status in (booking.PENDING, booking.BOOKED) and a.end > now]
+
+
 def appointment_of(uow, citizen_id: str, appointment_id: str) -> dict:
     with uow.core_read() as connection:
         found = _own(connection, citizen_id, appointment_id, "appointment_id",

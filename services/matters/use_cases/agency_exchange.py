@@ -22,7 +22,7 @@ from contracts.errors import CityHubError
 from services.matters import repository
 from services.matters.adapters import ApprovalsRefused, ApprovalsUnavailable
 from services.matters.models import Inbox
-from services.matters.use_cases import applying
+from services.matters.use_cases import applying, rating
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,10 @@ def _apply(uow, agency: str, decision: dict, now: datetime) -> int:
 
 
 def _decide(uow, session, agency: str, decision: dict, now: datetime) -> None:
+    if decision.get("action") == "rectified":
+        rating.rectified(session, agency, str(decision.get("tracking_number")),
+                         decision.get("reason"), now)
+        return
     matter = applying.find(session.connection(), decision.get("tracking_number"))
     service = repository.catalogue_service(session, matter.service_code)
     if service is None or service.agency != agency:

@@ -19,7 +19,7 @@ from contracts.time import city_day, iso_utc
 from services.matters import repository
 from services.matters.domain import applications, catalogue
 from services.matters.domain.tracking import looks_like_one, tracking_number
-from services.matters.views import matter_view, progress_view
+from services.matters.views import matter_view, open_view, progress_view
 
 WORKFLOWS = Path(__file__).parents[1] / "workflows.yaml"
 # What the agency is told when the citizen (or the hub) acts: the message's kind.
@@ -108,7 +108,7 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
     if not repository.move_matter(
             connection, found.id, found.state, state=to, corrections=corrections,
             documents=[*found.documents, *documents],
-            due_at=_due(session, flow, to, service, now),
+            due_at=_due(session, flow, to, service, now), deadline_told=None,
             closed_at=now if flow.states[to].final else None):
         raise Conflict("the matter moved on meanwhile; look at it again",
                        field="tracking_number", code="matter_changed")
@@ -129,6 +129,13 @@ def of_citizen(uow, citizen_id: str) -> list[dict]:
     with uow.core_read() as connection:
         return [matter_view(m, workflow(m.service_code), repository.steps(connection, m.id))
                 for m in repository.matters_of(connection, citizen_id)]
+
+
+def open_of(uow, citizen_id: str) -> list[dict]:
+    """The citizen's matters still open, newest first, without their timelines."""
+    with uow.core_read() as connection:
+        return [open_view(m, workflow(m.service_code))
+                for m in repository.matters_of(connection, citizen_id) if m.closed_at is None]
 
 
 def timeline(uow, number, citizen_id: str | None = None) -> dict:

@@ -25,6 +25,11 @@ def page(db, cursor_key: bytes, citizen_id: str, limit: int, cursor: str | None)
             "next_cursor": make_cursor(cursor_key, citizen_id, rows[-1].seq) if more else None}
 
 
+def unread(db, citizen_id: str) -> int:
+    with db.core_read() as connection:
+        return repository.unread_count(connection, citizen_id)
+
+
 def since(db, citizen_id: str, notification_id: str) -> list[dict]:
     """What came after `notification_id` (a live stream's Last-Event-ID), oldest first."""
     with db.core_read() as connection:
