@@ -58,6 +58,11 @@ class Settings(BaseSettings):
 
     # Prefetch equals max_workers in Nameko, so this sets both on purpose.
     max_workers: int = 10
+    # The gateway's workers mostly wait on services (green threads, a few KiB each), and
+    # one slow service holds each of its callers up to that service's deadline: with
+    # ten, a citizen's overview with one service down (0.25 s a call) capped the whole
+    # gateway at about 30 requests a second (bench/README.md, "The hub").
+    gateway_max_workers: int = 100
     # Short heartbeats let the broker notice a dead consumer (and redeliver its
     # unacked messages) within seconds rather than minutes.
     amqp_heartbeat: int = 10

@@ -28,4 +28,6 @@ def run(name: str) -> None:
     deployable = DEPLOYABLES[name]
     config = settings.nameko_config() | {
         "METRICS_PORT": deployable.metrics_port + settings.metrics_port_offset}
+    if name == "gateway":
+        config["max_workers"] = settings.gateway_max_workers
     run_services([deployable.service_class()], config)

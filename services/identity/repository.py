@@ -8,7 +8,7 @@ contract.
 
 from contextlib import contextmanager
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -189,6 +189,17 @@ class Repository:
 # Built once: SQLAlchemy then reuses its compiled form without working out its
 # cache key again. On the registration hot path an ORM flush costs more than the row.
 INSERT_CITIZEN = insert(Citizen.__table__)
+
+
+_STANDING = select(Citizen.assurance_level, Citizen.locale).where(
+    Citizen.id == bindparam("citizen_id"), Citizen.partner_id == bindparam("partner_id"))
+
+
+def standing(connection: Connection, partner_id: str, citizen_id: str):
+    """The partner's citizen's level and locale (the overview's hot path: no ORM
+    session, nothing to decrypt); None if not the partner's."""
+    return connection.execute(_STANDING, {"citizen_id": citizen_id,
+                                          "partner_id": partner_id}).first()
 
 
 def add_citizen(connection: Connection, citizen: NewCitizen) -> None:

@@ -228,8 +228,11 @@ class IdentityService:
     @rpc
     def overview(self, partner_id, citizen_id):
         """The citizen's overview of identity: the level reached, nothing to decrypt."""
-        citizen = self._citizen(partner_id, citizen_id)
-        return {"assurance_level": citizen.assurance_level, "locale": citizen.locale}
+        with self.db.core_read() as connection:
+            found = repository.standing(connection, partner_id, citizen_id)
+        if found is None:
+            raise NotFound("no such citizen", field="citizen_id", code="citizen_not_found")
+        return {"assurance_level": found.assurance_level, "locale": found.locale}
 
     @property
     def uow(self) -> repository.UnitOfWork:

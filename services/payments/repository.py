@@ -156,12 +156,23 @@ def payments_of(session: Session, citizen_id: str) -> list[Payment]:
                                 .order_by(Payment.created_at.desc())))
 
 
-def payments_in_flight(session: Session, citizen_id: str) -> list[Payment]:
-    """The citizen's orders not yet paid or not yet passed on to their agency. Filtered
-    here, not by the query: on SQLite a status condition picks the janitor's index and
-    reads every open order of every citizen."""
-    return [p for p in payments_of(session, citizen_id)
-            if p.status in (AWAITING_PAYMENT, SUCCEEDED)]
+_BILLS_DUE = (select(Bill.__table__).join(CitizenBill.__table__,
+                                           CitizenBill.bill_id == Bill.id)
+              .where(CitizenBill.citizen_id == bindparam("citizen_id"),
+                     Bill.status == PAYABLE).order_by(Bill.due_date, Bill.bill_number))
+_PAYMENTS_OF = (select(Payment.__table__).where(Payment.citizen_id == bindparam("citizen_id"))
+                .order_by(Payment.created_at.desc()))
+
+
+def overview(connection, citizen_id: str) -> tuple[list, list]:
+    """The citizen's bills due, and orders not yet paid or not yet passed on to their
+    agency: plain Core reads (the overview's hot path). The orders are filtered here,
+    not by the query: on SQLite a status condition picks the janitor's index and reads
+    every open order of every citizen."""
+    bills = list(connection.execute(_BILLS_DUE, {"citizen_id": citizen_id}))
+    in_flight = [p for p in connection.execute(_PAYMENTS_OF, {"citizen_id": citizen_id})
+                 if p.status in (AWAITING_PAYMENT, SUCCEEDED)]
+    return bills, in_flight
 
 
 def payment_row(connection, payment_id: str):

@@ -24,7 +24,7 @@ from services.payments.use_cases import (
     settlement,
     upkeep,
 )
-from services.payments.views import fee_view, payment_view, refund_view
+from services.payments.views import bill_view, fee_view, payment_view, refund_view
 
 LINKING_LEVEL = 2  # linking an account shows its bills: the holder's real name first
 
@@ -68,10 +68,10 @@ class PaymentsService:
     @rpc
     def overview(self, citizen_id):
         """The citizen's overview of payments: bills due, and orders in flight."""
-        with self.db.read() as session:
-            return {"bills_due": bills.bills_due_in(session, citizen_id),
-                    "in_flight": [payment_view(p) for p in
-                                  repository.payments_in_flight(session, citizen_id)]}
+        with self.db.core_read() as connection:
+            due, in_flight = repository.overview(connection, citizen_id)
+        return {"bills_due": [bill_view(b) for b in due],
+                "in_flight": [payment_view(p) for p in in_flight]}
 
     @rpc
     def link_account(self, citizen_id, assertion, fee_code, account):

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from chassis.settings import Settings
+
 pytestmark = pytest.mark.e2e
 
 REGISTRATIONS = 200
@@ -158,18 +160,21 @@ def test_requests_that_cannot_start_in_time_are_refused_at_once_and_never_run_la
     the queue limit, probes still answer, and a refused request is never carried out."""
     run = uuid.uuid4().hex[:8]
     users = [f"deadline-{run}-{n}" for n in range(6)]
+    business_workers = Settings().gateway_max_workers - 2  # two are kept for probes
     platform.kill("payments", signal.SIGKILL)  # its calls now hold a worker until 504
     try:
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            held = [pool.submit(platform.call, "GET", "/v1/fees/catalogue") for _ in range(8)]
-            time.sleep(0.5)  # every business worker is now waiting on payments
+        with ThreadPoolExecutor(max_workers=business_workers + 8) as pool:
+            held = [pool.submit(platform.call, "GET", "/v1/fees/catalogue")
+                    for _ in range(business_workers)]
+            time.sleep(1.0)  # every business worker is now waiting on payments
             registrations = [pool.submit(platform.call, "POST", "/v1/citizens", {
                 "partner_user_id": user, "phone": "+8613812345678", "locale": "en"})
                 for user in users]
             health = requests.get(f"{platform.url}/healthz", timeout=3)
             ready = requests.get(f"{platform.url}/readyz", timeout=8)
             refused = [future.result() for future in registrations]
-            assert [r.status_code for r in (f.result() for f in held)] == [504] * 8
+            assert [r.status_code for r in (f.result() for f in held)] == [
+                504] * business_workers
     finally:
         platform.start("payments")
     assert health.status_code == 200

@@ -171,9 +171,5 @@ def refresh(uow, agencies, now: datetime, after: list | None, limit: int) -> dic
 
 def bills_due(uow, citizen_id: str) -> list[dict]:
     with uow.read() as session:
-        return bills_due_in(session, citizen_id)
-
-
-def bills_due_in(session, citizen_id: str) -> list[dict]:
-    return [bill_view(b) for b in repository.bills_due(session, citizen_id)]
+        return [bill_view(b) for b in repository.bills_due(session, citizen_id)]
 
