@@ -24,7 +24,6 @@ from contracts.events import (
     ConsentRevoked,
     Event,
     NotificationCreated,
-    PaymentCreated,
     PaymentReconciliationMismatch,
     events_exchange,
 )
@@ -45,14 +44,14 @@ UNROUTED_MAX_AGE_MS = 24 * 3600 * 1000
 # Before the bounds, unrouted events piled up here with no age limit.
 LEGACY_UNROUTED_QUEUE = "cityhub.unrouted"
 
-# Events no reliable handler reads: some are published for consumers to come (the
-# matters timeline, an ops inbox for reconciliation mismatches, which until then
-# are read from the day's report), and notification.created is read only by the
+# Events no reliable handler reads: some are published for consumers to come (an ops
+# inbox for reconciliation mismatches, which until then are read from the day's
+# report), and notification.created is read only by the
 # gateways' live streams, whose queues live as long as their process. They are bound
 # to a queue that keeps nothing, so they are neither counted as unrouted nor kept.
 NO_CONSUMER_QUEUE = "cityhub.no-consumer"
 NO_CONSUMER_BY_DESIGN: tuple[type[Event], ...] = (
-    CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated, PaymentCreated,
+    CitizenPhoneVerified, ConsentGranted, ConsentRevoked, NotificationCreated,
     PaymentReconciliationMismatch, AppointmentHeld,
 )
 

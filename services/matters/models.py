@@ -59,21 +59,30 @@ class CalendarDay(Base):
 
 class Matter(Base):
     """Something the city is doing for a citizen, followed by its tracking number: an
-    application an agency decides (use_cases/applying.py); payments, visits and
-    verifications to come."""
+    application an agency decides (use_cases/applying.py), or a payment until its
+    agency confirms it and a visit until it happens (use_cases/following.py)."""
 
     __tablename__ = "matters"
     # One open application per citizen and service, kept by the database: a retry after
     # a lost answer, or a twin request, opens no second one.
-    __table_args__ = (Index("uq_matters_one_open", "citizen_id", "service_code", unique=True,
-                            postgresql_where=text("closed_at IS NULL"),
-                            sqlite_where=text("closed_at IS NULL")),)
+    __table_args__ = (
+        Index("uq_matters_one_open", "citizen_id", "service_code", unique=True,
+              postgresql_where=text("closed_at IS NULL AND kind = 'application'"),
+              sqlite_where=text("closed_at IS NULL AND kind = 'application'")),
+        # A followed matter is its payment's or appointment's: one each, however often
+        # and in whatever order their events come.
+        Index("uq_matters_source", "kind", "source_id", unique=True,
+              postgresql_where=text("source_id IS NOT NULL"),
+              sqlite_where=text("source_id IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
     citizen_id: Mapped[str] = mapped_column(String(36), index=True)
     partner_id: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # application
+    kind: Mapped[str] = mapped_column(String(16))  # application, payment, appointment
+    # The payment's or appointment's id, for the matters the hub follows.
+    source_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     service_code: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(32))
     # The current state's time limit, from the working-day calendar; None: no clock.

@@ -102,9 +102,16 @@ def matter(connection, tracking_number: str):
 
 
 def open_matter(connection, citizen_id: str, service_code: str):
+    """The citizen's open application for the service, if any."""
     return connection.execute(select(_MATTER).where(
         _MATTER.c.citizen_id == citizen_id, _MATTER.c.service_code == service_code,
-        _MATTER.c.closed_at.is_(None))).first()
+        _MATTER.c.closed_at.is_(None), _MATTER.c.kind == "application")).first()
+
+
+def followed(connection, kind: str, source_id: str):
+    """The matter following this payment or appointment, if one was opened."""
+    return connection.execute(select(_MATTER).where(
+        _MATTER.c.kind == kind, _MATTER.c.source_id == source_id)).first()
 
 
 def matters_of(connection, citizen_id: str) -> list:

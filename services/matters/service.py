@@ -5,16 +5,36 @@ repository.py."""
 from chassis.assertions import AssertionVerifier
 from chassis.crypto import Cipher, transit
 from chassis.db import Database
+from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import rpc
 from chassis.settings import FromSettings
 from chassis.timers import every
 from chassis.timestamps import Clock
+from contracts.events import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentCheckedIn,
+    AppointmentNoshow,
+    AppointmentRescheduled,
+    PaymentAgencyConfirmed,
+    PaymentCreated,
+    PaymentExpired,
+    PaymentFailed,
+    PaymentSucceeded,
+    open_envelope,
+)
 from services.matters import repository
 from services.matters.adapters import HttpApprovals
 from services.matters.domain import catalogue
 from services.matters.models import Inbox, Outbox
-from services.matters.use_cases import agency_exchange, applying, rating, watching
+from services.matters.use_cases import (
+    agency_exchange,
+    applying,
+    following,
+    rating,
+    watching,
+)
 from services.matters.views import catalogue_service_view
 
 PHONE_INDEX = "matter.phone"  # the blind index's context
@@ -98,6 +118,54 @@ class MattersService:
     def overview(self, citizen_id):
         """The citizen's overview of matters: those still open."""
         return {"open": applying.open_of(self.db, citizen_id)}
+
+    # Payments and visits followed as matters, from their services' events.
+    @reliable_handler(PaymentCreated)
+    def on_payment_created(self, body):
+        self._follow(body, PaymentCreated)
+
+    @reliable_handler(PaymentSucceeded)
+    def on_payment_succeeded(self, body):
+        self._follow(body, PaymentSucceeded)
+
+    @reliable_handler(PaymentAgencyConfirmed)
+    def on_payment_confirmed(self, body):
+        self._follow(body, PaymentAgencyConfirmed)
+
+    @reliable_handler(PaymentFailed)
+    def on_payment_failed(self, body):
+        self._follow(body, PaymentFailed)
+
+    @reliable_handler(PaymentExpired)
+    def on_payment_expired(self, body):
+        self._follow(body, PaymentExpired)
+
+    @reliable_handler(AppointmentBooked)
+    def on_appointment_booked(self, body):
+        self._follow(body, AppointmentBooked)
+
+    @reliable_handler(AppointmentRescheduled)
+    def on_appointment_rescheduled(self, body):
+        self._follow(body, AppointmentRescheduled)
+
+    @reliable_handler(AppointmentCheckedIn)
+    def on_appointment_checked_in(self, body):
+        self._follow(body, AppointmentCheckedIn)
+
+    @reliable_handler(AppointmentCancelled)
+    def on_appointment_cancelled(self, body):
+        self._follow(body, AppointmentCancelled)
+
+    @reliable_handler(AppointmentNoshow)
+    def on_appointment_noshow(self, body):
+        self._follow(body, AppointmentNoshow)
+
+    def _follow(self, body, event_type):
+        """The event on its matter's timeline, once (the inbox), in one transaction."""
+        envelope, event = open_envelope(body, event_type)
+        with self.db.transaction() as session:
+            if self.db.claim(session.connection(), envelope.event_id):
+                following.follow(self.db, session, event, envelope.occurred_at)
 
     @rpc
     def list_matters(self, citizen_id):

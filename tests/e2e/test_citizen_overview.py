@@ -39,8 +39,13 @@ def test_the_overview_shows_everything_in_flight_for_the_citizen_in_one_answer(p
     assert found["payments"]["status"] == "ok"
     assert [a["appointment_id"] for a in found["appointments"]["upcoming"]] == [
         booked.json()["appointment_id"]]
-    assert [(m["tracking_number"], m["waiting_for"]) for m in found["matters"]["open"]] == [
-        (number, "agency")]
+    # the application, and the payment and the visit followed as matters
+    open_matters = eventually(lambda: sorted(
+        (m["kind"], m["waiting_for"]) for m in overview(platform, citizen_id, partner).json()[
+            "matters"]["open"]) == [("application", "agency"), ("appointment", "citizen"),
+                                    ("payment", "citizen")])
+    assert open_matters, overview(platform, citizen_id, partner).json()["matters"]
+    assert number in [m["tracking_number"] for m in found["matters"]["open"]]
     assert found["notifications"]["unread_count"] >= 5
 
 

@@ -166,3 +166,22 @@ def test_a_citizen_rates_a_decided_matter_once_and_a_poor_rating_is_the_agencys_
         return report["agencies"].get("public-security", {}).get("rectifications", {})
 
     assert eventually(lambda: agency_report().get("closed_in_time", 0) >= 1), agency_report()
+
+
+def test_a_payment_is_followed_as_a_matter_until_its_agency_confirms_it(platform):
+    from tests.e2e.test_payments import ordered_bill, pay
+
+    partner, citizen_id = citizen = citizen_at_level_2(platform)
+    payment = ordered_bill(platform, citizen)
+    pay(platform, payment)
+
+    def followed():
+        items = platform.call("GET", f"/v1/citizens/{citizen_id}/matters",
+                              partner=partner).json()["items"]
+        return [m for m in items if m["kind"] == "payment"]
+
+    done = eventually(lambda: (found := followed()) and found[0]["state"] == "confirmed"
+                      and found)
+    assert done, followed()
+    assert [s["action"] for s in done[0]["timeline"]] == ["order", "pay", "confirm"]
+    assert re.fullmatch(r"GZ-\d{8}-\d{6}", done[0]["tracking_number"])

@@ -22,6 +22,21 @@ def test_every_workflow_in_the_file_is_usable(service):
     assert applications.problems(applications.build(DEFINITIONS, service)) == []
 
 
+@pytest.mark.parametrize("kind", list(DEFINITIONS["kinds"]))
+def test_every_followed_kind_in_the_file_is_usable(kind):
+    assert applications.problems(applications.build(DEFINITIONS, kind=kind)) == []
+
+
+def test_a_followed_payment_only_moves_on_whatever_order_its_events_come_in():
+    payment = applications.build(DEFINITIONS, kind="payment")
+    assert payment.act("awaiting_payment", "pay", "citizen") == "paid"
+    assert payment.act("awaiting_payment", "confirm", "agency") == "confirmed"  # pay late
+    with pytest.raises(Conflict):
+        payment.act("confirmed", "pay", "citizen")  # a late success changes nothing
+    with pytest.raises(Conflict):
+        payment.act("paid", "order", "citizen")  # the order's own event, late
+
+
 def test_a_workflow_with_a_dead_end_or_an_unknown_state_is_named():
     broken = {"default": {"start": "submitted", "states": {
         "submitted": {"owner": "agency", "sla": 1}, "stuck": {"owner": "agency"}},

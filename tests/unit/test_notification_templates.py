@@ -153,6 +153,15 @@ def test_an_agency_sending_an_application_back_is_told_with_its_last_city_day():
     assert "2 corrections" in body and "by 2026-12-10" in body
 
 
+def test_a_payment_followed_as_a_matter_is_not_told_twice():
+    opened = {"matter_id": "m", "tracking_number": "GZ-20261126-000002", "citizen_id": "c",
+              "service_code": "traffic-fine", "final": False, "due_at": None,
+              "action": "order", "by": "citizen", "from_state": None,
+              "to_state": "awaiting_payment"}
+    assert what_to_tell(MatterOpened(**opened, kind="payment")) is None
+    assert what_to_tell(MatterOpened(**opened, kind="application")) is not None  # control
+
+
 def test_the_citizens_own_moves_are_not_told_back_to_them():
     moved = {"matter_id": "m", "tracking_number": "GZ-20261126-000001", "citizen_id": "c",
              "service_code": "residence-permit", "kind": "application", "final": False,

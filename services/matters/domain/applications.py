@@ -69,16 +69,21 @@ class Workflow:
         return [a.name for a in self.actions.values() if state in a.sources]
 
 
-def build(definitions: dict, service: str | None = None) -> Workflow:
-    """The workflow of `service`: the default with the service's own laid over it."""
-    merged = {key: dict(definitions["default"][key]) for key in ("states", "actions")}
-    for key in ("states", "actions"):
-        merged[key].update((definitions.get("services", {}).get(service) or {}).get(key, {}))
+APPLICATION = "application"
+
+
+def build(definitions: dict, service: str | None = None,
+          kind: str = APPLICATION) -> Workflow:
+    """The workflow of an application for `service` (the default with the service's
+    own laid over it), or of a matter the hub follows (`kind`: payment, appointment)."""
+    base = definitions["default"] if kind == APPLICATION else definitions["kinds"][kind]
+    own = (definitions.get("services", {}).get(service) or {}) if kind == APPLICATION else {}
+    merged = {key: {**base[key], **own.get(key, {})} for key in ("states", "actions")}
     states = {name: State(name, bool(s.get("final")), s.get("owner"), s.get("sla"))
               for name, s in merged["states"].items()}
     actions = {name: Action(name, a["by"], tuple(a["from"]), a["to"])
                for name, a in merged["actions"].items()}
-    return Workflow(definitions["default"]["start"], states, actions)
+    return Workflow(base["start"], states, actions)
 
 
 def problems(workflow: Workflow) -> list[str]:

@@ -28,10 +28,17 @@ MAX_DOCUMENTS, MAX_REFERENCE = 20, 200
 
 
 @cache
-def workflow(service_code: str) -> applications.Workflow:
-    """The service's workflow, read once from workflows.yaml."""
+def workflow(service_code: str, kind: str = applications.APPLICATION) -> applications.Workflow:
+    """An application's workflow for its service, or a followed kind's, read once from
+    workflows.yaml."""
     return applications.build(yaml.safe_load(WORKFLOWS.read_text(encoding="utf-8")),
-                              service_code)
+                              service_code, kind)
+
+
+def flow_of(matter) -> applications.Workflow:
+    if matter.kind == applications.APPLICATION:
+        return workflow(matter.service_code)
+    return workflow(None, matter.kind)
 
 
 def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, documents,
@@ -74,7 +81,7 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
         matter = SimpleNamespace(**row)
         repository.owe_agency(connection, service.agency, "application", matter, now,
                               service_code=service.code, documents=documents)
-        uow.publish(_event(MatterOpened, matter, flow, "apply", "citizen", None))
+        uow.publish(event_of(MatterOpened, matter, flow, "apply", "citizen", None))
         return matter_view(matter, flow, repository.steps(connection, row["id"]))
 
 
@@ -94,7 +101,7 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
     documents = _references(documents or [])
     connection = session.connection()
     service = repository.catalogue_service(session, found.service_code)
-    flow = workflow(found.service_code)
+    flow = flow_of(found)
     to = flow.act(found.state, action, side)
     detail, corrections = {}, found.corrections
     if action == "request_corrections":
@@ -119,7 +126,7 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
     if side != "agency":
         repository.owe_agency(connection, service.agency, TOLD_TO_AGENCY.get(action, action),
                               moved, now, documents=documents)
-    uow.publish(_event(MatterMoved, moved, flow, action, side, found.state,
+    uow.publish(event_of(MatterMoved, moved, flow, action, side, found.state,
                        detail.get("items", [])))
     return matter_view(moved, flow, repository.steps(connection, found.id))
 
@@ -127,14 +134,14 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
 def of_citizen(uow, citizen_id: str) -> list[dict]:
     """The citizen's matters, newest first, each with its timeline."""
     with uow.core_read() as connection:
-        return [matter_view(m, workflow(m.service_code), repository.steps(connection, m.id))
+        return [matter_view(m, flow_of(m), repository.steps(connection, m.id))
                 for m in repository.matters_of(connection, citizen_id)]
 
 
 def open_of(uow, citizen_id: str) -> list[dict]:
     """The citizen's matters still open, newest first, without their timelines."""
     with uow.core_read() as connection:
-        return [open_view(m, workflow(m.service_code))
+        return [open_view(m, flow_of(m))
                 for m in repository.matters_of(connection, citizen_id) if m.closed_at is None]
 
 
@@ -142,7 +149,7 @@ def timeline(uow, number, citizen_id: str | None = None) -> dict:
     """The matter with every step so far (another citizen's: not found)."""
     with uow.core_read() as connection:
         found = find(connection, number, citizen_id)
-        return matter_view(found, workflow(found.service_code),
+        return matter_view(found, flow_of(found),
                            repository.steps(connection, found.id))
 
 
@@ -156,7 +163,7 @@ def progress(uow, number, phone_index: str) -> dict:
                 found.phone_index, phone_index):
             raise NotFound("no matter with this tracking number and phone",
                            field="tracking_number", code="matter_not_found")
-        return progress_view(found, workflow(found.service_code),
+        return progress_view(found, flow_of(found),
                              repository.catalogue_service(session, found.service_code),
                              repository.steps(connection, found.id))
 
@@ -169,7 +176,7 @@ def find(connection, number, citizen_id: str | None = None):
     return found
 
 
-def _event(kind, matter, flow, action: str, by: str, from_state, items=()):
+def event_of(kind, matter, flow, action: str, by: str, from_state, items=()):
     return kind(matter_id=matter.id, tracking_number=matter.tracking_number,
                 citizen_id=matter.citizen_id, service_code=matter.service_code,
                 kind=matter.kind, action=action, by=by, from_state=from_state,

@@ -26,7 +26,7 @@ def watch_round(uow, now: datetime) -> Counter:
         tasks = repository.open_tasks(connection)
     counts: Counter = Counter()
     for matter in open_matters:
-        owner = applying.workflow(matter.service_code).states[matter.state].owner
+        owner = applying.flow_of(matter).states[matter.state].owner
         found = standing(calendar, matter.due_at, now)
         counts[found, owner] += 1
         if owner == "agency" and found in (NEAR, OVERDUE) and matter.deadline_told != found:
@@ -55,7 +55,7 @@ def _tell_agency(uow, matter, found: str, now: datetime) -> None:
 
 
 def _can_lapse(matter) -> bool:
-    lapse = applying.workflow(matter.service_code).actions.get("lapse")
+    lapse = applying.flow_of(matter).actions.get("lapse")
     return lapse is not None and matter.state in lapse.sources
 
 

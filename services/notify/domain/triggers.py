@@ -108,7 +108,9 @@ def last_day(moment: str) -> str:
     return ends.date().isoformat()
 
 
-def _matter_opened(event: MatterOpened) -> Tell:
+def _matter_opened(event: MatterOpened) -> Tell | None:
+    if event.kind != "application":
+        return None  # a payment or visit followed as a matter: told by its own events
     return Tell("matter_submitted", {"tracking_number": event.tracking_number},
                 {"type": "matter", "id": event.tracking_number})
 
@@ -122,7 +124,7 @@ MATTER_MOVES = {"in_review": "matter_accepted", "awaiting_corrections": "matter_
 
 def _matter_moved(event: MatterMoved) -> Tell | None:
     template_id = MATTER_MOVES.get(event.to_state)
-    if template_id is None or event.by == "citizen":
+    if template_id is None or event.by == "citizen" or event.kind != "application":
         return None
     values = {"tracking_number": event.tracking_number}
     if template_id in ("matter_accepted", "matter_corrections"):

@@ -1,0 +1,96 @@
+"""Payments and visits followed as matters from their services' events, on SQLite and
+PostgreSQL: each is one matter with a tracking number, whatever order or how often its
+events come."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from contracts.events import (
+    AppointmentBooked,
+    AppointmentCheckedIn,
+    AppointmentRescheduled,
+    PaymentAgencyConfirmed,
+    PaymentCreated,
+    PaymentSucceeded,
+)
+from services.matters.models import Outbox
+from services.matters.seed import seed
+from services.matters.use_cases import applying, following
+from tests.fixtures.servers import migrated_database
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+PAID = {"payment_id": "p-1", "citizen_id": "c-1", "fee_code": "traffic-fine",
+        "amount_cents": 20000}
+VISIT = {"appointment_id": "a-1", "citizen_id": "c-1", "institution_id": "hall-tianhe",
+         "department_id": "hall-tianhe.household", "slot_id": "s-1",
+         "start": "2026-11-25T01:30:00.000000Z"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def uow(request, tmp_path):
+    database = migrated_database(request, tmp_path, "matters", Outbox)
+    with database.sessionmaker.begin() as session:
+        seed(session)
+    yield database.unit_of_work()
+    database.close()
+
+
+def told(uow, *events):
+    for minutes, event in enumerate(events):
+        with uow.transaction() as session:
+            following.follow(uow, session, event, NOW + timedelta(minutes=minutes))
+
+
+def matters(uow, citizen="c-1") -> list[dict]:
+    return applying.of_citizen(uow, citizen)
+
+
+def test_a_payment_is_a_matter_until_its_agency_confirms_it(uow):
+    told(uow, PaymentCreated(**PAID), PaymentSucceeded(**PAID))
+    [paid] = matters(uow)
+    assert (paid["kind"], paid["state"], paid["waiting_for"]) == ("payment", "paid", "agency")
+    assert paid["due_at"] == "2026-11-24T16:00:00.000000Z"  # a working day to write it off
+    told(uow, PaymentAgencyConfirmed(**PAID))
+    [done] = matters(uow)
+    assert (done["state"], done["closed_at"] is not None) == ("confirmed", True)
+    assert [(s["action"], s["by"], s["to"]) for s in done["timeline"]] == [
+        ("order", "citizen", "awaiting_payment"), ("pay", "citizen", "paid"),
+        ("confirm", "agency", "confirmed")]
+    assert done["timeline"][0]["detail"] == {"amount_cents": 20000}
+
+
+def test_events_out_of_order_or_twice_make_one_matter_that_only_moves_on(uow):
+    told(uow, PaymentAgencyConfirmed(**PAID), PaymentCreated(**PAID), PaymentSucceeded(**PAID),
+         PaymentSucceeded(**PAID))
+    [done] = matters(uow)
+    assert done["state"] == "confirmed"
+    assert [s["action"] for s in done["timeline"]] == ["confirm"]
+
+
+def test_a_visit_is_a_matter_until_it_happens_with_each_move_on_its_timeline(uow):
+    moved = {**VISIT, "slot_id": "s-2", "start": "2026-11-26T01:30:00.000000Z"}
+    told(uow, AppointmentBooked(**VISIT),
+         AppointmentRescheduled(**moved, from_slot_id="s-1", from_start=VISIT["start"]),
+         AppointmentCheckedIn(**moved, queue_number="H001"))
+    [visit] = matters(uow)
+    assert (visit["kind"], visit["state"], visit["service_code"]) == (
+        "appointment", "visited", "hall-tianhe.household")
+    assert [(s["action"], s["to"]) for s in visit["timeline"]] == [
+        ("book", "booked"), ("reschedule", "booked"), ("check_in", "visited")]
+    assert visit["timeline"][1]["detail"]["start"] == moved["start"]
+
+
+def test_two_payments_of_one_fee_at_once_are_two_matters(uow):
+    told(uow, PaymentCreated(**PAID), PaymentCreated(**{**PAID, "payment_id": "p-2"}))
+    numbers = [m["tracking_number"] for m in matters(uow)]
+    assert len(set(numbers)) == 2
+    # control: the rule of one open application per service still holds for applications
+    applying.apply(uow, "c-1", "acme", 2, "household-registration-certificate", [],
+                   "f" * 64, NOW)
+    with pytest.raises(Exception) as refused:
+        applying.apply(uow, "c-1", "acme", 2, "household-registration-certificate", [],
+                       "f" * 64, NOW)
+    assert refused.value.code == "application_open"
