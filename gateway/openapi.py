@@ -118,6 +118,8 @@ def _operation(route: ApiRoute, summary: str) -> dict:
     errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else
                             LIMITED_ERRORS if route.public_limits is not None else
                             BODY_ERRORS if route.body is not None else {})
+    if path_names and not route.signed:
+        errors = errors | {"404": "No such resource"}
     for status, text in errors.items():
         responses.setdefault(status, {"description": text, **_json(_ref(schemas.Error))})
     if route.signed or route.public_limits is not None:

@@ -8,7 +8,7 @@ from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
 from chassis.settings import FromSettings, SettingsProvider
 from contracts.errors import Forbidden
-from gateway import openapi, overview, rate_limits, schemas
+from gateway import docs, openapi, overview, rate_limits, schemas
 from gateway.assertions import Assertions
 from gateway.auth import Partners
 from gateway.directory import CitizenDirectory
@@ -62,6 +62,18 @@ class GatewayService:
     def openapi_document(self, request):
         """This document."""
         return 200, openapi.document(type(self))
+
+    @api("GET", "/docs", signed=False, answers={200: "text/html"})
+    def reference(self, request):
+        """This document, browsable, with a quick start (no CDN: every file is served
+        from here)."""
+        return docs.page()
+
+    @api("GET", "/docs/assets/<name>", signed=False,
+         answers={200: "text/javascript"})
+    def reference_asset(self, request, name):
+        """A file the browsable reference needs."""
+        return docs.asset(name)
 
     @api("POST", "/v1/citizens", body=schemas.RegisterCitizen,
          answers={201: schemas.Citizen, 200: schemas.Citizen})
