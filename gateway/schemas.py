@@ -768,6 +768,7 @@ class MatterStep(BaseModel):
     by: Literal["citizen", "agency", "hub"]
     from_: str | None = Field(alias="from")
     to: str
+    says: str = Field(description="The step as the citizen reads it (Accept-Language)")
     detail: dict = Field(description="items: what the agency asked for; documents: the "
                                      "references attached")
 
@@ -834,6 +835,7 @@ class ProgressStep(BaseModel):
     by: Literal["citizen", "agency", "hub"]
     from_: str | None = Field(alias="from")
     to: str
+    says: str = Field(description="The step as the citizen reads it (Accept-Language)")
 
 
 class ProgressService(BaseModel):

@@ -8,6 +8,7 @@ from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
 from chassis.settings import FromSettings, SettingsProvider
 from contracts.errors import Forbidden
+from contracts.formats import LOCALES
 from gateway import docs, openapi, overview, rate_limits, schemas
 from gateway.assertions import Assertions
 from gateway.auth import Partners
@@ -18,6 +19,13 @@ from gateway.hold_lines import HoldLines
 from gateway.streams import LiveStreams, event_stream
 
 READY_TIMEOUT = 1.0
+READS_LANGUAGE = {"Accept-Language": "en: each timeline step's `says` in English; "
+                                     "otherwise in Chinese (zh-CN)"}
+
+
+def language(request) -> str:
+    """The language a timeline is written in for this caller: zh-CN unless it asks en."""
+    return request.accept_languages.best_match(LOCALES, default=LOCALES[0])
 
 
 class GatewayService:
@@ -361,42 +369,44 @@ class GatewayService:
         return 200, self.matters.get_service(code)
 
     @api("POST", "/v1/citizens/<citizen_id>/applications", body=schemas.ApplyForService,
-         answers={201: schemas.Matter})
+         headers=READS_LANGUAGE, answers={201: schemas.Matter})
     def apply_for_service(self, request, partner_id, citizen_id, body):
         """Apply for a catalogue service its agency decides: `submitted`, with a tracking
         number and the agency's deadline (403 below the service's level)."""
         return 201, self._as_citizen(partner_id, citizen_id, lambda token: self.matters.apply(
             citizen_id, partner_id, token, body.service_code, body.documents,
-            self.cipher.seal(body.phone, transit("phone"))))
+            self.cipher.seal(body.phone, transit("phone")), language(request)))
 
-    @api("GET", "/v1/citizens/<citizen_id>/matters", answers={200: schemas.MatterList})
+    @api("GET", "/v1/citizens/<citizen_id>/matters", headers=READS_LANGUAGE,
+         answers={200: schemas.MatterList})
     def list_matters(self, request, partner_id, citizen_id):
         """The citizen's matters, newest first, each with its timeline."""
         self._check_owner(partner_id, citizen_id)
-        return 200, {"items": self.matters.list_matters(citizen_id)}
+        return 200, {"items": self.matters.list_matters(citizen_id, language(request))}
 
     @api("GET", "/v1/citizens/<citizen_id>/matters/<tracking_number>",
-         answers={200: schemas.Matter})
+         headers=READS_LANGUAGE, answers={200: schemas.Matter})
     def get_matter(self, request, partner_id, citizen_id, tracking_number):
         """One matter by its tracking number, with every step so far."""
         self._check_owner(partner_id, citizen_id)
-        return 200, self.matters.get_matter(citizen_id, tracking_number)
+        return 200, self.matters.get_matter(citizen_id, tracking_number, language(request))
 
     @api("POST", "/v1/citizens/<citizen_id>/matters/<tracking_number>/resubmit",
-         body=schemas.Resubmit, answers={200: schemas.Matter})
+         body=schemas.Resubmit, headers=READS_LANGUAGE, answers={200: schemas.Matter})
     def resubmit_matter(self, request, partner_id, citizen_id, tracking_number, body):
         """Send back an application the agency asked corrections for, with what puts
         them right."""
         self._check_owner(partner_id, citizen_id)
         return 200, self.matters.citizen_acts(citizen_id, tracking_number, "resubmit",
-                                              body.documents)
+                                              body.documents, language(request))
 
     @api("POST", "/v1/citizens/<citizen_id>/matters/<tracking_number>/withdraw",
-         answers={200: schemas.Matter})
+         headers=READS_LANGUAGE, answers={200: schemas.Matter})
     def withdraw_matter(self, request, partner_id, citizen_id, tracking_number):
         """Withdraw an application not yet decided."""
         self._check_owner(partner_id, citizen_id)
-        return 200, self.matters.citizen_acts(citizen_id, tracking_number, "withdraw")
+        return 200, self.matters.citizen_acts(citizen_id, tracking_number, "withdraw",
+                                              None, language(request))
 
     @api("POST", "/v1/citizens/<citizen_id>/matters/<tracking_number>/rating",
          body=schemas.RateMatter, answers={201: schemas.MatterRating})
@@ -410,13 +420,14 @@ class GatewayService:
          public_limits=lambda request, kwargs: [
              (rate_limits.PROGRESS_ADDRESS, request.remote_addr or "-"),
              (rate_limits.PROGRESS_NUMBER, kwargs["body"].tracking_number)],
-         answers={200: schemas.Progress})
+         headers=READS_LANGUAGE, answers={200: schemas.Progress})
     def progress(self, request, body):
         """The public progress query (进度查询): a matter's state and steps for its
         tracking number and the phone it was filed with; no partner signature. A wrong
         phone is answered as an unknown number: 404."""
         return 200, self.matters.progress(body.tracking_number,
-                                          self.cipher.seal(body.phone, transit("phone")))
+                                          self.cipher.seal(body.phone, transit("phone")),
+                                          language(request))
 
     @api("GET", "/v1/institutions", query=schemas.InstitutionsQuery,
          answers={200: schemas.InstitutionList})

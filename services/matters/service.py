@@ -38,6 +38,7 @@ from services.matters.use_cases import (
 from services.matters.views import catalogue_service_view
 
 PHONE_INDEX = "matter.phone"  # the blind index's context
+LOCALE = "zh-CN"  # what a timeline says, unless the caller asks for en
 
 
 class MattersService:
@@ -72,18 +73,20 @@ class MattersService:
             return catalogue_service_view(found)
 
     @rpc
-    def apply(self, citizen_id, partner_id, assertion, service_code, documents, sealed_phone):
+    def apply(self, citizen_id, partner_id, assertion, service_code, documents, sealed_phone,
+              locale=LOCALE):
         """`sealed_phone`: the phone it is filed with, sealed for transit; only its
         blind index is kept."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
         return applying.apply(self.db, citizen_id, partner_id, level, service_code,
-                              documents, self._phone_index(sealed_phone), self.clock())
+                              documents, self._phone_index(sealed_phone), self.clock(),
+                              locale)
 
     @rpc
-    def citizen_acts(self, citizen_id, tracking_number, action, documents=None):
+    def citizen_acts(self, citizen_id, tracking_number, action, documents=None, locale=LOCALE):
         """The citizen resubmits or withdraws their own application."""
         return applying.act(self.db, tracking_number, "citizen", action, self.clock(),
-                            documents=documents, citizen_id=citizen_id)
+                            documents=documents, citizen_id=citizen_id, locale=locale)
 
     # Two timers, so that an agency slow to take messages delays no decision.
     @every("agency_exchange_poll_seconds")
@@ -109,10 +112,11 @@ class MattersService:
                            comment, self.clock())
 
     @rpc
-    def progress(self, tracking_number, sealed_phone):
+    def progress(self, tracking_number, sealed_phone, locale=LOCALE):
         """The public progress query: the matter's state and steps, if `sealed_phone`
         (sealed for transit) is the phone it was filed with."""
-        return applying.progress(self.db, tracking_number, self._phone_index(sealed_phone))
+        return applying.progress(self.db, tracking_number, self._phone_index(sealed_phone),
+                                 locale)
 
     @rpc
     def overview(self, citizen_id):
@@ -168,12 +172,12 @@ class MattersService:
                 following.follow(self.db, session, event, envelope.occurred_at)
 
     @rpc
-    def list_matters(self, citizen_id):
-        return applying.of_citizen(self.db, citizen_id)
+    def list_matters(self, citizen_id, locale=LOCALE):
+        return applying.of_citizen(self.db, citizen_id, locale)
 
     @rpc
-    def get_matter(self, citizen_id, tracking_number):
-        return applying.timeline(self.db, tracking_number, citizen_id)
+    def get_matter(self, citizen_id, tracking_number, locale=LOCALE):
+        return applying.timeline(self.db, tracking_number, citizen_id, locale)
 
     def _phone_index(self, sealed_phone) -> str:
         return self.cipher.blind_index(self.cipher.open(sealed_phone, transit("phone")),

@@ -101,6 +101,10 @@ def test_an_agency_sends_an_application_back_once_and_approves_it_put_right_and_
     assert [(s["action"], s["by"]) for s in approved["timeline"]] == [
         ("apply", "citizen"), ("accept", "agency"), ("request_corrections", "agency"),
         ("resubmit", "citizen"), ("approve", "agency")]
+    assert approved["timeline"][2]["says"] == "部门一次性告知需补正：photo、proof-of-address"
+    in_english = platform.call("GET", path, partner=partner,
+                               headers={"Accept-Language": "en-GB,en;q=0.9"}).json()
+    assert [s["says"] for s in in_english["timeline"]][-1] == "Approved"
     received = platform.sandbox("GET", "/v1/approvals/public-security/messages").json()
     assert [m["kind"] for m in received["items"] if m["tracking_number"] == number] == [
         "application", "resubmission"]

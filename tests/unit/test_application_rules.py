@@ -119,3 +119,18 @@ def test_a_tracking_number_is_the_city_day_and_its_place_that_day():
     assert not looks_like_one("GZ-2026-11-25-123") and not looks_like_one(None)
     with pytest.raises(ValueError):
         tracking_number(date(2026, 11, 25), 0)
+
+
+def test_every_action_of_every_workflow_reads_in_both_languages():
+    from types import SimpleNamespace
+
+    from services.matters.views import STEP_WORDS, says
+
+    actions = set(DEFINITIONS["default"]["actions"])
+    actions |= {a for own in DEFINITIONS["services"].values() for a in own.get("actions", {})}
+    actions |= {a for kind in DEFINITIONS["kinds"].values() for a in kind["actions"]}
+    assert actions <= set(STEP_WORDS), actions - set(STEP_WORDS)
+    sent_back = SimpleNamespace(action="request_corrections",
+                                detail={"items": ["photo", "proof-of-address"]})
+    assert says(sent_back, "en") == "The agency asked, at once, for: photo, proof-of-address"
+    assert says(sent_back, "zh-CN") == "部门一次性告知需补正：photo、proof-of-address"

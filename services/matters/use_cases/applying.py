@@ -42,7 +42,7 @@ def flow_of(matter) -> applications.Workflow:
 
 
 def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, documents,
-          phone_index: str, now: datetime) -> dict:
+          phone_index: str, now: datetime, locale: str = "zh-CN") -> dict:
     """Open an application for a citizen at assurance `level`: `submitted`, with its
     tracking number and first deadline."""
     documents = _references(documents)
@@ -82,19 +82,20 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
         repository.owe_agency(connection, service.agency, "application", matter, now,
                               service_code=service.code, documents=documents)
         uow.publish(event_of(MatterOpened, matter, flow, "apply", "citizen", None))
-        return matter_view(matter, flow, repository.steps(connection, row["id"]))
+        return matter_view(matter, flow, repository.steps(connection, row["id"]), locale)
 
 
 def act(uow, number, side: str, action, now: datetime, items=None, documents=None,
-        citizen_id: str | None = None) -> dict:
+        citizen_id: str | None = None, locale: str = "zh-CN") -> dict:
     """`side` takes `action` on the matter (the citizen's own, if `citizen_id`)."""
     with uow.transaction() as session:
         found = find(session.connection(), number, citizen_id)
-        return move(uow, session, found, side, action, now, items=items, documents=documents)
+        return move(uow, session, found, side, action, now, items=items, documents=documents,
+                    locale=locale)
 
 
 def move(uow, session, found, side: str, action, now: datetime, items=None, documents=None,
-         reason=None) -> dict:
+         reason=None, locale: str = "zh-CN") -> dict:
     """The step, in the caller's transaction: where the matter's workflow allows it,
     and for a send-back, only with everything missing listed at once (tell once). The
     agency is owed word of what the citizen does; everyone hears of the move."""
@@ -128,13 +129,13 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
                               moved, now, documents=documents)
     uow.publish(event_of(MatterMoved, moved, flow, action, side, found.state,
                        detail.get("items", [])))
-    return matter_view(moved, flow, repository.steps(connection, found.id))
+    return matter_view(moved, flow, repository.steps(connection, found.id), locale)
 
 
-def of_citizen(uow, citizen_id: str) -> list[dict]:
+def of_citizen(uow, citizen_id: str, locale: str = "zh-CN") -> list[dict]:
     """The citizen's matters, newest first, each with its timeline."""
     with uow.core_read() as connection:
-        return [matter_view(m, flow_of(m), repository.steps(connection, m.id))
+        return [matter_view(m, flow_of(m), repository.steps(connection, m.id), locale)
                 for m in repository.matters_of(connection, citizen_id)]
 
 
@@ -145,15 +146,15 @@ def open_of(uow, citizen_id: str) -> list[dict]:
                 for m in repository.matters_of(connection, citizen_id) if m.closed_at is None]
 
 
-def timeline(uow, number, citizen_id: str | None = None) -> dict:
+def timeline(uow, number, citizen_id: str | None = None, locale: str = "zh-CN") -> dict:
     """The matter with every step so far (another citizen's: not found)."""
     with uow.core_read() as connection:
         found = find(connection, number, citizen_id)
-        return matter_view(found, flow_of(found),
-                           repository.steps(connection, found.id))
+        return matter_view(found, flow_of(found), repository.steps(connection, found.id),
+                           locale)
 
 
-def progress(uow, number, phone_index: str) -> dict:
+def progress(uow, number, phone_index: str, locale: str = "zh-CN") -> dict:
     """The public progress query: the matter, if it was filed with this phone. A wrong
     phone is answered exactly as an unknown number is."""
     with uow.read() as session:
@@ -165,7 +166,7 @@ def progress(uow, number, phone_index: str) -> dict:
                            field="tracking_number", code="matter_not_found")
         return progress_view(found, flow_of(found),
                              repository.catalogue_service(session, found.service_code),
-                             repository.steps(connection, found.id))
+                             repository.steps(connection, found.id), locale)
 
 
 def find(connection, number, citizen_id: str | None = None):
