@@ -760,7 +760,9 @@ class Resubmit(Strict):
         description="References to what puts right the items the agency listed")
 
 
-class MatterStep(BaseModel):
+class ProgressStep(BaseModel):
+    """A step of a matter's timeline as the public progress query shows it."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     at: datetime
@@ -769,6 +771,11 @@ class MatterStep(BaseModel):
     from_: str | None = Field(alias="from")
     to: str
     says: str = Field(description="The step as the citizen reads it (Accept-Language)")
+
+
+class MatterStep(ProgressStep):
+    """A step as the citizen's partner sees it: with what was asked for and attached."""
+
     detail: dict = Field(description="items: what the agency asked for; documents: the "
                                      "references attached")
 
@@ -827,15 +834,6 @@ class ProgressQuery(Strict):
                        description="The phone the matter was filed with (E.164)")
 
 
-class ProgressStep(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    at: datetime
-    action: str
-    by: Literal["citizen", "agency", "hub"]
-    from_: str | None = Field(alias="from")
-    to: str
-    says: str = Field(description="The step as the citizen reads it (Accept-Language)")
 
 
 class ProgressService(BaseModel):

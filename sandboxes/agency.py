@@ -39,7 +39,6 @@ A test issues a new bill for an account with POST …/accounts/ACCOUNT/bills
 
 import hashlib
 import json
-import random
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -49,6 +48,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from contracts.time import city_day
+from sandboxes.moods import Mood
 
 PREFIX = "/v1/agencies"
 AGENCIES = {
@@ -99,8 +99,7 @@ class Agencies:
         self.write_offs: dict[str, dict] = {}  # order id -> confirmation
         self.issued: dict[tuple[str, str], list[dict]] = {}  # extra bills by account
         self.refund_requests: dict[str, list[dict]] = {}  # by agency, in order
-        self.behaviour: dict = {}
-        self.draws = random.Random()
+        self.mood = Mood()
         self.lock = threading.Lock()
 
     def app(self, environ, start_response):
@@ -123,20 +122,12 @@ class Agencies:
         return response(environ, start_response)
 
     def _is_down(self, agency: str, values: dict) -> bool:
-        down = self.behaviour.get("down")
-        if down is True or (isinstance(down, list) and agency in down):
-            return True
-        if any("00000503" in str(v) for v in values.values()):
-            return True
-        return self.draws.random() < float(self.behaviour.get("fail_rate", 0))
+        return any("00000503" in str(v) for v in values.values()) or self.mood.is_down(agency)
 
     def _behaviour(self, request):
-        if request.method == "PUT":
-            asked = json.loads(request.get_data() or b"{}")
-            if not isinstance(asked, dict):
-                return _json({"error": "bad_request"}, 400)
-            self.behaviour, self.draws = asked, random.Random(asked.get("seed"))
-        return _json({"behaviour": self.behaviour, "write_offs": len(self.write_offs)})
+        if request.method == "PUT" and not self.mood.put(request.get_data()):
+            return _json({"error": "bad_request"}, 400)
+        return _json({"behaviour": self.mood.asked, "write_offs": len(self.write_offs)})
 
     # -- bills ----------------------------------------------------------------------
 

@@ -30,7 +30,6 @@ filed with a document reference
 """
 
 import json
-import random
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -38,6 +37,8 @@ from datetime import UTC, datetime
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
+
+from sandboxes.moods import Mood
 
 PREFIX = "/v1/approvals"
 KINDS = ("application", "resubmission", "withdrawal", "lapsed", "deadline_near",
@@ -63,8 +64,7 @@ class Approvals:
         self.received: dict[str, list[dict]] = {}  # by agency, in order
         self.cases: dict[str, dict] = {}  # by tracking number
         self.feed: dict[str, list[dict]] = {}  # decisions by agency, in order
-        self.behaviour: dict = {}
-        self.draws = random.Random()
+        self.mood = Mood()
         self.lock = threading.Lock()
 
     def app(self, environ, start_response):
@@ -76,7 +76,7 @@ class Approvals:
         if endpoint == "behaviour":
             return self._behaviour(request)(environ, start_response)
         agency = values.pop("agency")
-        if self._is_down(agency):
+        if self.mood.is_down(agency):
             return _json({"error": "unavailable"}, 503)(environ, start_response)
         try:
             response = getattr(self, f"_{endpoint}")(request, agency)
@@ -84,19 +84,10 @@ class Approvals:
             response = _json({"error": "bad_request"}, 400)
         return response(environ, start_response)
 
-    def _is_down(self, agency: str) -> bool:
-        down = self.behaviour.get("down")
-        if down is True or (isinstance(down, list) and agency in down):
-            return True
-        return self.draws.random() < float(self.behaviour.get("fail_rate", 0))
-
     def _behaviour(self, request):
-        if request.method == "PUT":
-            asked = json.loads(request.get_data() or b"{}")
-            if not isinstance(asked, dict):
-                return _json({"error": "bad_request"}, 400)
-            self.behaviour, self.draws = asked, random.Random(asked.get("seed"))
-        return _json({"behaviour": self.behaviour})
+        if request.method == "PUT" and not self.mood.put(request.get_data()):
+            return _json({"error": "bad_request"}, 400)
+        return _json({"behaviour": self.mood.asked})
 
     # -- what the hub sends ------------------------------------------------------------
 
@@ -157,9 +148,9 @@ class Approvals:
             return _json(entry, 201)
         after = int(request.args.get("after", 0))
         items = [d for d in self.feed.get(agency, []) if d["seq"] > after]
-        if self.behaviour.get("duplicate_decisions"):
+        if self.mood.get("duplicate_decisions"):
             items = [copy for d in items for copy in (d, d)]
-        if self.behaviour.get("reverse_decisions"):
+        if self.mood.get("reverse_decisions"):
             items.reverse()
         return _json({"items": items})
 

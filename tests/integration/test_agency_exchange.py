@@ -12,10 +12,8 @@ import requests
 
 from sandboxes.server import make_app as make_sandboxes
 from services.matters.adapters import HttpApprovals
-from services.matters.models import Outbox
-from services.matters.seed import seed
 from services.matters.use_cases import agency_exchange, applying
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.matters import matters_uow  # noqa: F401  (the `uow` fixture)
 
 pytestmark = pytest.mark.integration
 
@@ -33,15 +31,6 @@ def sandbox_url(tmp_path):
     yield url
     server.kill()
     sock.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "matters", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session)
-    yield database.unit_of_work()
-    database.close()
 
 
 class Agency:

@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.errors import Conflict, Forbidden, InvalidInput, NotFound
-from services.matters.models import Outbox
-from services.matters.seed import seed
 from services.matters.use_cases import applying
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.matters import matters_uow  # noqa: F401  (the `uow` fixture)
 
 pytestmark = pytest.mark.integration
 
@@ -18,15 +16,6 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 CERTIFICATE = "household-registration-certificate"  # decided in 5 working days
 PHONE = "f" * 64  # the blind index of the phone it is filed with
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "matters", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session)
-    yield database.unit_of_work()
-    database.close()
 
 
 def applied(uow, citizen="c-1", service=CERTIFICATE, at=NOW) -> dict:

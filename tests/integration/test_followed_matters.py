@@ -14,10 +14,8 @@ from contracts.events import (
     PaymentCreated,
     PaymentSucceeded,
 )
-from services.matters.models import Outbox
-from services.matters.seed import seed
 from services.matters.use_cases import applying, following
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.matters import matters_uow  # noqa: F401  (the `uow` fixture)
 
 pytestmark = pytest.mark.integration
 
@@ -27,15 +25,6 @@ PAID = {"payment_id": "p-1", "citizen_id": "c-1", "fee_code": "traffic-fine",
 VISIT = {"appointment_id": "a-1", "citizen_id": "c-1", "institution_id": "hall-tianhe",
          "department_id": "hall-tianhe.household", "slot_id": "s-1",
          "start": "2026-11-25T01:30:00.000000Z"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "matters", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session)
-    yield database.unit_of_work()
-    database.close()
 
 
 def told(uow, *events):

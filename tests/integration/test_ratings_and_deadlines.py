@@ -9,25 +9,14 @@ import pytest
 from chassis.crypto import FieldCipher
 from contracts.errors import Conflict, InvalidInput
 from services.matters import repository
-from services.matters.models import Outbox
-from services.matters.seed import seed
 from services.matters.use_cases import applying, rating, watching
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.matters import matters_uow  # noqa: F401  (the `uow` fixture)
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00 in the city
 CERTIFICATE = "household-registration-certificate"  # 5 working days, public-security
 CIPHER = FieldCipher("k:" + "A" * 43 + "=", "index-key")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "matters", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session)
-    yield database.unit_of_work()
-    database.close()
 
 
 def closed(uow, citizen="c-1", action="approve") -> str:
