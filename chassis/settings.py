@@ -159,6 +159,8 @@ class Settings(BaseSettings):
     sensitive_requests_per_minute: int = 30
     progress_per_address_per_minute: int = 30
     progress_per_number_per_minute: int = 10
+    # How long the gateway keeps the catalogue's assurance levels before asking again.
+    catalogue_levels_seconds: float = 30.0
     # How long each section of a citizen's overview may take before it is answered
     # unavailable (the overview's answer comes within about this long).
     overview_section_seconds: float = 0.25

@@ -12,6 +12,7 @@ from contracts.formats import LOCALES
 from gateway import docs, openapi, overview, rate_limits, schemas
 from gateway.assertions import Assertions
 from gateway.auth import Partners
+from gateway.catalogue_levels import CatalogueLevels
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import api
 from gateway.errors import json_response
@@ -39,6 +40,7 @@ class GatewayService:
     settings = SettingsProvider()
     redis = Redis()
     directory = CitizenDirectory()
+    catalogue_levels = CatalogueLevels()
     partners = Partners()
     streams = LiveStreams()
     assertion_keys = AssertionKeys()
@@ -481,7 +483,8 @@ class GatewayService:
                                 lambda token: self.payments.create_payment(
                                     citizen_id, partner_id, token,
                                     request.headers.get("Idempotency-Key"),
-                                    body.model_dump(exclude_none=True)))
+                                    body.model_dump(exclude_none=True),
+                                    self._levels("fees")))
         response = json_response(201, made["payment"])
         if made["replayed"]:
             response.headers["Idempotent-Replayed"] = "true"
@@ -553,7 +556,8 @@ class GatewayService:
         self._check_owner(partner_id, citizen_id)
         return 201, self.hold_lines.hold(body.slot_id, lambda turn: self._as_citizen(
             partner_id, citizen_id, lambda token: turn(
-                lambda: self.appointments.hold(citizen_id, partner_id, token, body.slot_id))))
+                lambda: self.appointments.hold(citizen_id, partner_id, token, body.slot_id,
+                                               self._levels("bookings")))))
 
     @api("DELETE", "/v1/citizens/<citizen_id>/holds/<hold_id>", answers={204: None})
     def let_go_of_hold(self, request, partner_id, citizen_id, hold_id):
@@ -569,7 +573,8 @@ class GatewayService:
         waiting, and the first to hold it gets it (200: already waiting)."""
         joined = self._as_citizen(partner_id, citizen_id,
                                   lambda token: self.appointments.join_waitlist(
-                                      citizen_id, token, body.slot_id))
+                                      citizen_id, token, body.slot_id,
+                                      self._levels("bookings")))
         return (201 if joined["joined"] else 200), joined["entry"]
 
     @api("GET", "/v1/citizens/<citizen_id>/waitlist", answers={200: schemas.WaitlistList})
@@ -638,6 +643,11 @@ class GatewayService:
         service checks against what it requires (kept a while: gateway/assertions.py;
         another partner's citizen: 404 from identity)."""
         return self.assertions.on_behalf(self.identity, partner_id, citizen_id, call)
+
+    def _levels(self, of: str) -> dict | None:
+        """The catalogue's levels for fees or bookings (gateway/catalogue_levels.py)."""
+        levels = self.catalogue_levels.current(self.matters)
+        return levels[of] if levels else None
 
     def _check_owner(self, partner_id, citizen_id):
         """Another partner's citizen is a 404, exactly like one that does not exist."""

@@ -53,9 +53,11 @@ class AppointmentsService:
         return slots.listing(self.db, institution_id, department_id, first, last, self.clock())
 
     @rpc
-    def hold(self, citizen_id, partner_id, assertion, slot_id):
+    def hold(self, citizen_id, partner_id, assertion, slot_id, levels=None):
+        """`levels`: the catalogue's, by kind of institution (contracts/assurance.py)."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
-        return holding.hold(self.db, citizen_id, partner_id, level, slot_id, self.clock())
+        return holding.hold(self.db, citizen_id, partner_id, level, slot_id, self.clock(),
+                            levels)
 
     @rpc
     def let_go(self, citizen_id, hold_id):
@@ -73,9 +75,10 @@ class AppointmentsService:
         return holding.cancel(self.db, citizen_id, appointment_id, self.clock())
 
     @rpc
-    def join_waitlist(self, citizen_id, assertion, slot_id):
+    def join_waitlist(self, citizen_id, assertion, slot_id, levels=None):
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
-        entry, joined = waitlist.join(self.db, citizen_id, level, slot_id, self.clock())
+        entry, joined = waitlist.join(self.db, citizen_id, level, slot_id, self.clock(),
+                                      levels)
         return {"entry": entry, "joined": joined}
 
     @rpc

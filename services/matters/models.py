@@ -43,6 +43,8 @@ class CatalogueService(Base):
     summary_zh: Mapped[str] = mapped_column(String(1000))
     summary_en: Mapped[str] = mapped_column(String(1000))
     documents: Mapped[list] = mapped_column(JSON, default=list)
+    # The kind of institution whose places it books (hospital, service_hall), if any.
+    books: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class CalendarDay(Base):

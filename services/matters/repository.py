@@ -27,6 +27,17 @@ def catalogue(session) -> list[CatalogueService]:
     return list(session.scalars(select(CatalogueService).order_by(CatalogueService.position)))
 
 
+def levels(session) -> dict:
+    """The level each fee and each kind of booking needs, as the catalogue says."""
+    fees, bookings = {}, {}
+    for service in catalogue(session):
+        if service.fee_code:
+            fees[service.fee_code] = service.required_assurance_level
+        if service.books:
+            bookings[service.books] = service.required_assurance_level
+    return {"fees": fees, "bookings": bookings}
+
+
 def catalogue_service(session, code: str) -> CatalogueService | None:
     return session.get(CatalogueService, code)
 

@@ -22,6 +22,9 @@ def load(path: Path = CATALOGUE) -> list[dict]:
     codes = [entry["code"] for entry in entries]
     found += [f"{code}: listed twice" for code in sorted({c for c in codes
                                                            if codes.count(c) > 1})]
+    booked = [entry["books"] for entry in entries if entry.get("books")]
+    found += [f"{kind}: booked by two services" for kind in sorted({k for k in booked
+                                                                    if booked.count(k) > 1})]
     if found:
         raise ValueError(f"{path.name}: " + "; ".join(found))
     return entries
@@ -36,7 +39,8 @@ def row(position: int, entry: dict) -> dict:
             "fee_amount_cents": fee["amount_cents"], "charges_fee": entry["fee"] is not None,
             "sla_working_days": entry["sla_days"], "name_zh": entry["name"]["zh-CN"],
             "name_en": entry["name"]["en"], "summary_zh": entry["summary"]["zh-CN"],
-            "summary_en": entry["summary"]["en"], "documents": entry["documents"]}
+            "summary_en": entry["summary"]["en"], "documents": entry["documents"],
+            "books": entry.get("books")}
 
 
 def notice_days(path: Path = HOLIDAYS) -> list[dict]:

@@ -73,6 +73,14 @@ class MattersService:
             return catalogue_service_view(found)
 
     @rpc
+    def levels(self):
+        """{"fees": {fee code: level}, "bookings": {institution kind: level}}: the levels
+        the gateway carries to payments and appointments on every call it makes for a
+        citizen, so that a level changes by editing the catalogue."""
+        with self.db.read() as session:
+            return repository.levels(session)
+
+    @rpc
     def apply(self, citizen_id, partner_id, assertion, service_code, documents, sealed_phone,
               locale=LOCALE):
         """`sealed_phone`: the phone it is filed with, sealed for transit; only its

@@ -96,13 +96,15 @@ class PaymentsService:
         return bills.refresh(self.db, self.agencies, self.clock(), after, limit)
 
     @rpc
-    def create_payment(self, citizen_id, partner_id, assertion, idempotency_key, body):
+    def create_payment(self, citizen_id, partner_id, assertion, idempotency_key, body,
+                       levels=None):
         """An order for a bill (`bill_id`) or a catalogue fee (`fee_code`), made once per
-        Idempotency-Key: {"payment": ..., "replayed": bool}."""
+        Idempotency-Key: {"payment": ..., "replayed": bool}. `levels`: the catalogue's,
+        by fee code (contracts/assurance.py)."""
         level = self.assertions.level_of(assertion, citizen_id, audience=self.name)
         payment, replayed = ordering.create(self.db, self.agencies, self.provider, self.terms,
                                             citizen_id, partner_id, level, idempotency_key,
-                                            body, self.clock())
+                                            body, self.clock(), levels)
         return {"payment": payment, "replayed": replayed}
 
     @rpc

@@ -1,6 +1,7 @@
 """Paying a fee or booking a visit needs the level the catalogue declares for it."""
 
 import random
+import time
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,7 +22,7 @@ from tests.e2e.test_real_name import (
     new_partner,
     real_name,
 )
-from tests.fixtures.platform import SANDBOX
+from tests.fixtures.platform import CATALOGUE_LEVELS_SECONDS, SANDBOX
 
 pytestmark = pytest.mark.e2e
 
@@ -138,3 +139,50 @@ def test_the_catalogues_tell_partners_the_level_each_service_needs(platform):
     institutions = platform.call("GET", "/v1/institutions").json()["items"]
     levels = {i["kind"]: i["required_assurance_level"] for i in institutions}
     assert levels == {"hospital": 2, "service_hall": 1}
+
+
+@pytest.fixture
+def catalogue_level(platform):
+    """Set a catalogue service's level as `cityhub seed` does after catalogue.yaml is
+    edited, and put it back after the test."""
+    changed = {}
+
+    def set_level(code: str, level: int) -> None:
+        changed.setdefault(code, platform.scalar(
+            "matters", "SELECT required_assurance_level FROM catalogue_services "
+                       "WHERE code = :code", code=code))
+        platform.execute("matters", "UPDATE catalogue_services SET required_assurance_level "
+                                    "= :level WHERE code = :code", level=level, code=code)
+
+    yield set_level
+    for code, level in changed.items():
+        platform.execute("matters", "UPDATE catalogue_services SET required_assurance_level "
+                                    "= :level WHERE code = :code", level=level, code=code)
+    time.sleep(CATALOGUE_LEVELS_SECONDS + 0.5)  # the gateway has the old levels again
+
+
+def test_a_level_changed_in_the_catalogue_is_the_one_every_hold_and_order_needs(
+        platform, catalogue_level):
+    citizen_id = citizen_at_level_1(platform)
+    slot = open_slot(platform, HOSPITAL, HOSPITAL_DEPARTMENT)
+    ask = {"slot_id": slot["slot_id"]}
+    # control: the catalogue as seeded wants a real name for a hospital
+    assert error(platform.call("POST", f"/v1/citizens/{citizen_id}/holds", ask)) == (
+        403, "assurance_level_too_low")
+    catalogue_level("hospital-registration", 1)
+    time.sleep(CATALOGUE_LEVELS_SECONDS + 0.5)
+    held = platform.call("POST", f"/v1/citizens/{citizen_id}/holds", ask)
+    assert held.status_code == 201, held.text
+    # and the other way: a fee the catalogue raises is refused below its new level
+    catalogue_level("water-bill", 3)
+    time.sleep(CATALOGUE_LEVELS_SECONDS + 0.5)
+    month = datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y%m")
+    bill = platform.call("POST", f"/v1/citizens/{citizen_id}/bills/lookup",
+                         {"fee_code": "water-bill",
+                          "bill_number": f"W-{random.randrange(10**7, 10**8)}-{month}"})
+    assert bill.status_code == 200, bill.text
+    refused = platform.call("POST", f"/v1/citizens/{citizen_id}/payments",
+                            {"bill_id": bill.json()["bill_id"]},
+                            headers={"Idempotency-Key": str(uuid.uuid4())})
+    assert error(refused) == (403, "assurance_level_too_low")
+    assert "level 3" in refused.json()["error"]["message"]

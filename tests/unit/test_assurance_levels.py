@@ -55,6 +55,18 @@ def test_failures_older_than_a_day_do_not_count():
 def test_the_retry_after_survives_the_trip_across_rpc():
     from nameko.exceptions import deserialize, serialize
 
+    import chassis.rpc  # noqa: F401 - registers the typed errors with Nameko, as services do
+
     crossed = deserialize(serialize(TooManyAttempts("locked", retry_after=3600)))
     assert isinstance(crossed, TooManyAttempts)
     assert crossed.retry_after == 3600 and crossed.code == "too_many_attempts"
+
+
+def test_the_catalogues_level_wins_over_a_services_own_when_the_call_carries_it():
+    from contracts.assurance import needed
+
+    catalogue = {"hospital": 1, "water-bill": 3}
+    assert needed(catalogue, "hospital", own=2) == 1  # lowered by editing the catalogue
+    assert needed(catalogue, "water-bill", own=1) == 3  # raised
+    assert needed(catalogue, "service_hall", own=1) == 1  # not in it: the service's own
+    assert needed(None, "hospital", own=2) == 2  # no levels came: the service's own

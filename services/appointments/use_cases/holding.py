@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from chassis import metrics
 from chassis.batches import in_batches
-from contracts.assurance import require
+from contracts.assurance import needed, require
 from contracts.errors import CityHubError, NotFound
 from contracts.events import AppointmentBooked, AppointmentHeld, AppointmentRescheduled
 from contracts.time import iso_utc
@@ -21,10 +21,12 @@ from services.appointments.use_cases import paying, places, reminding, visits
 from services.appointments.views import appointment_view, hold_view
 
 
-def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime) -> dict:
-    """Hold a place of the slot for booking.HOLD_FOR, if the rules allow it."""
+def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime,
+         levels: dict | None = None) -> dict:
+    """Hold a place of the slot for booking.HOLD_FOR, if the rules allow it (the level:
+    the catalogue's `levels` for the institution's kind, or the institution's own)."""
     try:
-        held = _hold(uow, citizen_id, partner_id, level, slot_id, now)
+        held = _hold(uow, citizen_id, partner_id, level, slot_id, now, levels)
     except CityHubError as refused:
         metrics.APPOINTMENT_HOLDS.labels(refused.code).inc()
         raise
@@ -32,7 +34,8 @@ def hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: dateti
     return held
 
 
-def _hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime) -> dict:
+def _hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datetime,
+          levels: dict | None) -> dict:
     if not isinstance(slot_id, str) or not slot_id:
         raise NotFound("no such slot", field="slot_id", code="slot_not_found")
     try:
@@ -41,7 +44,8 @@ def _hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datet
             if slot is None:
                 raise NotFound("no such slot", field="slot_id", code="slot_not_found")
             institution = repository.institution(connection, slot.institution_id)
-            require(level, institution.required_assurance_level)
+            require(level, needed(levels, institution.kind,
+                                  institution.required_assurance_level))
             booking.check_holdable(slot.opens_at, slot.start, now)
             if repository.active_on_day(connection, citizen_id, slot.department_id, slot.day):
                 raise booking.one_per_department_per_day(slot.day)

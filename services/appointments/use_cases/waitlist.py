@@ -5,7 +5,7 @@ to hold it gets it, by the same rule as any hold."""
 import uuid
 from datetime import datetime
 
-from contracts.assurance import require
+from contracts.assurance import needed, require
 from contracts.errors import Conflict, NotFound
 from services.appointments import repository
 from services.appointments.domain import booking
@@ -13,14 +13,15 @@ from services.appointments.repository import waitlists
 from services.appointments.views import waitlist_view
 
 
-def join(uow, citizen_id: str, level: int, slot_id, now: datetime) -> tuple[dict, bool]:
+def join(uow, citizen_id: str, level: int, slot_id, now: datetime,
+         levels: dict | None = None) -> tuple[dict, bool]:
     """(the entry, newly joined): joining twice is the same entry."""
     with uow.core_transaction() as connection:
         slot = repository.slot(connection, slot_id) if isinstance(slot_id, str) else None
         if slot is None:
             raise NotFound("no such slot", field="slot_id", code="slot_not_found")
-        require(level, repository.institution(connection,
-                                              slot.institution_id).required_assurance_level)
+        institution = repository.institution(connection, slot.institution_id)
+        require(level, needed(levels, institution.kind, institution.required_assurance_level))
         booking.check_holdable(slot.opens_at, slot.start, now)
         known = waitlists.entry_of(connection, slot.id, citizen_id)
         if known is not None and known.status in waitlists.WAITING:

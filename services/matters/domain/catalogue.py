@@ -28,6 +28,7 @@ CATEGORIES = {
     "education": {"zh-CN": "教育", "en": "Education"},
 }
 DELIVERIES = ("fully_online", "by_appointment", "one_trip")
+BOOKS = ("hospital", "service_hall")  # the kinds of institution appointments keeps
 LEVELS = (1, 2, 3)
 MAX_QUERY = 100
 
@@ -48,6 +49,8 @@ def problems(entry: dict) -> list[str]:
         found.append(f"{code}: sla_days must be a whole number of working days")
     if entry.get("application", False) not in (True, False):
         found.append(f"{code}: application is true or false")
+    if entry.get("books") not in (None, *BOOKS):
+        found.append(f"{code}: books one of {BOOKS}")
     if not entry.get("agency"):
         found.append(f"{code}: no agency")
     fee = entry.get("fee")

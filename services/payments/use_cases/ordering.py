@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
-from contracts.assurance import require
+from contracts.assurance import needed, require
 from contracts.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
 from contracts.events import PaymentCreated
 from contracts.time import iso_utc
@@ -45,8 +45,10 @@ PROVIDER_NAME = "alipay"
 
 
 def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: str,
-           level: int, key, body: dict, now: datetime) -> tuple[dict, bool]:
-    """(the order, replayed): a new order, or the one this key already made."""
+           level: int, key, body: dict, now: datetime,
+           levels: dict | None = None) -> tuple[dict, bool]:
+    """(the order, replayed): a new order, or the one this key already made; refused
+    below the level the catalogue's `levels` (by fee code) or the fee's own sets."""
     key = idempotency.check_key(key)
     body_print = idempotency.fingerprint({"citizen_id": citizen_id, **body})
     with uow.core_read() as connection:
@@ -62,7 +64,7 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
         bills.refreshed(uow, agencies, bill, now)
     try:
         payment = _record(uow, terms, citizen_id, partner_id, level, key, body,
-                          body_print, stored is not None, now)
+                          body_print, stored is not None, now, levels)
     except IntegrityError as exc:
         # A twin request with the same key, or another order for the bill, committed
         # first: answer as if this one had come second.
@@ -76,10 +78,10 @@ def create(uow, agencies, provider, terms: Terms, citizen_id: str, partner_id: s
 
 
 def _record(uow, terms, citizen_id, partner_id, level, key, body, body_print,
-            forget_old_key: bool, now) -> SimpleNamespace:
+            forget_old_key: bool, now, levels) -> SimpleNamespace:
     with uow.core_transaction() as connection:
         fee, bill, amount, reference = _what_to_pay(connection, citizen_id, body)
-        require(level, fee.required_assurance_level)
+        require(level, needed(levels, fee.code, fee.required_assurance_level))
         shown = body.get("amount_cents")
         if shown is not None and shown != amount:
             raise InvalidInput(f"the amount due is {amount} fen, not {shown}: show the "
