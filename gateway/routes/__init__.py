@@ -1,0 +1,1 @@
+"""The gateway's routes, a class per area, mixed into GatewayService."""
