@@ -117,6 +117,30 @@ class CitizenEmailConfirmed(Event):
     locale: str
 
 
+class FaceVerificationStarted(Event):
+    """identity -> anyone: the citizen began face and liveness, to finish by `expires_at`
+    on their phone."""
+
+    TYPE: ClassVar[str] = "face_verification.started"
+    SOURCE: ClassVar[str] = "identity"
+
+    verification_id: str
+    citizen_id: str
+    expires_at: str  # RFC 3339, UTC
+
+
+class FaceVerificationEnded(Event):
+    """identity -> anyone: a face verification ended: `passed`, `failed` or `expired`
+    (no face results: the outcome only)."""
+
+    TYPE: ClassVar[str] = "face_verification.ended"
+    SOURCE: ClassVar[str] = "identity"
+
+    verification_id: str
+    citizen_id: str
+    status: str
+
+
 class ConsentGranted(Event):
     """identity -> anyone: a citizen let a partner read attributes for a purpose."""
 
@@ -358,7 +382,8 @@ class MatterMoved(MatterEvent):
 # Every kind of event any service publishes.
 EVENT_MODELS: tuple[type[Event], ...] = (
     CitizenRegistered, CitizenPhoneVerified, CitizenVerified, CitizenVerificationFailed,
-    CitizenEmailConfirmed, ConsentGranted, ConsentRevoked, NotificationCreated,
+    CitizenEmailConfirmed, FaceVerificationStarted, FaceVerificationEnded, ConsentGranted,
+    ConsentRevoked, NotificationCreated,
     PaymentCreated, PaymentSucceeded, PaymentFailed, PaymentExpired, PaymentAgencyConfirmed,
     PaymentRefunded, PaymentReconciliationMismatch, BillIssued,
     AppointmentHeld, AppointmentBooked, AppointmentCancelled, AppointmentRescheduled,

@@ -783,11 +783,13 @@ class MatterStep(ProgressStep):
 class Matter(BaseModel):
     tracking_number: str = Field(description="GZ-YYYYMMDD-NNNNNN: the city day it began "
                                              "and its place among that day's matters")
-    kind: Literal["application", "payment", "appointment"] = Field(
-        description="An application an agency decides, or a payment (until its agency "
-                    "confirms it) or a visit (until it happens) the hub follows")
+    kind: Literal["application", "payment", "appointment", "verification"] = Field(
+        description="An application an agency decides, or what the hub follows: a "
+                    "payment (until its agency confirms it), a visit (until it happens), "
+                    "a face check (until it ends)")
     service_code: str = Field(description="The catalogue service; for a payment its fee "
-                                          "code, for a visit its department")
+                                          "code, for a visit its department; "
+                                          "face-verification")
     state: str
     waiting_for: Literal["citizen", "agency", "hub"] | None = Field(
         description="Whose move it is; null once the matter has ended")

@@ -17,6 +17,8 @@ from contracts.events import (
     AppointmentCheckedIn,
     AppointmentNoshow,
     AppointmentRescheduled,
+    FaceVerificationEnded,
+    FaceVerificationStarted,
     PaymentAgencyConfirmed,
     PaymentCreated,
     PaymentExpired,
@@ -131,7 +133,7 @@ class MattersService:
         """The citizen's overview of matters: those still open."""
         return {"open": applying.open_of(self.db, citizen_id)}
 
-    # Payments and visits followed as matters, from their services' events.
+    # Payments, visits and face checks followed as matters, from their services' events.
     @reliable_handler(PaymentCreated)
     def on_payment_created(self, body):
         self._follow(body, PaymentCreated)
@@ -171,6 +173,14 @@ class MattersService:
     @reliable_handler(AppointmentNoshow)
     def on_appointment_noshow(self, body):
         self._follow(body, AppointmentNoshow)
+
+    @reliable_handler(FaceVerificationStarted)
+    def on_face_verification_started(self, body):
+        self._follow(body, FaceVerificationStarted)
+
+    @reliable_handler(FaceVerificationEnded)
+    def on_face_verification_ended(self, body):
+        self._follow(body, FaceVerificationEnded)
 
     def _follow(self, body, event_type):
         """The event on its matter's timeline, once (the inbox), in one transaction."""

@@ -43,6 +43,10 @@ STEP_WORDS = {
     "check_in": ("已签到", "Checked in"),
     "cancel": ("已取消", "Cancelled"),
     "miss": ("未按时到达", "Missed"),
+    "begin": ("开始人脸识别", "Face check begun"),
+    "pass": ("人脸识别通过", "Face check passed"),
+    "fail_check": ("人脸识别未通过", "Face check not passed"),
+    "time_out": ("人脸识别已超时", "Face check timed out"),
 }
 LOCALES = ("zh-CN", "en")
 

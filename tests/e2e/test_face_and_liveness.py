@@ -51,6 +51,15 @@ def test_a_citizen_goes_from_registered_to_face_verified_through_the_gateway(
     assert eventually(lambda: [m for m in platform.inbox(citizen_id, partner=partner)
                                if m["template_id"] == "level_reached" and "3" in m["body"]])
 
+    def face_matters():
+        items = platform.call("GET", f"/v1/citizens/{citizen_id}/matters",
+                              partner=partner).json()["items"]
+        return [m for m in items if m["kind"] == "verification"]
+
+    # the face check was a matter with a tracking number, from its start to its end
+    assert eventually(lambda: [m["state"] for m in face_matters()] == ["passed"]), face_matters()
+    assert [s["action"] for s in face_matters()[0]["timeline"]] == ["begin", "pass"]
+
 
 @pytest.mark.parametrize("outcome", ["spoof", "no_match"])
 def test_a_failed_face_check_never_raises_the_level(platform, at_level_2, outcome):

@@ -83,3 +83,34 @@ def test_two_payments_of_one_fee_at_once_are_two_matters(uow):
         applying.apply(uow, "c-1", "acme", 2, "household-registration-certificate", [],
                        "f" * 64, NOW)
     assert refused.value.code == "application_open"
+
+
+def test_a_face_check_is_a_matter_until_it_ends_and_one_left_undone_times_out(uow):
+    from contracts.events import FaceVerificationEnded, FaceVerificationStarted
+    from services.matters.use_cases import watching
+
+    ends = "2026-11-23T02:10:00.000000Z"  # ten minutes after it began
+    told(uow, FaceVerificationStarted(verification_id="v-1", citizen_id="c-1",
+                                      expires_at=ends),
+         FaceVerificationEnded(verification_id="v-1", citizen_id="c-1", status="passed"))
+    told(uow, FaceVerificationStarted(verification_id="v-2", citizen_id="c-2",
+                                      expires_at=ends))
+    [passed] = matters(uow)
+    assert (passed["kind"], passed["state"], passed["closed_at"] is not None) == (
+        "verification", "passed", True)
+    [waiting] = matters(uow, "c-2")
+    assert (waiting["state"], waiting["due_at"]) == ("pending", ends)
+    watching.watch_round(uow, NOW + timedelta(minutes=5))  # control: not yet
+    assert matters(uow, "c-2")[0]["state"] == "pending"
+    watching.watch_round(uow, NOW + timedelta(minutes=11))
+    [timed_out] = matters(uow, "c-2")
+    assert (timed_out["state"], timed_out["timeline"][-1]["by"]) == ("timed_out", "hub")
+
+
+def test_a_citizen_cannot_withdraw_a_payment_followed_as_a_matter(uow):
+    told(uow, PaymentCreated(**PAID))
+    number = matters(uow)[0]["tracking_number"]
+    with pytest.raises(Exception) as refused:
+        applying.act(uow, number, "citizen", "withdraw", NOW, citizen_id="c-1")
+    assert refused.value.code == "not_an_application"
+    assert matters(uow)[0]["state"] == "awaiting_payment"

@@ -134,3 +134,14 @@ def test_every_action_of_every_workflow_reads_in_both_languages():
                                 detail={"items": ["photo", "proof-of-address"]})
     assert says(sent_back, "en") == "The agency asked, at once, for: photo, proof-of-address"
     assert says(sent_back, "zh-CN") == "部门一次性告知需补正：photo、proof-of-address"
+
+
+def test_a_state_that_expires_by_anything_but_the_hubs_own_action_from_it_is_named():
+    broken = {"default": {"start": "waiting", "states": {
+        "waiting": {"owner": "citizen", "sla": 1, "expires": "approve"},
+        "done": {"final": True}},
+        "actions": {"approve": {"by": "agency", "from": ["waiting"], "to": "done"}}}}
+    assert applications.problems(applications.build(broken)) == [
+        "waiting: expires by 'approve', which is not the hub's action from it"]
+    broken["default"]["actions"]["approve"]["by"] = "hub"  # control: now it is the hub's
+    assert applications.problems(applications.build(broken)) == []

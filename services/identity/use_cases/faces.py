@@ -10,7 +10,13 @@ import uuid
 from datetime import datetime, timedelta
 
 from contracts.errors import NotFound, ServiceUnavailable
-from contracts.events import CitizenVerificationFailed, CitizenVerified
+from contracts.events import (
+    CitizenVerificationFailed,
+    CitizenVerified,
+    FaceVerificationEnded,
+    FaceVerificationStarted,
+)
+from contracts.time import iso_utc
 from services.identity.adapters import FaceUnavailable
 from services.identity.domain.assurance import raise_to
 from services.identity.models import FACE_RESULT, FaceVerification
@@ -36,6 +42,9 @@ def start(uow, provider, citizen, now: datetime) -> tuple[FaceVerification, str]
         status="pending", created_at=now, expires_at=now + SESSION_LIFETIME)
     with uow.transaction() as repository:
         repository.add_face_verification(verification)
+        uow.publish(FaceVerificationStarted(verification_id=verification.id,
+                                            citizen_id=citizen.id,
+                                            expires_at=iso_utc(verification.expires_at)))
     return verification, session.complete_url
 
 
@@ -66,6 +75,10 @@ def finish(uow, verification, status, sealed, now, citizen=None, outcome=None) -
     verification.completed_at = now
     with uow.transaction() as repository:
         applied = repository.finish_face_verification(verification.id, status, sealed, now)
+        if applied:
+            uow.publish(FaceVerificationEnded(verification_id=verification.id,
+                                              citizen_id=verification.citizen_id,
+                                              status=status))
         if not applied or citizen is None:
             return
         if status == "passed":

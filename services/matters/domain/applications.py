@@ -28,6 +28,7 @@ class State:
     final: bool = False
     owner: str | None = None  # whose move it is: the clock runs against them
     sla: int | str | None = None  # working days, or SERVICE_SLA
+    expires: str | None = None  # the hub's action once the owner let the time pass
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def build(definitions: dict, service: str | None = None,
     base = definitions["default"] if kind == APPLICATION else definitions["kinds"][kind]
     own = (definitions.get("services", {}).get(service) or {}) if kind == APPLICATION else {}
     merged = {key: {**base[key], **own.get(key, {})} for key in ("states", "actions")}
-    states = {name: State(name, bool(s.get("final")), s.get("owner"), s.get("sla"))
+    states = {name: State(name, bool(s.get("final")), s.get("owner"), s.get("sla"),
+                          s.get("expires"))
               for name, s in merged["states"].items()}
     actions = {name: Action(name, a["by"], tuple(a["from"]), a["to"])
                for name, a in merged["actions"].items()}
@@ -101,6 +103,10 @@ def problems(workflow: Workflow) -> list[str]:
         leaving = [a for a in workflow.actions.values() if state.name in a.sources]
         if not state.final and not leaving:
             found.append(f"{state.name}: not final, and no action leaves it")
+        if state.expires is not None and state.expires not in [
+                a.name for a in leaving if a.by == "hub"]:
+            found.append(f"{state.name}: expires by {state.expires!r}, which is not the "
+                         "hub's action from it")
         if state.final and leaving:
             found.append(f"{state.name}: final, yet {leaving[0].name} leaves it")
         reached = state.name == workflow.start or any(

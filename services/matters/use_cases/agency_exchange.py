@@ -112,7 +112,7 @@ def _decide(uow, session, agency: str, decision: dict, now: datetime) -> None:
         return
     matter = applying.find(session.connection(), decision.get("tracking_number"))
     service = repository.catalogue_service(session, matter.service_code)
-    if service is None or service.agency != agency:
+    if matter.kind != "application" or service is None or service.agency != agency:
         raise applying.not_found()  # another agency's case is none of this one's
     applying.move(uow, session, matter, "agency", decision.get("action"), now,
                   items=decision.get("items"), reason=decision.get("reason"))

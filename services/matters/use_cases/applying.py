@@ -101,7 +101,13 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
     agency is owed word of what the citizen does; everyone hears of the move."""
     documents = _references(documents or [])
     connection = session.connection()
-    service = repository.catalogue_service(session, found.service_code)
+    application = found.kind == applications.APPLICATION
+    if not application and side != "hub":
+        raise Conflict(f"a {found.kind} is followed, not acted on: only an application "
+                       "can be resubmitted, withdrawn or decided", field="tracking_number",
+                       code="not_an_application")
+    service = repository.catalogue_service(session, found.service_code) if application \
+        else None
     flow = flow_of(found)
     to = flow.act(found.state, action, side)
     detail, corrections = {}, found.corrections
@@ -124,7 +130,7 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
                                      "by": side, "from_state": found.state,
                                      "to_state": to, "detail": detail})
     moved = repository.matter(connection, found.tracking_number)
-    if side != "agency":
+    if side != "agency" and application:
         repository.owe_agency(connection, service.agency, TOLD_TO_AGENCY.get(action, action),
                               moved, now, documents=documents)
     uow.publish(event_of(MatterMoved, moved, flow, action, side, found.state,
@@ -196,7 +202,7 @@ def not_found() -> NotFound:
 
 
 def _due(session, flow, state: str, service, now: datetime) -> datetime | None:
-    limit = flow.time_limit(state, service.sla_working_days)
+    limit = flow.time_limit(state, service.sla_working_days if service else 0)
     return None if limit is None else repository.calendar(session).deadline(now, limit)
 
 

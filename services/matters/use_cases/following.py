@@ -1,6 +1,7 @@
 """Matters the hub follows rather than decides: a payment until its agency confirms
-it, a visit until it happens. Each is built from its service's events, every event an
-action of the kind's workflow (workflows.yaml, `kinds`) on the matter's timeline.
+it, a visit until it happens, a face check until it ends. Each is built from its
+service's events, every event an action of the kind's workflow (workflows.yaml,
+`kinds`) on the matter's timeline.
 
 Each event type has a queue of its own, so a payment's success can arrive before its
 order: the first event of a payment or visit opens its matter in the state that event
@@ -20,6 +21,8 @@ from contracts.events import (
     AppointmentCheckedIn,
     AppointmentNoshow,
     AppointmentRescheduled,
+    FaceVerificationEnded,
+    FaceVerificationStarted,
     MatterMoved,
     MatterOpened,
     PaymentAgencyConfirmed,
@@ -42,20 +45,28 @@ ACTIONS = {
     AppointmentRescheduled: ("appointment", "reschedule"),
     AppointmentCheckedIn: ("appointment", "check_in"),
     AppointmentCancelled: ("appointment", "cancel"), AppointmentNoshow: ("appointment", "miss"),
+    FaceVerificationStarted: ("verification", "begin"),
+    FaceVerificationEnded: ("verification", None),  # by its status: FACE_ENDINGS
 }
+FACE_ENDINGS = {"passed": "pass", "failed": "fail_check", "expired": "time_out"}
+
+
+def kind_and_action(event) -> tuple[str, str]:
+    kind, action = ACTIONS[type(event)]
+    return kind, action or FACE_ENDINGS[event.status]
 
 
 def follow(uow, session, event, at: datetime) -> None:
     """The event `at` its moment, on its matter's timeline, in the handler's transaction."""
-    kind, action = ACTIONS[type(event)]
-    source_id, service_code, detail = _source(event)
+    kind, action = kind_and_action(event)
+    source_id, service_code, detail, due = _source(event)
     connection = session.connection()
     flow = applying.workflow(None, kind)
     step = flow.actions[action]
     found = repository.followed(connection, kind, source_id)
     if found is None:
         _open(uow, session, flow, kind, step, source_id, event.citizen_id, service_code,
-              detail, at)
+              detail, at, due)
         return
     try:
         to = flow.act(found.state, action, step.by)
@@ -73,14 +84,15 @@ def follow(uow, session, event, at: datetime) -> None:
 
 
 def _open(uow, session, flow, kind, step, source_id, citizen_id, service_code, detail,
-          at: datetime) -> None:
+          at: datetime, due: datetime | None) -> None:
     connection, day = session.connection(), city_day(at)
     row = {"id": str(uuid.uuid4()),
            "tracking_number": tracking_number(day, repository.next_of_the_day(connection,
                                                                               day)),
            "citizen_id": citizen_id, "partner_id": "", "kind": kind,
            "service_code": service_code, "state": step.to,
-           "due_at": _due(session, flow, step.to, at), "corrections": None, "documents": [],
+           "due_at": due or _due(session, flow, step.to, at), "corrections": None,
+           "documents": [],
            "opened_at": at, "closed_at": at if flow.states[step.to].final else None,
            "phone_index": None, "source_id": source_id}
     repository.add_matter(connection, row)
@@ -91,16 +103,18 @@ def _open(uow, session, flow, kind, step, source_id, citizen_id, service_code, d
                                   step.by, None))
 
 
-def _source(event) -> tuple[str, str, dict]:
-    """(source id, service code, the step's detail) of a followed event."""
-    if kind_of(event) == "payment":
-        return event.payment_id, event.fee_code, {"amount_cents": event.amount_cents}
+def _source(event) -> tuple[str, str, dict, datetime | None]:
+    """(source id, service code, the step's detail, a deadline the event sets) of a
+    followed event."""
+    kind = ACTIONS[type(event)][0]
+    if kind == "payment":
+        return event.payment_id, event.fee_code, {"amount_cents": event.amount_cents}, None
+    if kind == "verification":
+        ends = getattr(event, "expires_at", None)
+        return (event.verification_id, "face-verification", {},
+                datetime.fromisoformat(ends) if ends else None)
     detail = {"institution_id": event.institution_id, "start": event.start}
-    return event.appointment_id, event.department_id, detail
-
-
-def kind_of(event) -> str:
-    return ACTIONS[type(event)][0]
+    return event.appointment_id, event.department_id, detail, None
 
 
 def _due(session, flow, state: str, at: datetime) -> datetime | None:

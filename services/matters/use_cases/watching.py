@@ -1,6 +1,7 @@
 """The SLA watch: every open matter's deadline and every open rectification task,
 counted by how they stand (metrics), the agency told once of each deadline coming near
-and once of each passed, and a send-back whose deadline the citizen let pass lapsed."""
+and once of each passed, and a matter whose deadline the citizen let pass ended by the
+hub as its workflow says (a send-back lapses, a face session times out)."""
 
 import logging
 from collections import Counter
@@ -31,8 +32,8 @@ def watch_round(uow, now: datetime) -> Counter:
         counts[found, owner] += 1
         if owner == "agency" and found in (NEAR, OVERDUE) and matter.deadline_told != found:
             _tell_agency(uow, matter, found, now)
-        elif owner == "citizen" and found == OVERDUE and _can_lapse(matter):
-            _lapse(uow, matter, now)
+        elif owner == "citizen" and found == OVERDUE and (action := _hub_action(matter)):
+            _lapse(uow, matter, action, now)
     for task in tasks:
         found = standing(calendar, task.due_at, now)
         counts[found, "rectification"] += 1
@@ -54,16 +55,17 @@ def _tell_agency(uow, matter, found: str, now: datetime) -> None:
                                   state=matter.state, due_at=iso_utc(matter.due_at))
 
 
-def _can_lapse(matter) -> bool:
-    lapse = applying.flow_of(matter).actions.get("lapse")
-    return lapse is not None and matter.state in lapse.sources
+def _hub_action(matter) -> str | None:
+    """What the hub does when the citizen lets the deadline pass, as the workflow says
+    (`expires`: a send-back lapses, a face session times out); None: it waits."""
+    return applying.flow_of(matter).states[matter.state].expires
 
 
-def _lapse(uow, matter, now: datetime) -> None:
+def _lapse(uow, matter, action: str, now: datetime) -> None:
     try:
-        applying.act(uow, matter.tracking_number, "hub", "lapse", now)
-    except CityHubError as refused:  # the citizen resubmitted at the same moment
-        log.info("a send-back did not lapse: %s", refused.code)
+        applying.act(uow, matter.tracking_number, "hub", action, now)
+    except CityHubError as refused:  # the citizen acted at the same moment
+        log.info("a matter did not %s: %s", action, refused.code)
 
 
 def _tell_rectification_overdue(uow, task, now: datetime) -> None:
