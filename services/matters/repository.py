@@ -131,8 +131,10 @@ def matters_of(connection, citizen_id: str) -> list:
 
 
 def steps(connection, matter_id: str) -> list:
+    """The matter's timeline in the order things happened (an event that came late
+    takes its place by its moment)."""
     return list(connection.execute(select(_STEP).where(_STEP.c.matter_id == matter_id)
-                                   .order_by(_STEP.c.position)))
+                                   .order_by(_STEP.c.at, _STEP.c.position)))
 
 
 def move_matter(connection, matter_id: str, from_state: str, **values) -> bool:

@@ -2,6 +2,7 @@
 PostgreSQL: each is one matter with a tracking number, whatever order or how often its
 events come."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,10 +28,13 @@ VISIT = {"appointment_id": "a-1", "citizen_id": "c-1", "institution_id": "hall-t
          "start": "2026-11-25T01:30:00.000000Z"}
 
 
+MINUTES = itertools.count()  # each event told a minute after the one before
+
+
 def told(uow, *events):
-    for minutes, event in enumerate(events):
+    for event in events:
         with uow.transaction() as session:
-            following.follow(uow, session, event, NOW + timedelta(minutes=minutes))
+            following.follow(uow, session, event, NOW + timedelta(minutes=next(MINUTES)))
 
 
 def matters(uow, citizen="c-1") -> list[dict]:
@@ -51,12 +55,15 @@ def test_a_payment_is_a_matter_until_its_agency_confirms_it(uow):
     assert done["timeline"][0]["detail"] == {"amount_cents": 20000}
 
 
-def test_events_out_of_order_or_twice_make_one_matter_that_only_moves_on(uow):
-    told(uow, PaymentAgencyConfirmed(**PAID), PaymentCreated(**PAID), PaymentSucceeded(**PAID),
-         PaymentSucceeded(**PAID))
+def test_events_out_of_order_make_one_matter_that_only_moves_on_with_every_step_in_time(uow):
+    created, paid, confirmed = (NOW - timedelta(minutes=m) for m in (3, 2, 1))
+    for event, at in ((PaymentAgencyConfirmed(**PAID), confirmed),
+                      (PaymentCreated(**PAID), created), (PaymentSucceeded(**PAID), paid)):
+        with uow.transaction() as session:
+            following.follow(uow, session, event, at)
     [done] = matters(uow)
-    assert done["state"] == "confirmed"
-    assert [s["action"] for s in done["timeline"]] == ["confirm"]
+    assert done["state"] == "confirmed"  # the late events moved nothing
+    assert [s["action"] for s in done["timeline"]] == ["order", "pay", "confirm"]
 
 
 def test_a_visit_is_a_matter_until_it_happens_with_each_move_on_its_timeline(uow):
@@ -90,11 +97,15 @@ def test_a_face_check_is_a_matter_until_it_ends_and_one_left_undone_times_out(uo
     from services.matters.use_cases import watching
 
     ends = "2026-11-23T02:10:00.000000Z"  # ten minutes after it began
-    told(uow, FaceVerificationStarted(verification_id="v-1", citizen_id="c-1",
-                                      expires_at=ends),
-         FaceVerificationEnded(verification_id="v-1", citizen_id="c-1", status="passed"))
-    told(uow, FaceVerificationStarted(verification_id="v-2", citizen_id="c-2",
-                                      expires_at=ends))
+    for event, minute in (
+            (FaceVerificationStarted(verification_id="v-1", citizen_id="c-1",
+                                     expires_at=ends), 0),
+            (FaceVerificationEnded(verification_id="v-1", citizen_id="c-1",
+                                   status="passed"), 1),
+            (FaceVerificationStarted(verification_id="v-2", citizen_id="c-2",
+                                     expires_at=ends), 0)):
+        with uow.transaction() as session:
+            following.follow(uow, session, event, NOW + timedelta(minutes=minute))
     [passed] = matters(uow)
     assert (passed["kind"], passed["state"], passed["closed_at"] is not None) == (
         "verification", "passed", True)

@@ -5,9 +5,11 @@ service's events, every event an action of the kind's workflow (workflows.yaml,
 
 Each event type has a queue of its own, so a payment's success can arrive before its
 order: the first event of a payment or visit opens its matter in the state that event
-leads to, and a later one moves it only where the workflow allows, so a late or
-repeated event changes nothing. Two events opening the same matter at once meet the
-unique index on (kind, source_id); the second fails and is retried, and then moves it.
+leads to, and a later one moves it only where the workflow allows: an event that comes
+after one that followed it is put on the timeline at its moment and moves nothing
+(the inbox keeps a repeated event from counting twice). Two events opening the same
+matter at once meet the unique index on (kind, source_id); the second fails and is
+retried, and then moves it.
 """
 
 import uuid
@@ -71,7 +73,12 @@ def follow(uow, session, event, at: datetime) -> None:
     try:
         to = flow.act(found.state, action, step.by)
     except CityHubError:
-        return  # the matter is past this event already
+        # The matter is past this event: it came late (its queue was slower than the
+        # next one's). It still happened: on the timeline at its moment, state kept.
+        repository.add_step(connection, {"matter_id": found.id, "at": at, "action": action,
+                                         "by": step.by, "from_state": None,
+                                         "to_state": step.to, "detail": detail})
+        return
     if not repository.move_matter(connection, found.id, found.state, state=to,
                                   due_at=_due(session, flow, to, at), deadline_told=None,
                                   closed_at=at if flow.states[to].final else None):
