@@ -137,6 +137,12 @@ def steps(connection, matter_id: str) -> list:
                                    .order_by(_STEP.c.at, _STEP.c.position)))
 
 
+def opened_by(connection, matter_id: str, at: datetime) -> None:
+    """The matter began no later than `at` (an event of its start that came late)."""
+    connection.execute(update(_MATTER).where(_MATTER.c.id == matter_id,
+                                             _MATTER.c.opened_at > at).values(opened_at=at))
+
+
 def move_matter(connection, matter_id: str, from_state: str, **values) -> bool:
     """Move the matter on, if it is still in `from_state` (a move made at the same time
     by the other side came first otherwise)."""

@@ -15,6 +15,7 @@ from contracts.events import (
     PaymentCreated,
     PaymentSucceeded,
 )
+from contracts.time import iso_utc
 from services.matters.use_cases import applying, following
 from tests.fixtures.matters import matters_uow  # noqa: F401  (the `uow` fixture)
 
@@ -64,6 +65,7 @@ def test_events_out_of_order_make_one_matter_that_only_moves_on_with_every_step_
     [done] = matters(uow)
     assert done["state"] == "confirmed"  # the late events moved nothing
     assert [s["action"] for s in done["timeline"]] == ["order", "pay", "confirm"]
+    assert done["opened_at"] == iso_utc(created)  # it began with its order
 
 
 def test_a_visit_is_a_matter_until_it_happens_with_each_move_on_its_timeline(uow):

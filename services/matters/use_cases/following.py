@@ -78,6 +78,7 @@ def follow(uow, session, event, at: datetime) -> None:
         repository.add_step(connection, {"matter_id": found.id, "at": at, "action": action,
                                          "by": step.by, "from_state": None,
                                          "to_state": step.to, "detail": detail})
+        repository.opened_by(connection, found.id, at)
         return
     if not repository.move_matter(connection, found.id, found.state, state=to,
                                   due_at=_due(session, flow, to, at), deadline_told=None,
