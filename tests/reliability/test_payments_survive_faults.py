@@ -92,7 +92,7 @@ def test_a_thousand_orders_through_dropped_duplicated_reordered_notifications_al
     counts = platform.sandbox("GET", "/v1/provider/behaviour").json()["counts"]
     # Positive control: the faults happened. About 900 notifications, 30 % dropped and
     # 10 % of the rest sent twice: about 270 and 63 (σ ≈ 14 and 7.5); the bounds sit
-    # four σ below, as 50 duplicates once failed with 49 (the threads draw in any order).
+    # four σ below (a bound of 50 once failed with 49: the threads draw in any order).
     assert counts["dropped"] > 200 and counts["duplicated"] > 30
     expected = {"success": "agency_confirmed", "insufficient_funds": "failed",
                 "abandon": "expired"}
