@@ -48,7 +48,6 @@ STEP_WORDS = {
     "fail_check": ("人脸识别未通过", "Face check not passed"),
     "time_out": ("人脸识别已超时", "Face check timed out"),
 }
-LOCALES = ("zh-CN", "en")
 
 
 def says(step, locale: str) -> str:

@@ -65,7 +65,7 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
                    connection, day)),
                "citizen_id": citizen_id, "partner_id": partner_id, "kind": "application",
                "service_code": service.code, "state": flow.start,
-               "due_at": _due(session, flow, flow.start, service, now), "corrections": None,
+               "due_at": due(session, flow, flow.start, service, now), "corrections": None,
                "documents": documents, "opened_at": now, "closed_at": None,
                "phone_index": phone_index}
         try:
@@ -122,7 +122,7 @@ def move(uow, session, found, side: str, action, now: datetime, items=None, docu
     if not repository.move_matter(
             connection, found.id, found.state, state=to, corrections=corrections,
             documents=[*found.documents, *documents],
-            due_at=_due(session, flow, to, service, now), deadline_told=None,
+            due_at=due(session, flow, to, service, now), deadline_told=None,
             closed_at=now if flow.states[to].final else None):
         raise Conflict("the matter moved on meanwhile; look at it again",
                        field="tracking_number", code="matter_changed")
@@ -201,7 +201,9 @@ def not_found() -> NotFound:
                     code="matter_not_found")
 
 
-def _due(session, flow, state: str, service, now: datetime) -> datetime | None:
+def due(session, flow, state: str, service, now: datetime) -> datetime | None:
+    """When the state's time limit ends, counted from `now` in working days (a followed
+    matter, `service` None, has only the workflow's own limits); None: no clock."""
     limit = flow.time_limit(state, service.sla_working_days if service else 0)
     return None if limit is None else repository.calendar(session).deadline(now, limit)
 

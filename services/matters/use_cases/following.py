@@ -81,7 +81,8 @@ def follow(uow, session, event, at: datetime) -> None:
         repository.opened_by(connection, found.id, at)
         return
     if not repository.move_matter(connection, found.id, found.state, state=to,
-                                  due_at=_due(session, flow, to, at), deadline_told=None,
+                                  due_at=applying.due(session, flow, to, None, at),
+                                  deadline_told=None,
                                   closed_at=at if flow.states[to].final else None):
         raise RuntimeError("the matter moved meanwhile")  # retried by the handler
     repository.add_step(connection, {"matter_id": found.id, "at": at, "action": action,
@@ -99,7 +100,7 @@ def _open(uow, session, flow, kind, step, source_id, citizen_id, service_code, d
                                                                               day)),
            "citizen_id": citizen_id, "partner_id": "", "kind": kind,
            "service_code": service_code, "state": step.to,
-           "due_at": due or _due(session, flow, step.to, at), "corrections": None,
+           "due_at": due or applying.due(session, flow, step.to, None, at), "corrections": None,
            "documents": [],
            "opened_at": at, "closed_at": at if flow.states[step.to].final else None,
            "phone_index": None, "source_id": source_id}
@@ -124,8 +125,4 @@ def _source(event) -> tuple[str, str, dict, datetime | None]:
     detail = {"institution_id": event.institution_id, "start": event.start}
     return event.appointment_id, event.department_id, detail, None
 
-
-def _due(session, flow, state: str, at: datetime) -> datetime | None:
-    limit = flow.time_limit(state, 0)
-    return None if limit is None else repository.calendar(session).deadline(at, limit)
 
