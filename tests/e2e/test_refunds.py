@@ -6,12 +6,20 @@ import uuid
 
 import pytest
 
+from chassis.assertions import load_keys
+from chassis.settings import DEV_RECEIPT_KEY
+from services.payments.domain import receipts
 from tests.e2e.test_payments import ordered_bill, pay, payment_of, reaches
 from tests.e2e.test_real_name import citizen_at_level_2
 from tests.fixtures.platform import BIN
 from tests.fixtures.waiting import eventually
 
 pytestmark = pytest.mark.e2e
+
+RECEIPT = {"number": "R20261126-0F2C9A4E1111", "payment_id": "0f2c9a4e-1111", "agency": "x",
+           "payee": "x", "fee_code": "x", "fee": None, "reference": None, "amount_cents": 1,
+           "currency": "CNY", "paid_at": "2026-11-25T16:30:00Z", "agency_confirmation": None,
+           "payer": None}
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +149,22 @@ def test_a_confirmed_payment_has_a_receipt_anyone_can_verify(platform, paid):
     assert refused["valid"] is False and refused["receipt"] is None
     keys = platform.http.get(f"{platform.url}/v1/.well-known/jwks.json").json()["keys"]
     assert any(k["kid"].startswith("dev-rcpt") for k in keys)
+
+
+@pytest.mark.parametrize("receipt_claim", [
+    {}, {"receipt": "R20261126-0F2C9A4E1111"}, {"receipt": {"payment_id": ["a", "b"]}},
+    {"receipt": {**RECEIPT, "payment_id": ["a", "b"]}},
+], ids=["no receipt", "a string", "a list of ids", "a whole receipt but a list of ids"])
+def test_a_well_signed_token_that_is_not_a_receipt_is_answered_not_valid(platform,
+                                                                         receipt_claim):
+    [(kid, key)] = load_keys(DEV_RECEIPT_KEY).items()
+    token = receipts.sign({"iss": receipts.ISSUER, "sub": RECEIPT["number"], "iat": 1764000000,
+                           **receipt_claim}, kid, key)
+    checked = platform.http.post(f"{platform.url}/v1/receipts/verify", json={"token": token})
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["valid"] is False and checked.json()["receipt"] is None
+    assert "holds no receipt" in checked.json()["reason"] or "payment_id" in checked.json()[
+        "reason"]
 
 
 def test_an_unconfirmed_payment_has_no_receipt_yet(platform, payer):

@@ -71,3 +71,34 @@ def test_the_published_key_set_is_all_a_verifier_needs():
     raw = base64.urlsafe_b64decode(published["x"] + "==")
     offline = {published["kid"]: Ed25519PublicKey.from_public_bytes(raw)}
     assert receipts.verify(token(), offline)["payment_id"] == PAYMENT.id
+
+
+def signed(receipt_claim, **claims) -> str:
+    return receipts.sign({"iss": receipts.ISSUER, "sub": "R20261126-0F2C9A4E1111",
+                          "iat": int(PAID.timestamp()), **claims, **receipt_claim},
+                         "r1", KEYS["r1"])
+
+
+@pytest.mark.parametrize("receipt_claim", [
+    {},
+    {"receipt": "R20261126-0F2C9A4E1111"},
+    {"receipt": None},
+    {"receipt": ["a", "b"]},
+    {"receipt": {"payment_id": PAYMENT.id}},
+], ids=["no receipt", "a string", "null", "a list", "most fields missing"])
+def test_a_well_signed_token_that_holds_no_receipt_does_not_verify(receipt_claim):
+    with pytest.raises(receipts.InvalidReceipt, match="holds no receipt"):
+        receipts.verify(signed(receipt_claim), PUBLIC)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("payment_id", ["a", "b"]), ("payment_id", 7), ("amount_cents", "20000"),
+    ("amount_cents", True), ("amount_cents", 1.5), ("paid_at", "yesterday"),
+    ("paid_at", "2026-11-25T16:30:00"), ("fee", {"zh-CN": 1}), ("fee", "Traffic fine"),
+    ("payer", {"name": "张*"}),
+])
+def test_a_well_signed_receipt_with_a_field_of_the_wrong_kind_does_not_verify(field, value):
+    claim = receipts.claims(PAYMENT, FEE, "张*", PAID)["receipt"] | {field: value}
+    with pytest.raises(receipts.InvalidReceipt, match=field) as refused:
+        receipts.verify(signed({"receipt": claim}), PUBLIC)
+    assert str(value) not in str(refused.value)

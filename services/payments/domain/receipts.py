@@ -74,4 +74,35 @@ def verify(token: str, public_keys: dict[str, Ed25519PublicKey]) -> dict:
         raise InvalidReceipt("the signature does not verify") from None
     except jwt.PyJWTError as exc:
         raise InvalidReceipt(type(exc).__name__) from None
-    return decoded["receipt"]
+    return _well_formed(decoded.get("receipt"))
+
+
+# What each field of a receipt we sign holds; a signed token whose receipt is any other
+# shape (a key that leaked, a token of another kind signed by mistake) is not a receipt.
+_TEXT, _MAYBE_TEXT = (str,), (str, type(None))
+RECEIPT_FIELDS = {
+    "number": _TEXT, "payment_id": _TEXT, "agency": _TEXT, "payee": _TEXT,
+    "fee_code": _TEXT, "fee": (dict, type(None)), "reference": _MAYBE_TEXT,
+    "amount_cents": (int,), "currency": _TEXT, "paid_at": _TEXT,
+    "agency_confirmation": _MAYBE_TEXT, "payer": _MAYBE_TEXT,
+}
+
+
+def _well_formed(receipt) -> dict:
+    if not isinstance(receipt, dict) or set(receipt) != set(RECEIPT_FIELDS):
+        raise InvalidReceipt("the token holds no receipt")
+    for name, kinds in RECEIPT_FIELDS.items():
+        value = receipt[name]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise InvalidReceipt(f"the receipt's {name} is not what a receipt holds")
+    fee = receipt["fee"]
+    if fee is not None and not (set(fee) == {"zh-CN", "en"}
+                                and all(isinstance(v, str) for v in fee.values())):
+        raise InvalidReceipt("the receipt's fee is not what a receipt holds")
+    try:
+        paid_at = datetime.fromisoformat(receipt["paid_at"])
+    except ValueError:
+        raise InvalidReceipt("the receipt's paid_at is not what a receipt holds") from None
+    if paid_at.tzinfo is None:
+        raise InvalidReceipt("the receipt's paid_at is not what a receipt holds")
+    return receipt
