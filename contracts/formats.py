@@ -7,6 +7,7 @@ accept. ASCII digits only: in both Python's and pydantic's regular expressions
 """
 
 import re
+from datetime import date
 
 PHONE = r"^\+[1-9][0-9]{7,14}$"  # E.164
 PARTNER_USER_ID = r"^[A-Za-z0-9_.:@-]{1,128}$"
@@ -30,6 +31,11 @@ EMAIL_MAX = 254
 # The bill, account or ticket number a payment settles.
 REFERENCE = r"^[A-Za-z0-9-]{4,64}$"
 MAX_AMOUNT_CENTS = 10_000_000
+# The city days a question may name: far enough either way for any real matter, near
+# enough that a day after the last is still a date (9999-12-31 + 1 day is an error).
+FIRST_CITY_DAY, LAST_CITY_DAY = date(2000, 1, 1), date(2099, 12, 31)
+# A slot listing covers at most this many city days.
+LONGEST_LISTING_DAYS = 31
 # An absolute http(s) URL with a host and no user or password (https only, and no
 # private address, in production: services/notify/domain/webhooks.py).
 WEBHOOK_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"

@@ -34,7 +34,7 @@ def error_response(status: int, code: str, message: str, request_id: str,
 def invalid_input(exc: ValidationError) -> InvalidInput:
     """Pydantic's first complaint as a typed error. Pydantic's own text would
     carry the rejected value (maybe a phone number) into logs: it is dropped."""
-    first = exc.errors()[0]
+    first = _likeliest_branch(exc.errors())[0]
     # A body that is one of several shapes (an order: PayBill | PayFee) puts the
     # branch's model name in the location; partners know only the field.
     field = ".".join(str(part) for part in first["loc"]
@@ -46,6 +46,18 @@ def invalid_input(exc: ValidationError) -> InvalidInput:
     if first["type"] == "missing":
         return InvalidInput("this field is required", field, "missing_field")
     return InvalidInput(first["msg"], field)
+
+
+def _likeliest_branch(errors: list[dict]) -> list[dict]:
+    """For a body of several shapes, the complaints about the shape it was nearest (the
+    fewest): a fee order with a bad amount is told of its amount, not that a bill order
+    would need a bill_id."""
+    branches: dict[str, list[dict]] = {}
+    for error in errors:
+        head = error["loc"][0] if error["loc"] else None
+        key = head if isinstance(head, str) and head[:1].isupper() else ""
+        branches.setdefault(key, []).append(error)
+    return min(branches.values(), key=len)
 
 
 def response_for(exc: Exception, request_id: str) -> Response:

@@ -6,9 +6,10 @@ which the services' own rules use too."""
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, RootModel, model_validator
 
 from contracts import formats
+from contracts.errors import InvalidInput
 
 
 class Strict(BaseModel):
@@ -532,10 +533,25 @@ class SlotsQuery(BaseModel):
 
     department: str | None = Field(default=None, min_length=1, max_length=64,
                                    description="Only this department's slots")
-    from_: date | None = Field(default=None, alias="from",
-                               description="First city day (YYYY-MM-DD); today if absent")
-    to: date | None = Field(default=None, description="Last city day, at most 31 days on; "
-                                                      "a week from `from` if absent")
+    from_: date | None = Field(default=None, alias="from", ge=formats.FIRST_CITY_DAY,
+                               le=formats.LAST_CITY_DAY,
+                               description="First city day (YYYY-MM-DD, 2000-01-01 to "
+                                           "2099-12-31); today if absent")
+    to: date | None = Field(default=None, ge=formats.FIRST_CITY_DAY,
+                            le=formats.LAST_CITY_DAY,
+                            description="Last city day, at most 31 days on; "
+                                        "a week from `from` if absent")
+
+    @model_validator(mode="after")
+    def _a_listing(self):
+        # Refused here, before any RPC, as appointments would refuse it.
+        if self.from_ and self.to:
+            if self.to < self.from_:
+                raise InvalidInput("to is before from", field="to")
+            if (self.to - self.from_).days >= formats.LONGEST_LISTING_DAYS:
+                raise InvalidInput(f"a listing covers at most {formats.LONGEST_LISTING_DAYS}"
+                                   " days", field="to")
+        return self
 
 
 class Department(BaseModel):

@@ -66,6 +66,7 @@ ACCOUNTS = {
     "social-insurance": re.compile(r"^SI-\d{8}$"),
 }
 FINE = re.compile(r"^4401\d{11}$")
+FIRST_BILLED_YEAR = "2000"
 PERIOD_BILL = re.compile(r"^(?P<account>(W|E|SI)-\d{8})-(?P<period>\d{4,6})$")
 LATE_FEE_PER_DAY = 0.03  # of the fine, a day (加处罚款), never more than the fine
 
@@ -155,7 +156,7 @@ class Agencies:
         if match and ACCOUNTS.get(agency) and ACCOUNTS[agency].match(match["account"]):
             account, period = match["account"], match["period"]
             current = today.strftime("%Y" if agency == "social-insurance" else "%Y%m")
-            if period > current:
+            if not _a_period(period, current) or period > current:
                 return None
             return self._period_bill(agency, account, period, current, today)
         return None
@@ -263,3 +264,11 @@ class Agencies:
                 return _json(entry, 201)
         after = int(request.args.get("after", 0))
         return _json({"items": [e for e in queue if e["seq"] > after]})
+
+
+def _a_period(period: str, current: str) -> bool:
+    """A year (YYYY) or month (YYYYMM) the agency billed: its shape, a real month, and
+    no earlier than the agency's first year (as a real agency has no bill of month 00)."""
+    if len(period) != len(current) or period[:4] < FIRST_BILLED_YEAR:
+        return False
+    return len(period) == 4 or "01" <= period[4:] <= "12"

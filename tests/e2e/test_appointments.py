@@ -93,6 +93,16 @@ def test_asking_for_slots_wrongly_is_refused(platform):
     assert error(platform.call("GET", f"{path}?from=tuesday")) == (422, "validation_error")
 
 
+@pytest.mark.parametrize("query, field", [
+    ("from=9999-12-31&to=9999-12-31", "from"), ("from=0001-01-01", "from"),
+    ("to=9999-12-31", "to"), ("from=2026-12-01&to=2100-01-01", "to"),
+])
+def test_a_day_out_of_the_calendar_is_refused_naming_the_field(platform, query, field):
+    answer = platform.call("GET", f"/v1/institutions/{HALL}/slots?{query}")
+    assert error(answer) == (422, "validation_error")
+    assert answer.json()["error"]["field"] == field
+
+
 def test_a_citizen_holds_a_place_books_it_and_is_told(platform):
     citizen_id = citizen_at_level_1(platform)
     slot = open_slot(platform)

@@ -61,6 +61,17 @@ def test_looking_up_what_the_agency_does_not_have_or_cannot_answer_is_refused(pl
     assert call(platform, citizen, "GET", "/bills").json()["items"] == []
 
 
+@pytest.mark.parametrize("fee_code, bill_number", [
+    ("water-bill", "W-12345678-202600"), ("water-bill", "W-12345678-202613"),
+    ("electricity-bill", "E-12345678-0999"), ("social-insurance-dues", "SI-12345678-0000"),
+])
+def test_a_bill_of_no_real_month_or_year_is_not_found(platform, fee_code, bill_number):
+    citizen = citizen_at_level_2(platform)
+    answer = call(platform, citizen, "POST", "/bills/lookup",
+                  {"fee_code": fee_code, "bill_number": bill_number})
+    assert error(answer) == (404, "bill_not_found")
+
+
 def test_linking_an_account_needs_level_2_and_the_agencys_word(platform):
     level_1 = (("sandbox", "sandbox-secret"), citizen_at_level_1(platform))
     account = water_account()

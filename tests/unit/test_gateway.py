@@ -16,7 +16,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from chassis.crypto import FieldCipher, transit
 from chassis.settings import DEV_DATA_KEY
 from contracts.errors import Conflict, Forbidden, InvalidInput, NotFound, UpstreamTimeout
-from gateway import openapi
+from gateway import openapi, schemas
 from gateway.assertions import Assertions
 from gateway.directory import CitizenDirectory
 from gateway.entrypoint import parse
@@ -210,6 +210,18 @@ def test_a_refused_field_of_a_body_with_two_shapes_is_named_without_the_shape():
             b'{"bill_id": "' + b"b" * 36 + b'", "fee_code": "traffic-fine"}')
     error = invalid_input(refused.value)
     assert (error.code, error.field) == ("unknown_field", "fee_code")
+
+
+@pytest.mark.parametrize("body, field", [
+    (b'{"fee_code": "hospital-registration", "amount_cents": 1e300}', "amount_cents"),
+    (b'{"fee_code": "hospital-registration", "reference": "x"}', "reference"),
+    (b'{"bill_id": "short"}', "bill_id"),
+])
+def test_a_body_with_two_shapes_is_told_what_is_wrong_with_the_shape_it_nearly_is(body,
+                                                                                   field):
+    with pytest.raises(InvalidInput) as refused:
+        parse(schemas.CreatePayment.model_validate_json, body)
+    assert (refused.value.code, refused.value.field) == ("validation_error", field)
 
 
 class Identity:

@@ -5,13 +5,14 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from contracts.errors import InvalidInput, NotFound
+from contracts.formats import FIRST_CITY_DAY, LAST_CITY_DAY, LONGEST_LISTING_DAYS
 from contracts.time import CITY_TIME, city_day
 from services.appointments import repository
 from services.appointments.domain import schedules as rules
 from services.appointments.views import department_view, slot_view
 
-# A listing covers at most this many city days, from today unless asked otherwise.
-LONGEST_LISTING_DAYS, DEFAULT_LISTING_DAYS = 31, 7
+# A listing covers a week from today unless asked otherwise.
+DEFAULT_LISTING_DAYS = 7
 
 
 def release_of(schedule) -> rules.Release:
@@ -94,6 +95,10 @@ def _days(first: str | None, last: str | None, now: datetime) -> tuple[date, dat
 
 def _day(text: str, field: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise InvalidInput(f"{field} must be a city day, YYYY-MM-DD", field=field) from None
+    if not FIRST_CITY_DAY <= day <= LAST_CITY_DAY:
+        raise InvalidInput(f"{field} must be a city day from {FIRST_CITY_DAY} to "
+                           f"{LAST_CITY_DAY}", field=field)
+    return day
