@@ -8,11 +8,15 @@ production) services use the real clock and never look.
 """
 
 import logging
+import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as day_time
 
 import redis
+
+from contracts.formats import FIRST_CITY_DAY, LAST_CITY_DAY
 
 log = logging.getLogger(__name__)
 KEY = "cityhub:clock:offset_seconds"
@@ -51,10 +55,28 @@ class SharedClock:
     def _read_offset(self, client) -> tuple:
         try:
             client = client or redis.Redis.from_url(self.redis_url, socket_timeout=1)
-            return client, float(client.get(KEY) or 0)
+            read = float(client.get(KEY) or 0)
         except (redis.RedisError, ValueError):
             log.warning("the sandbox clock's offset could not be read; keeping the last")
             return None, self._offset
+        if not within_the_calendar(read):
+            log.warning("the sandbox clock's offset is out of the calendar; keeping the last")
+            return client, self._offset
+        return client, read
+
+
+# Every date rule is computed within these days (contracts/formats.py); a now beyond
+# them would make every service fail (a week after 9999-12-31 is no date).
+EARLIEST = datetime.combine(FIRST_CITY_DAY, day_time(), UTC)
+LATEST = datetime.combine(LAST_CITY_DAY, day_time(), UTC)
+
+
+def within_the_calendar(seconds: float) -> bool:
+    """Whether the real clock moved by `seconds` stays within the days rules compute."""
+    if not math.isfinite(seconds):
+        return False
+    now = datetime.now(UTC)
+    return (EARLIEST - now).total_seconds() <= seconds <= (LATEST - now).total_seconds()
 
 
 def offset(redis_url: str) -> float:
@@ -63,7 +85,10 @@ def offset(redis_url: str) -> float:
 
 
 def set_offset(redis_url: str, seconds: float) -> datetime:
-    """Move the sandbox clock to `seconds` from the real one; the new now."""
+    """Move the sandbox clock to `seconds` from the real one; the new now. ValueError,
+    and nothing moved, for a now out of the calendar."""
+    if not within_the_calendar(seconds):
+        raise ValueError(f"the clock stays between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
     with redis.Redis.from_url(redis_url) as client:
         if seconds == 0:
             client.delete(KEY)

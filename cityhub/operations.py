@@ -114,24 +114,31 @@ def move_clock(settings, action: str | None, seconds: float | None,
     settings cannot tell whether they were."""
     if settings.env == "production":
         raise OperationFailed("the sandbox clock does not run in production")
-    if action == "advance":
-        sandbox_clock.set_offset(settings.redis_url,
-                                 sandbox_clock.offset(settings.redis_url) + seconds)
-    elif action == "set":
-        try:
-            target = datetime.fromisoformat(moment)
-        except ValueError:
-            raise OperationFailed("MOMENT must be ISO 8601, e.g. 2026-12-02T07:00:00+08:00") \
-                from None
-        if target.tzinfo is None:
-            raise OperationFailed("MOMENT needs its offset (+08:00 for the city)")
-        sandbox_clock.set_offset(settings.redis_url,
-                                 (target - datetime.now(UTC)).total_seconds())
-    elif action == "reset":
-        sandbox_clock.set_offset(settings.redis_url, 0)
+    try:
+        if action == "advance":
+            sandbox_clock.set_offset(settings.redis_url,
+                                     sandbox_clock.offset(settings.redis_url) + seconds)
+        elif action == "set":
+            sandbox_clock.set_offset(settings.redis_url,
+                                     (_moment(moment) - datetime.now(UTC)).total_seconds())
+        elif action == "reset":
+            sandbox_clock.set_offset(settings.redis_url, 0)
+    except ValueError as exc:
+        raise OperationFailed(str(exc)) from None
     shift = sandbox_clock.offset(settings.redis_url)
     return {"now": iso_utc(datetime.now(UTC) + timedelta(seconds=shift)),
             "offset_seconds": shift}
+
+
+def _moment(text: str) -> datetime:
+    try:
+        target = datetime.fromisoformat(text)
+    except ValueError:
+        raise OperationFailed("MOMENT must be ISO 8601, e.g. 2026-12-02T07:00:00+08:00") \
+            from None
+    if target.tzinfo is None:
+        raise OperationFailed("MOMENT needs its offset (+08:00 for the city)")
+    return target
 
 
 def all_handler_queues() -> list[topology.HandlerQueues]:
