@@ -34,6 +34,13 @@ class BadRequestBody(CityHubError):
     code = "bad_request"
 
 
+class InvalidHeader(CityHubError):
+    """A request header out of the format the API documents; `field` names it."""
+
+    status = 400
+    code = "invalid_header"
+
+
 class NotFound(CityHubError):
     status = 404
     code = "not_found"
@@ -92,6 +99,6 @@ class UpstreamTimeout(CityHubError):
 
 # Every error that crosses RPC as itself.
 ERRORS: tuple[type[CityHubError], ...] = (
-    InvalidInput, BadRequestBody, NotFound, Forbidden, TooManyAttempts, Conflict,
+    InvalidInput, BadRequestBody, InvalidHeader, NotFound, Forbidden, TooManyAttempts, Conflict,
     PreconditionFailed, Unauthorized, RequestTimeout, ServiceUnavailable, UpstreamTimeout,
 )

@@ -36,6 +36,11 @@ MAX_AMOUNT_CENTS = 10_000_000
 FIRST_CITY_DAY, LAST_CITY_DAY = date(2000, 1, 1), date(2099, 12, 31)
 # A slot listing covers at most this many city days.
 LONGEST_LISTING_DAYS = 31
+# Request headers a partner may send (docs/api.md): the request id it chose, the key
+# that makes an order idempotent, the last notification a live stream got.
+REQUEST_ID = r"^[A-Za-z0-9._:-]{8,128}$"
+IDEMPOTENCY_KEY = r"^[A-Za-z0-9_.:-]{8,128}$"
+NOTIFICATION_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # An absolute http(s) URL with a host and no user or password (https only, and no
 # private address, in production: services/notify/domain/webhooks.py).
 WEBHOOK_URL = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"

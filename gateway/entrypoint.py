@@ -29,13 +29,15 @@ from werkzeug.wrappers import Request, Response
 
 from chassis import logs, metrics
 from chassis.settings import settings_of
+from contracts import formats
 from contracts.errors import CityHubError, RequestTimeout, ServiceUnavailable
 from gateway import rate_limits
 from gateway.auth import PartnerAuthenticator
 from gateway.errors import invalid_input, json_response, new_request_id, response_for
+from gateway.headers import check as check_headers
 from gateway.http_protocol import CLOSE_AFTER_RESPONSE, GatewayProtocol, closing_error
 
-CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+CLIENT_REQUEST_ID = re.compile(formats.REQUEST_ID)
 # Workers kept for /healthz and /readyz out of the container's max_workers.
 PROBE_WORKERS = 2
 
@@ -170,6 +172,7 @@ class ApiRoute(HttpRequestHandler):
         request_id = request_id_of(request)
         logs.bind_request_id(request_id)
         try:
+            check_headers(request, ("X-Request-Id", *self.headers))
             kwargs = dict(request.path_values)
             if self.signed:
                 self._read_body(request)

@@ -7,8 +7,11 @@ waits for a slow client for ever. This protocol reads the request line and heade
 itself, bounds how long they and each later read may take, refuses chunked bodies,
 and answers every refusal with the JSON error shape, naming no server software:
 
-  400 bad_request            malformed request or header line, bad Content-Length,
-                             Content-Length together with Transfer-Encoding
+  400 bad_request            malformed request or header line, a request target with
+                             bytes HTTP forbids, bad Content-Length, Content-Length
+                             together with Transfer-Encoding
+  400 invalid_header         a header name that is not a token, or a value holding a
+                             control byte (NUL, CR, LF, ...: RFC 9110 5.5), naming it
   408 request_timeout        the request line and headers took longer than the read timeout
   411 length_required        Transfer-Encoding without Content-Length (chunked bodies)
   414 uri_too_long           a request line over 8 KiB
@@ -30,6 +33,13 @@ from gateway.errors import new_request_id
 
 VERSION = re.compile(r"^HTTP/(\d{1,4})\.(\d{1,4})$")
 CONTENT_LENGTH = re.compile(r"^[0-9]{1,12}$")
+# RFC 9110 5.1 and 5.6.2: a field name is a token; RFC 9110 5.5: a field value holds
+# no control byte but HTAB. A parser that let them through (a NUL in an Idempotency-Key)
+# would let two systems read one request differently.
+TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+FORBIDDEN_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# RFC 9112 3.2: the request target is visible ASCII, no space or control byte.
+TARGET = re.compile(r"^[\x21-\x7e]+$")
 MAX_HEADERS = 100  # the standard library's limit
 MAX_LINE = 8192  # request line and each header line, as most servers allow
 CLOSE_AFTER_RESPONSE = "cityhub.close_after_response"
@@ -137,6 +147,9 @@ class GatewayProtocol(HttpOnlyProtocol):
         if number >= (1, 1) and self.protocol_version >= "HTTP/1.1":
             self.close_connection = False
         self.request_version = version
+        if not TOKEN.match(words[0]) or not TARGET.match(words[1]):
+            self.refuse(400, "the request line holds a byte HTTP forbids")
+            return False
         self.command, self.path = words[0], words[1]
 
         headers = self._read_headers()
@@ -167,7 +180,16 @@ class GatewayProtocol(HttpOnlyProtocol):
             if not colon or not name or name != name.strip():
                 self.refuse(400, "a header line is not NAME: VALUE")
                 return None
-            message[name] = value.strip()
+            value = value.removesuffix("\n").removesuffix("\r").strip(" \t")
+            if not TOKEN.match(name):
+                self.refuse(400, "a header name holds a byte HTTP forbids",
+                            code="invalid_header")
+                return None
+            if FORBIDDEN_IN_VALUE.search(value):
+                self.refuse(400, f"{name} holds a control byte HTTP forbids",
+                            code="invalid_header", field=name)
+                return None
+            message[name] = value
         self.refuse(431, f"more than {MAX_HEADERS} headers")
         return None
 
@@ -175,23 +197,25 @@ class GatewayProtocol(HttpOnlyProtocol):
         # Anything in the standard library that would answer with its HTML page.
         self.refuse(int(code), message or HTTPStatus(int(code)).phrase)
 
-    def refuse(self, status: int, message: str) -> None:
+    def refuse(self, status: int, message: str, code: str | None = None,
+               field: str | None = None) -> None:
         """Answer in the error shape and close: what follows on this connection
         cannot be trusted to start at a request boundary."""
         self.close_connection = True
         try:
-            self.wfile.write(closing_error(status, ERROR_CODES.get(status, "bad_request"),
-                                           message))
+            self.wfile.write(closing_error(status, code or ERROR_CODES.get(status, "bad_request"),
+                                           message, field=field))
             self.wfile.flush()
         except OSError:
             pass  # the client is gone: nothing to tell
 
 
-def closing_error(status: int, code: str, message: str, headers: dict | None = None) -> bytes:
+def closing_error(status: int, code: str, message: str, headers: dict | None = None,
+                  field: str | None = None) -> bytes:
     """A whole HTTP response in the error shape that closes its connection, for
     answers given below the WSGI application."""
     request_id = new_request_id()
-    body = json.dumps({"error": {"code": code, "message": message, "field": None,
+    body = json.dumps({"error": {"code": code, "message": message, "field": field,
                                  "request_id": request_id}}).encode()
     extra = "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
     head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"

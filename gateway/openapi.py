@@ -12,14 +12,15 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
-from gateway import schemas
+from gateway import headers, schemas
 from gateway.entrypoint import ApiRoute
 
 SIGNATURE_HEADERS = ("X-App-Id", "X-Timestamp", "X-Nonce", "X-Signature")
 SIGNED = [{name: [] for name in SIGNATURE_HEADERS}]
 # What any route can answer besides its own successes (docs/api.md lists the codes).
 HTTP_ERRORS = {
-    "400": "Malformed HTTP or JSON (bad_request, invalid_json)",
+    "400": "Malformed HTTP or JSON, or a header out of its format (bad_request, "
+           "invalid_json, invalid_header)",
     "408": "The headers or the body did not arrive in time",
     "411": "A body without Content-Length (chunked bodies are not accepted)",
     "414": "A request line over 8 KiB",
@@ -111,9 +112,10 @@ def _operation(route: ApiRoute, summary: str) -> dict:
                   for name in path_names]
     if route.query is not None:
         parameters += _query_parameters(route.query)
-    parameters += [{"name": name, "in": "header", "required": False,
-                    "description": text, "schema": {"type": "string"}}
-                   for name, text in route.headers.items()]
+    declared = {"X-Request-Id": headers.REQUEST_ID_DESCRIPTION, **route.headers}
+    parameters += [{"name": name, "in": "header", "required": False, "description": text,
+                    "schema": headers.SCHEMAS.get(name, {"type": "string"})}
+                   for name, text in declared.items()]
     responses = {str(status): _answer(status, model) for status, model in route.answers.items()}
     errors = HTTP_ERRORS | (SIGNED_ERRORS if route.signed else
                             LIMITED_ERRORS if route.public_limits is not None else

@@ -30,15 +30,6 @@ def assert_refused(platform, response, status, code, field=None):
         assert error["field"] == field
 
 
-@pytest.fixture
-def unchanged(platform):
-    """Asserts after the test that no citizen and no event was written."""
-    before = (platform.count("identity", "citizens"), platform.count("identity", "outbox"))
-    yield
-    assert (platform.count("identity", "citizens"),
-            platform.count("identity", "outbox")) == before
-
-
 @pytest.mark.parametrize("header", ["X-App-Id", "X-Timestamp", "X-Nonce", "X-Signature"])
 def test_a_call_missing_a_credential_header_is_refused(platform, unchanged, header):
     data = json.dumps(body()).encode()

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import time
+import uuid
 
 import pytest
 import requests
@@ -119,7 +120,7 @@ def test_an_idle_stream_gets_a_heartbeat_comment(platform, registered):
 
 
 def test_a_last_event_id_that_is_not_the_citizens_is_refused(platform, registered):
-    assert error(open_stream(platform.url, registered[0], "not-a-notification")) == (
+    assert error(open_stream(platform.url, registered[0], str(uuid.uuid4()))) == (
         422, "invalid_last_event_id")
 
 

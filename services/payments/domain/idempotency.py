@@ -12,10 +12,11 @@ import json
 import re
 from datetime import datetime, timedelta
 
+from contracts import formats
 from contracts.errors import InvalidInput
 
 KEPT_FOR = timedelta(hours=24)
-KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+KEY = re.compile(formats.IDEMPOTENCY_KEY)
 REPLAY, NEW = "replay", "new"
 
 
