@@ -31,7 +31,7 @@ from chassis import logs, metrics
 from chassis.settings import settings_of
 from contracts import formats
 from contracts.errors import CityHubError, RequestTimeout, ServiceUnavailable
-from gateway import rate_limits
+from gateway import duplicates, rate_limits
 from gateway.auth import PartnerAuthenticator
 from gateway.errors import invalid_input, json_response, new_request_id, response_for
 from gateway.headers import check as check_headers
@@ -179,10 +179,12 @@ class ApiRoute(HttpRequestHandler):
                 kwargs["partner_id"] = self.authenticator.authenticate(
                     request, kwargs.get("citizen_id") if self.sensitive else None)
             if self.body is not None:
-                kwargs["body"] = parse(self.body.model_validate_json,
-                                       request.get_data(cache=True) or b"{}")
+                data = request.get_data(cache=True) or b"{}"
+                duplicates.refuse_repeated_keys(data)
+                kwargs["body"] = parse(self.body.model_validate_json, data)
             if self.query is not None:
-                kwargs["query"] = parse(self.query.model_validate, request.args.to_dict())
+                kwargs["query"] = parse(self.query.model_validate,
+                                        duplicates.single_parameters(request.args, self.query))
             if self.public_limits is not None:
                 self.authenticator.count_public(request, self.public_limits(request, kwargs))
             response = self._run_worker(request, kwargs, request_id, started)

@@ -36,7 +36,8 @@ SIGNED_ERRORS = {
     "409": "Already done, already booked, fully booked, or the ID number backs "
            "another citizen",
     "413": "Body too large",
-    "422": "A field is missing, unknown or of the wrong type, or a rule refused it",
+    "422": ("A field is missing, unknown, given twice (duplicate_key) or of the wrong "
+            "type, or a rule refused it"),
     "429": "Too many failed attempts, or over a rate limit; see Retry-After",
     "502": "A service failed",
     "504": "A service did not answer in time; the work may have been done",

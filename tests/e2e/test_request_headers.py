@@ -12,10 +12,15 @@ from gateway.signing import signed_headers
 from tests.e2e.test_bad_requests_change_nothing import assert_refused, body
 from tests.e2e.test_http_requests import connect, error_of, read_all, status_of
 from tests.e2e.test_live_notifications import open_stream
-from tests.e2e.test_payments import citizen  # noqa: F401 - a fixture
-from tests.e2e.test_real_name import citizen_at_level_1
+from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def citizen(platform):
+    """A citizen at level 2 of a partner of its own, for the module."""
+    return citizen_at_level_2(platform)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +84,7 @@ def test_a_request_id_out_of_its_format_is_refused_with_one_of_ours(platform, un
 
 @pytest.mark.parametrize("value", ["short", "k" * 129, "key with spaces", "key/slash-1"])
 def test_an_idempotency_key_out_of_its_format_is_refused_and_no_order_is_made(
-        platform, citizen, value):  # noqa: F811 - the fixture
+        platform, citizen, value):
     partner, citizen_id = citizen
     before = platform.count("payments", "payments")
     answer = platform.call("POST", f"/v1/citizens/{citizen_id}/payments",
