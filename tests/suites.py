@@ -1,9 +1,9 @@
 """`make test`: every test, the three long suites side by side, then the fault tests.
 
 The two platforms (SQLite and PostgreSQL) share no port, broker vhost, Redis database
-or database (tests/fixtures/platform.py), and the unit and integration tests use their
-own, so these three suites run at once, each in a pytest of its own (a backend's
-end-to-end and reliability tests share its platform). The one test that restarts
+or database (tests/fixtures/platform.py), and the unit, service-layer and integration
+tests use their own, so these three suites run at once, each in a pytest of its own (a
+backend's end-to-end and reliability tests share its platform). The one test that restarts
 RabbitMQ itself (marked `broker_restart`) would break the others' connections, so it
 runs after them, alone.
 
@@ -24,7 +24,8 @@ from pathlib import Path
 ALONE = "broker_restart"
 DEADLINE_MINUTES, GRACE_SECONDS = 45, 120
 AT_ONCE = {
-    "unit and integration": ["tests/unit", "tests/integration"],
+    "unit, service layer and integration": ["tests/unit", "tests/service_layer",
+                                            "tests/integration"],
     "end-to-end and reliability on SQLite": ["tests/e2e", "tests/reliability", "--backend",
                                              "sqlite", "-m", f"not {ALONE}"],
     "end-to-end and reliability on PostgreSQL": ["tests/e2e", "tests/reliability",

@@ -3,7 +3,12 @@
 import pytest
 
 from contracts.errors import NotFound, ServiceUnavailable
-from contracts.events import CitizenVerificationFailed, CitizenVerified
+from contracts.events import (
+    CitizenVerificationFailed,
+    CitizenVerified,
+    FaceVerificationEnded,
+    FaceVerificationStarted,
+)
 from services.identity.use_cases import faces
 
 
@@ -14,7 +19,9 @@ def test_a_passed_session_raises_the_citizen_to_level_3(uow, face, cipher, citiz
     face.complete(verification.provider_session, "pass")
     assert faces.check(uow, face, cipher, someone, verification.id, clock()).status == "passed"
     assert uow.repository.citizens[someone.id].assurance_level == 3
-    assert [type(e) for e in uow.published] == [CitizenVerified]
+    # Started and ended are followed as a matter (matters' face-check kind).
+    assert [type(e) for e in uow.published] == [
+        FaceVerificationStarted, FaceVerificationEnded, CitizenVerified]
 
 
 @pytest.mark.parametrize("outcome", ["spoof", "no_match"])
