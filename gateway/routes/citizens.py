@@ -100,11 +100,13 @@ class CitizenRoutes:
                      + jwks(self.receipt_keys)["keys"]}
 
     @api("POST", "/v1/citizens/<citizen_id>/consents", body=schemas.GrantConsent,
-         answers={201: schemas.Consent})
+         answers={201: schemas.Consent, 200: schemas.Consent})
     def grant_consent(self, request, partner_id, citizen_id, body):
-        """The citizen lets this partner read attributes for a purpose."""
-        return 201, self.identity.grant_consent(partner_id, citizen_id, body.attributes,
-                                                body.purpose)
+        """The citizen lets this partner read attributes for a purpose (200: this
+        consent is already active)."""
+        granted = self.identity.grant_consent(partner_id, citizen_id, body.attributes,
+                                              body.purpose)
+        return (201 if granted["created"] else 200), granted["consent"]
 
     @api("GET", "/v1/citizens/<citizen_id>/consents", answers={200: schemas.ConsentList})
     def list_consents(self, request, partner_id, citizen_id):

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from chassis.messaging_tables import InboxRecord, OutboxRecord
@@ -75,7 +75,14 @@ class Consent(Base):
     """A citizen let a partner read some verified attributes for one purpose."""
 
     __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_citizen", "citizen_id", "partner_id"),)
+    # Granting the same consent again (a retry, a twin request) is that consent: the
+    # database keeps one active per partner, purpose and set of attributes.
+    __table_args__ = (
+        Index("ix_consents_citizen", "citizen_id", "partner_id"),
+        Index("uq_consents_active", "citizen_id", "partner_id", "purpose", "attributes",
+              unique=True, postgresql_where=text("revoked_at IS NULL"),
+              sqlite_where=text("revoked_at IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     citizen_id: Mapped[str] = mapped_column(String(36))

@@ -142,6 +142,14 @@ class Repository:
             query = query.where(Consent.purpose == purpose)
         return list(self.session.scalars(query.order_by(Consent.granted_at)))
 
+    def active_consent(self, citizen_id: str, partner_id: str, purpose: str,
+                       attributes: str) -> Consent | None:
+        """The active consent for exactly these attributes (comma separated, sorted)."""
+        return self.session.scalar(select(Consent).where(
+            Consent.citizen_id == citizen_id, Consent.partner_id == partner_id,
+            Consent.purpose == purpose, Consent.attributes == attributes,
+            Consent.revoked_at.is_(None)))
+
     def consent_of(self, citizen_id: str, partner_id: str, consent_id: str) -> Consent | None:
         consent = self.session.get(Consent, consent_id)
         if consent is None or (consent.citizen_id, consent.partner_id) != (citizen_id,

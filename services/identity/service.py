@@ -147,9 +147,11 @@ class IdentityService:
 
     @rpc
     def grant_consent(self, partner_id, citizen_id, attributes, purpose):
+        """{"consent": ..., "created": bool}: the same active consent again is that one."""
         attributes, purpose = check_request(attributes, purpose)
-        return consent_view(access.grant(self.uow, self._citizen(partner_id, citizen_id),
-                                         partner_id, attributes, purpose, self.clock()))
+        consent, created = access.grant(self.uow, self._citizen(partner_id, citizen_id),
+                                        partner_id, attributes, purpose, self.clock())
+        return {"consent": consent_view(consent), "created": created}
 
     @rpc
     def revoke_consent(self, partner_id, citizen_id, consent_id):

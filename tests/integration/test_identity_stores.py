@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from chassis.db import make_engine
@@ -127,6 +128,30 @@ def test_consents_are_active_until_revoked_and_belong_to_one_partner(uow):
     with uow.read() as repository:
         assert repository.active_consents(citizen_id, "acme") == []
         assert repository.consent_of(citizen_id, "acme", consent.id).revoked_at == NOW
+
+
+def test_the_same_consent_is_active_once_and_may_be_granted_again_once_revoked(uow):
+    citizen_id = add_citizen(uow)
+
+    def consent(attributes="id_number,name"):
+        return Consent(id=str(uuid.uuid4()), citizen_id=citizen_id, partner_id="acme",
+                       attributes=attributes, purpose="fine-payment", granted_at=NOW)
+    first = consent()
+    with uow.transaction() as repository:
+        repository.add_consent(first)
+    with pytest.raises(IntegrityError), uow.transaction() as repository:
+        repository.add_consent(consent())
+    with uow.transaction() as repository:
+        repository.add_consent(consent("name"))  # other attributes: another consent
+    with uow.read() as repository:
+        assert repository.active_consent(citizen_id, "acme", "fine-payment",
+                                         "id_number,name").id == first.id
+    with uow.transaction() as repository:
+        repository.revoke_consent(first.id, NOW)
+    with uow.transaction() as repository:
+        repository.add_consent(consent())
+    with uow.read() as repository:
+        assert len(repository.active_consents(citizen_id, "acme")) == 2
 
 
 def test_two_reads_appended_after_the_same_entry_are_refused(uow):

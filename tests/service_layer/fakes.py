@@ -10,6 +10,8 @@ import copy
 import uuid
 from contextlib import contextmanager
 
+from sqlalchemy.exc import IntegrityError
+
 from sandboxes.face import SCORES
 from sandboxes.registry import OUTAGE_ID_NUMBER, PEOPLE
 from services.identity.adapters import (
@@ -90,7 +92,15 @@ class FakeRepository:
 
     # consents and the access log
     def add_consent(self, consent):
+        if self.active_consent(consent.citizen_id, consent.partner_id, consent.purpose,
+                               consent.attributes) is not None:
+            # What the database's uq_consents_active answers.
+            raise IntegrityError("INSERT INTO consents", {}, Exception("uq_consents_active"))
         self.consents[consent.id] = consent
+
+    def active_consent(self, citizen_id, partner_id, purpose, attributes):
+        return next((c for c in self.active_consents(citizen_id, partner_id, purpose)
+                     if c.attributes == attributes), None)
 
     def active_consents(self, citizen_id, partner_id, purpose=None):
         return sorted((c for c in self.consents.values()

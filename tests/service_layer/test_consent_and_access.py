@@ -48,7 +48,7 @@ def test_an_edited_entry_breaks_the_chain(uow, citizen, clock):
 
 def test_revoking_twice_is_fine_and_stops_reads(uow, citizen, clock):
     someone = citizen(level=2)
-    consent = access.grant(uow, someone, "acme", ["name"], "fine-payment", clock())
+    consent, _ = access.grant(uow, someone, "acme", ["name"], "fine-payment", clock())
     access.revoke(uow, someone, "acme", consent.id, clock())
     access.revoke(uow, someone, "acme", consent.id, clock())
     assert [type(e) for e in uow.published] == [ConsentGranted, ConsentRevoked]
@@ -58,6 +58,20 @@ def test_revoking_twice_is_fine_and_stops_reads(uow, citizen, clock):
 
 def test_another_partners_consent_cannot_be_revoked(uow, citizen, clock):
     someone = citizen(level=2)
-    consent = access.grant(uow, someone, "acme", ["name"], "fine-payment", clock())
+    consent, _ = access.grant(uow, someone, "acme", ["name"], "fine-payment", clock())
     with pytest.raises(NotFound):
         access.revoke(uow, someone, "other", consent.id, clock())
+
+
+def test_granting_an_active_consent_again_is_that_consent_and_tells_no_one_twice(
+        uow, citizen, clock):
+    someone = citizen(level=2)
+    first, created = access.grant(uow, someone, "acme", ["id_number", "name"], "fine-payment",
+                                  clock())
+    again, created_again = access.grant(uow, someone, "acme", ["id_number", "name"],
+                                        "fine-payment", clock())
+    assert (created, created_again, again.id) == (True, False, first.id)
+    assert [type(e) for e in uow.published] == [ConsentGranted]
+    other, created_other = access.grant(uow, someone, "acme", ["name"], "fine-payment",
+                                        clock())
+    assert created_other and other.id != first.id

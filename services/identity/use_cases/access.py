@@ -4,6 +4,8 @@ the citizen consented to, and every read is appended to a hash chain first."""
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from contracts.errors import NotFound
 from contracts.events import ConsentGranted, ConsentRevoked
 from services.identity.domain.consent import GENESIS, chain_is_intact, check_covered, entry_hash
@@ -12,15 +14,26 @@ from services.identity.repository import AlreadyTaken
 
 
 def grant(uow, citizen, partner_id: str, attributes: list[str], purpose: str,
-          now: datetime) -> Consent:
+          now: datetime) -> tuple[Consent, bool]:
+    """(the consent, newly granted): the same consent again while it is active is that
+    consent. Insert first: the database's one-active rule, not a read before the
+    write, decides which of two twin requests granted it."""
     consent = Consent(id=str(uuid.uuid4()), citizen_id=citizen.id, partner_id=partner_id,
                       attributes=",".join(attributes), purpose=purpose, granted_at=now)
-    with uow.transaction() as repository:
-        repository.add_consent(consent)
-        uow.publish(ConsentGranted(consent_id=consent.id, citizen_id=citizen.id,
-                                   partner_id=partner_id, attributes=attributes,
-                                   purpose=purpose))
-    return consent
+    try:
+        with uow.transaction() as repository:
+            repository.add_consent(consent)
+            uow.publish(ConsentGranted(consent_id=consent.id, citizen_id=citizen.id,
+                                       partner_id=partner_id, attributes=attributes,
+                                       purpose=purpose))
+        return consent, True
+    except IntegrityError:
+        with uow.read() as repository:
+            granted = repository.active_consent(citizen.id, partner_id, purpose,
+                                                consent.attributes)
+        if granted is None:
+            raise  # some other constraint failed: not the same consent again
+        return granted, False
 
 
 def revoke(uow, citizen, partner_id: str, consent_id: str, now: datetime) -> None:
