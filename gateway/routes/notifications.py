@@ -65,11 +65,14 @@ class NotificationRoutes:
         return 200, self.notify.put_preferences(citizen_id, changes)
 
     @api("POST", "/v1/citizens/<citizen_id>/subscriptions", body=schemas.AcceptSubscription,
-         answers={201: schemas.Subscription})
+         answers={201: schemas.Subscription, 200: schemas.Subscription})
     def accept_subscription(self, request, partner_id, citizen_id, body):
-        """The citizen accepted your mini-program's subscription message for a template."""
+        """The citizen accepted your mini-program's subscription message for a template
+        (201 the first time; 200 when it adds a credit to, or makes long-term, the
+        subscription there is)."""
         self._check_owner(partner_id, citizen_id)
-        return 201, self.notify.accept_subscription(citizen_id, body.template_id, body.kind)
+        accepted = self.notify.accept_subscription(citizen_id, body.template_id, body.kind)
+        return (201 if accepted["created"] else 200), accepted["subscription"]
 
     @api("GET", "/v1/citizens/<citizen_id>/subscriptions",
          answers={200: schemas.SubscriptionList})

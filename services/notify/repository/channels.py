@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from chassis.db import upsert
+from chassis.db import insert_or_skip, upsert
 from chassis.timestamps import UtcDateTime
 from services.notify.domain.statuses import CREATED, FINAL, SENDING
 from services.notify.models import (
@@ -120,15 +120,19 @@ _s = Subscription.__table__.c
 
 
 def accept_subscription(connection: Connection, citizen_id: str, template_id: str,
-                        long_term: bool, at: datetime) -> None:
-    """One more one-time credit, or the long-term consent."""
-    values = {"citizen_id": citizen_id, "template_id": template_id, "updated_at": at,
-              "one_time_credits": 0 if long_term else 1, "long_term": long_term}
-    change = ({"long_term": True, "updated_at": at} if long_term else
-              {"one_time_credits": _s.one_time_credits + 1, "updated_at": at})
-    connection.execute(upsert(connection.dialect.name, Subscription.__table__).values(**values)
-                       .on_conflict_do_update(index_elements=["citizen_id", "template_id"],
-                                              set_=change))
+                        long_term: bool, at: datetime) -> bool:
+    """One more one-time credit, or the long-term consent; True if this made the
+    citizen's subscription to the template. The insert decides (a twin acceptance waits
+    on it, then adds to the row it made), so exactly one of two racing ones made it."""
+    made = connection.execute(insert_or_skip(connection, Subscription.__table__), {
+        "citizen_id": citizen_id, "template_id": template_id, "updated_at": at,
+        "one_time_credits": 0 if long_term else 1, "long_term": long_term}).rowcount == 1
+    if not made:
+        connection.execute(update(Subscription).where(
+            _s.citizen_id == citizen_id, _s.template_id == template_id).values(
+            {"long_term": True, "updated_at": at} if long_term else
+            {"one_time_credits": _s.one_time_credits + 1, "updated_at": at}))
+    return made
 
 
 def withdraw_subscription(connection: Connection, citizen_id: str, template_id: str) -> None:

@@ -81,13 +81,15 @@ def change_preferences(db, citizen_id: str, changes, now) -> dict:
 
 
 def accept_subscription(db, citizen_id: str, template, kind, now) -> dict:
-    """One more one-time credit for the template, or its long-term consent."""
+    """One more one-time credit for the template, or its long-term consent:
+    {"subscription": ..., "created": bool} (created: the first acceptance of it)."""
     kind = check_acceptance(kind, template)
     with db.core_transaction() as connection:
-        channel_store.accept_subscription(connection, citizen_id, template.id,
-                                          kind == LONG_TERM, now)
+        created = channel_store.accept_subscription(connection, citizen_id, template.id,
+                                                    kind == LONG_TERM, now)
         rows = channel_store.subscriptions(connection, citizen_id)
-    return next(subscription_view(row) for row in rows if row.template_id == template.id)
+    return {"subscription": next(subscription_view(row) for row in rows
+                                 if row.template_id == template.id), "created": created}
 
 
 def withdraw_subscription(db, citizen_id: str, template_id: str) -> None:
