@@ -75,13 +75,15 @@ class AppointmentRoutes:
         return Response(status=204)
 
     @api("POST", "/v1/citizens/<citizen_id>/appointments", body=schemas.BookAppointment,
-         answers={201: schemas.Appointment})
+         answers={201: schemas.Appointment, 200: schemas.Appointment})
     def book_appointment(self, request, partner_id, citizen_id, body):
         """Book a held place; where the department charges a registration fee, the answer
-        is `pending` with the fee's order (pay at its cashier_url before expires_at)."""
-        return 201, self._as_citizen(partner_id, citizen_id,
-                                     lambda token: self.appointments.book(
-                                         citizen_id, body.hold_id, token))
+        is `pending` with the fee's order (pay at its cashier_url before expires_at).
+        The same hold again is the same booking (200)."""
+        booked = self._as_citizen(partner_id, citizen_id,
+                                  lambda token: self.appointments.book(
+                                      citizen_id, body.hold_id, token))
+        return (201 if booked["created"] else 200), booked["appointment"]
 
     @api("POST", "/v1/citizens/<citizen_id>/appointments/<appointment_id>/reschedule",
          body=schemas.HoldSlot, answers={200: schemas.Appointment})

@@ -66,9 +66,11 @@ class AppointmentsService:
     @rpc
     def book(self, citizen_id, hold_id, fee_assertion=None):
         """Book a held place; `fee_assertion` (the citizen's, for payments) orders the
-        department's registration fee where it has one."""
-        return holding.book(self.db, self.payments, citizen_id, hold_id, fee_assertion,
-                            self.clock())
+        department's registration fee where it has one: {"appointment": ...,
+        "created": bool} (False: booked already, by this request's twin or before)."""
+        appointment, created = holding.book(self.db, self.payments, citizen_id, hold_id,
+                                            fee_assertion, self.clock())
+        return {"appointment": appointment, "created": created}
 
     @rpc
     def cancel(self, citizen_id, appointment_id):

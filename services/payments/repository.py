@@ -107,6 +107,13 @@ def linked(session: Session, citizen_id: str, fee_code: str, account: str) -> bo
     return session.get(LinkedAccount, (citizen_id, fee_code, account)) is not None
 
 
+def link(connection, citizen_id: str, fee_code: str, account: str, at: datetime) -> bool:
+    """Link an account; False if it was already (a twin request's insert came first)."""
+    return connection.execute(insert_or_skip(connection, LinkedAccount.__table__), {
+        "citizen_id": citizen_id, "fee_code": fee_code, "account": account,
+        "linked_at": at}).rowcount == 1
+
+
 def linked_accounts(session: Session, citizen_id: str) -> list[LinkedAccount]:
     return list(session.scalars(select(LinkedAccount).where(
         LinkedAccount.citizen_id == citizen_id).order_by(LinkedAccount.linked_at)))

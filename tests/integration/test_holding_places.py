@@ -132,9 +132,21 @@ def test_booking_racing_the_sweep_either_books_or_gives_the_place_back_never_bot
     assert answers[0] == ("ok" if status == "booked" else "hold_expired")
 
 
+def test_of_ten_twin_bookings_of_a_hold_one_books_it_and_the_rest_get_that_booking(uow):
+    hold_id = holding.hold(uow, "c-1", "p", 2, a_slot(uow), NOW)["hold_id"]
+    answers = list(eventlet.GreenPool(10).imap(
+        lambda _: holding.book(uow, None, "c-1", hold_id, None, NOW), range(10)))
+    assert sorted(created for _, created in answers) == [False] * 9 + [True]
+    assert {(view["appointment_id"], view["status"]) for view, _ in answers} == {
+        (hold_id, "booked")}
+    with uow.read() as session:
+        assert session.scalar(select(func.count()).select_from(Outbox).where(
+            Outbox.routing_key == "appointment.booked")) == 1
+
+
 def booked(uow, citizen, slot_id, at=NOW) -> str:
     hold_id = holding.hold(uow, citizen, "p", 2, slot_id, at)["hold_id"]
-    return holding.book(uow, None, citizen, hold_id, None, at)["appointment_id"]
+    return holding.book(uow, None, citizen, hold_id, None, at)[0]["appointment_id"]
 
 
 def test_a_visit_moves_to_a_free_slot_and_its_old_place_comes_back(uow):

@@ -72,7 +72,7 @@ def status(uow, appointment_id) -> tuple:
 def pending(uow, payments, citizen="c-1", slot_id=None, at=NOW) -> dict:
     slot_id = slot_id or a_slot(uow)
     hold_id = holding.hold(uow, citizen, "p", 2, slot_id, at)["hold_id"]
-    return holding.book(uow, payments, citizen, hold_id, "token", at)
+    return holding.book(uow, payments, citizen, hold_id, "token", at)[0]
 
 
 def told(uow, step, payment_id, at=NOW, *args):
@@ -94,7 +94,9 @@ def test_a_fee_booking_is_pending_with_its_order_until_paid_then_booked(uow, pay
 
 def test_booking_the_same_hold_again_is_the_same_order(uow, payments):
     answer = pending(uow, payments)
-    again = holding.book(uow, payments, "c-1", answer["appointment_id"], "token", NOW)
+    again, booked_again = holding.book(uow, payments, "c-1", answer["appointment_id"],
+                                       "token", NOW)
+    assert not booked_again
     assert again["payment"]["payment_id"] == answer["payment"]["payment_id"]
     assert len(payments.orders) == 1
 

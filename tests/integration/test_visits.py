@@ -37,7 +37,7 @@ def booked_hall_visits(uow, count: int, slot_id) -> list[str]:
     made = []
     for n in range(count):
         hold_id = holding.hold(uow, f"c-{n}", "p", 1, slot_id, NOW)["hold_id"]
-        made.append(holding.book(uow, None, f"c-{n}", hold_id, None, NOW)["appointment_id"])
+        made.append(holding.book(uow, None, f"c-{n}", hold_id, None, NOW)[0]["appointment_id"])
     return made
 
 
@@ -92,7 +92,7 @@ def test_three_missed_hospital_visits_suspend_hospital_booking(uow):
     for department in ("internal", "paediatrics", "dental"):
         slot_id, _, end = slot_of(uow, f"{HOSPITAL}.{department}")
         hold_id = holding.hold(uow, "c-1", "p", 2, slot_id, NOW)["hold_id"]
-        payment_id = holding.book(uow, payments, "c-1", hold_id, "token", NOW)["payment_id"]
+        payment_id = holding.book(uow, payments, "c-1", hold_id, "token", NOW)[0]["payment_id"]
         told(uow, paying.paid, payment_id)
         ends.append(end)
     after = max(ends) + timedelta(hours=1)

@@ -9,10 +9,18 @@ _WAITLIST = WaitlistEntry.__table__
 WAITING = ("waiting", "offered")
 
 
-def join(connection, row: dict) -> None:
-    """Put the citizen on the slot's waitlist (a twin request's entry, if it came
-    first, stands)."""
-    connection.execute(insert_or_skip(connection, _WAITLIST), row)
+def join(connection, row: dict) -> bool:
+    """Put the citizen on the slot's waitlist; False if a twin request's entry came
+    first (it stands)."""
+    return connection.execute(insert_or_skip(connection, _WAITLIST), row).rowcount == 1
+
+
+def wait_again(connection, entry_id: str, at) -> bool:
+    """An entry that stopped waiting waits again, from `at`; False if it already was
+    (a twin request moved it first)."""
+    return connection.execute(update(_WAITLIST).where(
+        _WAITLIST.c.id == entry_id, _WAITLIST.c.status.not_in(WAITING)).values(
+        status="waiting", created_at=at, offered_at=None)).rowcount == 1
 
 
 def entry(connection, entry_id: str):

@@ -73,46 +73,52 @@ def _hold(uow, citizen_id: str, partner_id: str, level: int, slot_id, now: datet
 
 
 def book(uow, payments, citizen_id: str, hold_id, fee_assertion: str | None,
-         now: datetime) -> dict:
-    """Book a held place; where the department charges a registration fee, order it
-    (`fee_assertion`: the citizen's assertion for payments) and keep the place
-    `pending` until it is paid (use_cases/paying.py)."""
+         now: datetime) -> tuple[dict, bool]:
+    """Book a held place: (the appointment, newly booked). Where the department charges
+    a registration fee, order it (`fee_assertion`: the citizen's assertion for payments)
+    and keep the place `pending` until it is paid (use_cases/paying.py). Booking it
+    again, or at once from twin requests, is the same booking: the move from held to
+    booked (or pending) is made by one of them, and says which."""
     with uow.core_read() as connection:
         held = _own(connection, citizen_id, hold_id, "hold_id", "hold_not_found")
         department = repository.department(connection, held.department_id)
     if department.fee_code is None:
         if held.status == booking.BOOKED:
-            return appointment_view(held, department)  # the same booking again (a retry)
+            return appointment_view(held, department), False  # a retry
         return _book_free(uow, held, department, now)
     if held.status == booking.PENDING and held.payment_id is not None:
         # The same booking again (a retry): the same order, from payments.
         return _with_payment(held, department,
                              paying.order_fee(payments, held, department.fee_code,
-                                              fee_assertion))
+                                              fee_assertion)), False
     booking.check_hold(held.status, held.hold_expires_at, now, held.ended_because)
     order = paying.order_fee(payments, held, department.fee_code, fee_assertion)
     with uow.core_transaction() as connection:
         # The hold lasts as long as the order can be paid.
-        if not repository.move(connection, held.id, (booking.PROPOSED,), booking.PENDING, now,
-                               payment_id=order["payment_id"],
-                               hold_expires_at=datetime.fromisoformat(order["expires_at"])):
+        moved = repository.move(connection, held.id, (booking.PROPOSED,), booking.PENDING,
+                                now, payment_id=order["payment_id"],
+                                hold_expires_at=datetime.fromisoformat(order["expires_at"]))
+        now_is = repository.appointment(connection, held.id)
+        if not moved and not (now_is.status == booking.PENDING
+                              and now_is.payment_id == order["payment_id"]):
             # It ran out while the order was made: the order expires unpaid, and a
             # payment made all the same is booked or refunded (paying.paid).
-            now_is = repository.appointment(connection, held.id)
             booking.check_hold(now_is.status, None, now, now_is.ended_because)
-        return _with_payment(repository.appointment(connection, held.id), department, order)
+        return _with_payment(now_is, department, order), moved
 
 
-def _book_free(uow, held, department, now: datetime) -> dict:
+def _book_free(uow, held, department, now: datetime) -> tuple[dict, bool]:
     with uow.core_transaction() as connection:
         booking.check_hold(held.status, held.hold_expires_at, now, held.ended_because)
         if not repository.move(connection, held.id, (booking.PROPOSED,), booking.BOOKED, now,
                                hold_expires_at=None):
             now_is = repository.appointment(connection, held.id)
+            if now_is.status == booking.BOOKED:  # a twin request booked it
+                return appointment_view(now_is, department), False
             booking.check_hold(now_is.status, None, now, now_is.ended_because)
         uow.publish(AppointmentBooked(**places.ids(held)))
         reminding.schedule(connection, held, now)
-        return appointment_view(repository.appointment(connection, held.id), department)
+        return appointment_view(repository.appointment(connection, held.id), department), True
 
 
 def _with_payment(appointment, department, order: dict) -> dict:

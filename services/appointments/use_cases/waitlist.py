@@ -31,13 +31,13 @@ def join(uow, citizen_id: str, level: int, slot_id, now: datetime,
                            code="places_left")
         row = {"id": str(uuid.uuid4()), "slot_id": slot.id, "citizen_id": citizen_id,
                "status": "waiting", "created_at": now, "offered_at": None}
+        # Of twin requests, the one whose write went in joined; the rest see its entry.
         if known is not None:  # left, or took a place and let it go: waiting again
-            waitlists.set_status(connection, known.id, "waiting", created_at=now,
-                                           offered_at=None)
+            joined = waitlists.wait_again(connection, known.id, now)
         else:
-            waitlists.join(connection, row)  # a twin that came first stands
+            joined = waitlists.join(connection, row)
         return waitlist_view(waitlists.entry_of(connection, slot.id, citizen_id),
-                             slot), True
+                             slot), joined
 
 
 def leave(uow, citizen_id: str, entry_id: str) -> None:

@@ -69,8 +69,11 @@ def apply(uow, citizen_id: str, partner_id: str, level: int, service_code, docum
                "documents": documents, "opened_at": now, "closed_at": None,
                "phone_index": phone_index}
         try:
+            # The session emits the SAVEPOINT when asked for its connection inside the
+            # block: on a connection taken before, the insert ran outside it, and a
+            # twin's failed insert aborted the whole transaction (PostgreSQL: a 502).
             with session.begin_nested():
-                repository.add_matter(connection, row)
+                repository.add_matter(session.connection(), row)
         except IntegrityError:  # a twin request opened it first
             raise _already_open(repository.open_matter(connection, citizen_id,
                                                        service.code)) from None

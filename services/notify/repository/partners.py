@@ -71,8 +71,10 @@ def webhook(connection: Connection, partner_id: str):
     return connection.execute(SELECT_WEBHOOK, {"partner_id": partner_id}).first()
 
 
-def add_webhook(connection: Connection, row: dict) -> None:
-    connection.execute(PartnerWebhook.__table__.insert(), [row])
+def add_webhook(connection: Connection, row: dict) -> bool:
+    """False if the partner has an endpoint already (a twin request's, made meanwhile)."""
+    return connection.execute(insert_or_skip(connection, PartnerWebhook.__table__),
+                              row).rowcount == 1
 
 
 def change_webhook(connection: Connection, partner_id: str, **values) -> None:

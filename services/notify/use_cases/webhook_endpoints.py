@@ -25,16 +25,18 @@ def put(db, partner_id: str, url: str, categories: list, enabled: bool, now, sea
     with db.core_transaction() as connection:
         existing = partners.webhook(connection, partner_id)
         status = ACTIVE if enabled else PAUSED
+        secret = None
         if existing is None:
             secret = webhooks.new_secret()
-            partners.add_webhook(connection, {
+            made = partners.add_webhook(connection, {
                 "partner_id": partner_id, "url": url, "categories": json.dumps(categories),
                 "secret_sealed": seal(secret, SECRET_CONTEXT), "status": status,
                 "requires_subscription": requires_subscription,
                 "consecutive_failures": 0, "paused_at": None if enabled else now,
                 "created_at": now, "updated_at": now})
-        else:
-            secret = None
+            if not made:  # a twin first PUT made it meanwhile: this one changes it
+                secret, existing = None, partners.webhook(connection, partner_id)
+        if secret is None:
             change = {"url": url, "categories": json.dumps(categories), "updated_at": now,
                       "requires_subscription": requires_subscription}
             if enabled and existing.status == PAUSED:

@@ -105,10 +105,9 @@ def link(uow, agencies, citizen_id: str, fee_code: str, account: str,
         raise NotFound("the agency has no such account", field="account",
                        code="account_not_found") from None
     with uow.transaction() as session:
-        if not repository.linked(session, citizen_id, fee.code, account):
-            session.add(LinkedAccount(citizen_id=citizen_id, fee_code=fee.code,
-                                      account=account, linked_at=now))
-    return _account_view(fee.code, account), True
+        # The insert says who linked it: twin requests all asked the agency, one links.
+        linked = repository.link(session.connection(), citizen_id, fee.code, account, now)
+    return _account_view(fee.code, account), linked
 
 
 def unlink(uow, citizen_id: str, fee_code: str, account: str) -> None:
