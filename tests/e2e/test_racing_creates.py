@@ -122,6 +122,28 @@ def test_one_of_twenty_racing_applications_opens_the_matter_and_the_rest_are_tol
     assert [matter["tracking_number"] for matter in listed] == [opened["tracking_number"]]
 
 
+def test_one_of_twenty_racing_ratings_of_a_closed_matter_rates_it_and_the_rest_are_refused(
+        platform):
+    partner, citizen_id = citizen_at_level_2(platform)
+    number = platform.call("POST", f"/v1/citizens/{citizen_id}/applications", {
+        "service_code": "household-registration-certificate", "documents": ["doc:scan-1"],
+        "phone": "+8613900001111"}, partner=partner).json()["tracking_number"]
+    path = f"/v1/citizens/{citizen_id}/matters/{number}"
+    assert eventually(lambda: platform.call("GET", path, partner=partner).json()[
+        "state"] == "in_review")
+    assert platform.sandbox("POST", "/v1/approvals/public-security/decisions", {
+        "tracking_number": number, "action": "approve"}).status_code == 201
+    assert eventually(lambda: platform.call("GET", path, partner=partner).json()[
+        "state"] == "approved")
+    answers = at_once(lambda: platform.call("POST", f"{path}/rating",
+                                            {"level": "dissatisfied"}, partner=partner))
+    assert statuses(answers) == [201] + [409] * (CALLERS - 1), [a.text for a in answers]
+    assert {error(answer)[1] for answer in answers if answer.status_code == 409} == {
+        "already_rated"}
+    assert platform.scalar("matters", "SELECT count(*) FROM rectification_tasks "
+                                      "WHERE tracking_number = :number", number=number) == 1
+
+
 def test_one_of_twenty_racing_bookings_of_a_hold_books_it_and_the_rest_see_that_booking(
         platform):
     citizen_id = citizen_at_level_1(platform)

@@ -32,9 +32,13 @@ def check_rating(level, comment, closed: bool, already_rated: bool) -> str | Non
         raise Conflict("a matter is rated once it has closed", field="tracking_number",
                        code="matter_not_closed")
     if already_rated:
-        raise Conflict("this matter has been rated; a rating is given once",
-                       field="tracking_number", code="already_rated")
+        raise rated_once()
     return (comment or "").strip() or None
+
+
+def rated_once() -> Conflict:
+    return Conflict("this matter has been rated; a rating is given once",
+                    field="tracking_number", code="already_rated")
 
 
 def rectification_due(calendar: Calendar, rated_at: datetime, level: str) -> datetime | None:

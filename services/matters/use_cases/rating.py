@@ -5,6 +5,8 @@ right (its `rectified` decision) and which is reported until then."""
 import uuid
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from contracts.time import iso_utc
 from services.matters import repository
 from services.matters.domain import ratings
@@ -15,7 +17,20 @@ COMMENT = "rating.comment"  # the encryption context of a rating's comment
 
 
 def rate(uow, cipher, citizen_id: str, number, level, comment, now: datetime) -> dict:
-    """The citizen's rating of their closed matter; refused unless closed and unrated."""
+    """The citizen's rating of their closed matter; refused unless closed and unrated.
+    Of twin ratings, the one whose rating row went in first rated it (the matter is the
+    row's key); the others are refused as a rating after it would be."""
+    try:
+        return _rate(uow, cipher, citizen_id, number, level, comment, now)
+    except IntegrityError:
+        with uow.read() as session:
+            found = applying.find(session.connection(), number, citizen_id)
+            if repository.rating(session, found.id) is None:
+                raise  # another constraint: not a twin's rating
+        raise ratings.rated_once() from None
+
+
+def _rate(uow, cipher, citizen_id: str, number, level, comment, now: datetime) -> dict:
     with uow.transaction() as session:
         found = applying.find(session.connection(), number, citizen_id)
         comment = ratings.check_rating(level, comment, found.closed_at is not None,
