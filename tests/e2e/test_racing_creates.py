@@ -17,6 +17,7 @@ from tests.e2e.test_appointments import (
     places_left,
 )
 from tests.e2e.test_bills import water_account
+from tests.e2e.test_matters import apply
 from tests.e2e.test_real_name import citizen_at_level_1, citizen_at_level_2, error, new_partner
 from tests.e2e.test_subscription_credits import mini_program, subscribe
 from tests.e2e.test_webhooks import put_webhook
@@ -40,6 +41,12 @@ def statuses(answers) -> list[int]:
 ONE_CREATED = [200] * (CALLERS - 1) + [201]
 
 
+def items(platform, partner, citizen_id, what: str) -> list:
+    """What GET /v1/citizens/{citizen_id}/{what} lists."""
+    return platform.call("GET", f"/v1/citizens/{citizen_id}/{what}",
+                         partner=partner).json()["items"]
+
+
 def test_one_of_twenty_racing_registrations_of_a_user_is_told_it_created_the_citizen(
         platform):
     user = f"race-{uuid.uuid4().hex[:12]}"
@@ -56,8 +63,7 @@ def test_one_of_twenty_racing_grants_of_a_consent_is_told_it_created_it(platform
         {"attributes": ["name"], "purpose": "race-check"}, partner=partner))
     assert statuses(answers) == ONE_CREATED, [a.text for a in answers]
     assert len({answer.json()["consent_id"] for answer in answers}) == 1
-    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/consents",
-                           partner=partner).json()["items"]
+    listed = items(platform, partner, citizen_id, "consents")
     assert [(c["purpose"], c["attributes"]) for c in listed] == [("race-check", ["name"])]
 
 
@@ -68,8 +74,7 @@ def test_twenty_racing_one_time_acceptances_make_one_subscription_with_twenty_cr
         "citizen_id"]
     answers = at_once(lambda: subscribe(platform, partner, citizen_id, "level_reached"))
     assert statuses(answers) == ONE_CREATED, [a.text for a in answers]
-    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/subscriptions",
-                           partner=partner).json()["items"]
+    listed = items(platform, partner, citizen_id, "subscriptions")
     assert [(s["template_id"], s["one_time_credits"]) for s in listed] == [
         ("level_reached", CALLERS)]
 
@@ -99,35 +104,28 @@ def test_one_of_twenty_racing_links_of_an_account_is_told_it_linked_it(platform)
     answers = at_once(lambda: platform.call("POST", f"/v1/citizens/{citizen_id}/accounts",
                                             body, partner=partner))
     assert statuses(answers) == ONE_CREATED, [a.text for a in answers]
-    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/accounts",
-                           partner=partner).json()["items"]
+    listed = items(platform, partner, citizen_id, "accounts")
     assert [account["account"] for account in listed] == [body["account"]]
 
 
 def test_one_of_twenty_racing_applications_opens_the_matter_and_the_rest_are_told_it_is_open(
         platform):
     partner, citizen_id = citizen_at_level_2(platform)
-    answers = at_once(lambda: platform.call(
-        "POST", f"/v1/citizens/{citizen_id}/applications",
-        {"service_code": "household-registration-certificate", "documents": ["doc:scan-1"],
-         "phone": "+8613900001111"}, partner=partner))
+    answers = at_once(lambda: apply(platform, citizen_id, partner))
     assert statuses(answers) == [201] + [409] * (CALLERS - 1), [a.text for a in answers]
     opened = next(answer.json() for answer in answers if answer.status_code == 201)
     refused = [answer for answer in answers if answer.status_code == 409]
     assert {error(answer)[1] for answer in refused} == {"application_open"}
     assert all(opened["tracking_number"] in answer.json()["error"]["message"]
                for answer in refused)
-    listed = platform.call("GET", f"/v1/citizens/{citizen_id}/matters",
-                           partner=partner).json()["items"]
+    listed = items(platform, partner, citizen_id, "matters")
     assert [matter["tracking_number"] for matter in listed] == [opened["tracking_number"]]
 
 
 def test_one_of_twenty_racing_ratings_of_a_closed_matter_rates_it_and_the_rest_are_refused(
         platform):
     partner, citizen_id = citizen_at_level_2(platform)
-    number = platform.call("POST", f"/v1/citizens/{citizen_id}/applications", {
-        "service_code": "household-registration-certificate", "documents": ["doc:scan-1"],
-        "phone": "+8613900001111"}, partner=partner).json()["tracking_number"]
+    number = apply(platform, citizen_id, partner).json()["tracking_number"]
     path = f"/v1/citizens/{citizen_id}/matters/{number}"
     assert eventually(lambda: platform.call("GET", path, partner=partner).json()[
         "state"] == "in_review")
