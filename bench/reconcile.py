@@ -23,11 +23,12 @@ from sqlalchemy import insert
 
 from chassis.db import StandaloneDatabase
 from chassis.migrations import upgrade
-from chassis.settings import DEV_PROVIDER_PUBLIC_KEY
+from chassis.settings import DEV_PROVIDER_PUBLIC_KEY, get_settings
 from services.payments.adapters import HttpProvider
 from services.payments.domain.provider import yuan
 from services.payments.models import LedgerEntry, Outbox, Payment, Refund
 from services.payments.seed import seed
+from services.payments.use_cases.ordering import Terms
 from services.payments.use_cases.reconciling import reconcile
 
 DAY = date(2026, 11, 24)
@@ -50,7 +51,8 @@ def measure(orders: int, database_url: str | None = None) -> dict:
         provider = HttpProvider(f"http://127.0.0.1:{server.port}",
                                 DEV_PROVIDER_PUBLIC_KEY, timeout=10)
         started = time.perf_counter()
-        summary = reconcile(database.unit_of_work(), provider, DAY, workdir / "reports")
+        summary = reconcile(database.unit_of_work(), provider, Terms(get_settings()), DAY,
+                            workdir / "reports", datetime.now(UTC))
         elapsed = time.perf_counter() - started
     finally:
         server.terminate()

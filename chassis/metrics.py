@@ -65,7 +65,14 @@ PAYMENT_AMOUNT_MISMATCHES = Counter("cityhub_payment_amount_mismatches_total",
 PAYMENT_TRANSITIONS = Counter("cityhub_payment_transitions_total",
                               "Payment orders moved, by new state and cause", ["state", "cause"])
 LATE_PAYMENTS = Counter("cityhub_payment_late_total",
-                        "Payments that arrived after their order ended (refunded in full)")
+                        "Payments that arrived after their order ended (refunded in full), "
+                        "by how the hub learned of them", ["cause"])
+PAYMENT_TRADES_WATCHED = Gauge("cityhub_payment_trades_watched",
+                               "Trades closed unpaid that the janitor still asks about")
+LATE_MONEY_HELD = Gauge("cityhub_payment_late_money_held_cents",
+                        "Money paid after its order ended that is not yet given back")
+LATE_MONEY_OLDEST = Gauge("cityhub_payment_late_money_oldest_seconds",
+                          "How long ago the oldest payment not yet given back was paid")
 PAYMENT_PROVIDER_UNKNOWNS = Counter("cityhub_payment_provider_unknown_total",
                                     "Provider calls with no answer (the outcome is unknown, "
                                     "asked again later)", ["call"])

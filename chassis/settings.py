@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     # made, then waits twice as long each time, never longer than the second.
     payment_first_query_seconds: float = 120.0
     payment_longest_query_wait_seconds: float = 600.0
+    # After an unpaid trade closes, the janitor asks about it for this long (late money
+    # is refunded), at most the second apart: services/payments/domain/janitor.py.
+    payment_watch_after_close_seconds: float = 90000.0
+    payment_longest_watch_wait_seconds: float = 3600.0
     # How often payments looks for orders to ask about or close, and for
     # payments to confirm to their agency (retried with the same backoff).
     payment_janitor_poll_seconds: float = 5.0

@@ -255,9 +255,9 @@ def check_ledger(settings) -> dict:
 
 def reconcile(settings, day: str | None) -> dict:
     """`cityhub reconcile`: the day's three-way match, run here rather than in payments
-    (a day of 100,000 orders outlasts any RPC timeout); the mismatch events go into
-    payments' outbox, which its relay publishes."""
-    from datetime import date, datetime, timedelta
+    (a day of 100,000 orders outlasts any RPC timeout), settling what it can; the
+    mismatch events go into payments' outbox, which its relay publishes."""
+    from datetime import UTC, date, datetime, timedelta
 
     from tqdm import tqdm
 
@@ -265,6 +265,7 @@ def reconcile(settings, day: str | None) -> dict:
     from contracts.time import city_day
     from services.payments.adapters import HttpProvider, ProviderUnavailable
     from services.payments.models import Outbox
+    from services.payments.use_cases.ordering import Terms
     from services.payments.use_cases.reconciling import reconcile as match_day
 
     try:
@@ -278,8 +279,9 @@ def reconcile(settings, day: str | None) -> dict:
     database = StandaloneDatabase("payments", settings.database_url("payments"), Outbox)
     try:
         with tqdm(desc=f"reconcile {wanted}", unit="line", file=sys.stderr) as progress:
-            return match_day(database.unit_of_work(), provider, wanted,
-                             settings.var_dir / "reports", progress.update)
+            return match_day(database.unit_of_work(), provider, Terms(settings), wanted,
+                             settings.var_dir / "reports", datetime.now(UTC),
+                             progress.update)
     except ProviderUnavailable as exc:
         raise OperationFailed(f"no statement from the provider: {exc}") from None
     finally:

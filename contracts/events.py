@@ -249,6 +249,9 @@ class PaymentReconciliationMismatch(Event):
     payment_id: str
     provider_amount_cents: int | None
     ledger_amount_cents: int | None
+    # Settled by the hub itself (asked the provider and applied its answer, or sent a
+    # refund again); False: a person must look (docs/operations.md, Reconciliation).
+    settled: bool = False
 
 
 class BillIssued(Event):

@@ -461,7 +461,7 @@ class Transition(BaseModel):
     from_: str | None = Field(alias="from")
     to: PAYMENT_STATES
     cause: Literal["created", "provider_notification", "provider_query", "janitor",
-                   "agency", "refund"]
+                   "agency", "refund", "reconciliation"]
     at: datetime
     note: str | None
 

@@ -108,9 +108,12 @@ class Payment(Base):
     trade_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
     cashier_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # The janitor: when to look at this open order next, and how often it asked.
+    # The janitor: when to look at this order next, and how often it asked.
     next_check_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     queries_made: Mapped[int] = mapped_column(Integer, default=0)
+    # A trade that closed unpaid is asked about (at next_check_at) until this moment:
+    # money may still land on it (domain/janitor.py). None: not watched.
+    watch_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     # The agency's write-off: its confirmation, or when to try again.
     agency_confirmation: Mapped[str | None] = mapped_column(String(64), nullable=True)
     next_confirm_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

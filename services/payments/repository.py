@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 
 from chassis.db import insert_or_skip, upsert
 from services.payments.domain.bills import PAID, PAYABLE
-from services.payments.domain.orders import AWAITING_PAYMENT, PARTIALLY_REFUNDED, SUCCEEDED
+from services.payments.domain.orders import (
+    AWAITING_PAYMENT,
+    ENDED_UNPAID,
+    PARTIALLY_REFUNDED,
+    SUCCEEDED,
+)
 from services.payments.models import (
     Bill,
     CitizenBill,
@@ -236,6 +241,30 @@ def open_due(session: Session, now: datetime, limit: int) -> list[str]:
         select(Payment.id).where(Payment.status == AWAITING_PAYMENT,
                                  Payment.next_check_at <= now)
         .order_by(Payment.next_check_at).limit(limit)))
+
+
+def watched_due(session: Session, now: datetime, limit: int) -> list[str]:
+    """Trades closed unpaid that the janitor should ask about again now."""
+    return list(session.scalars(
+        select(Payment.id).where(Payment.status.in_(ENDED_UNPAID),
+                                 Payment.watch_until.is_not(None),
+                                 Payment.next_check_at <= now)
+        .order_by(Payment.next_check_at).limit(limit)))
+
+
+def watched(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Payment).where(
+        Payment.status.in_(ENDED_UNPAID), Payment.watch_until.is_not(None)))
+
+
+def late_money_held(session: Session) -> tuple[int, datetime | None]:
+    """Money paid after its order ended and not yet given back: (fen, the oldest
+    payment's moment)."""
+    return session.execute(select(
+        func.coalesce(func.sum(Payment.amount_cents - Payment.refunded_cents), 0),
+        func.min(Payment.paid_at)).where(
+        Payment.status.in_(ENDED_UNPAID), Payment.paid_at.is_not(None),
+        Payment.refunded_cents < Payment.amount_cents)).one()
 
 
 def unconfirmed_due(session: Session, now: datetime, limit: int) -> list[str]:

@@ -144,13 +144,20 @@ class PaymentsService:
         """The provider's asynchronous notification, as it came: `success` or `fail`."""
         if provider_name != ordering.PROVIDER_NAME:
             raise NotFound("no such payment provider", field="provider")
-        return settlement.notification(self.db, self.provider, body, self.clock())
+        return settlement.notification(self.db, self.provider, self.terms, body,
+                                       self.clock())
 
-    # Three timers, so that an agency that takes its time holds up no order's end.
+    # Four timers, so that an agency that takes its time holds up no order's end, and
+    # the trades watched after their close hold up no open order.
     @every("payment_janitor_poll_seconds")
     def janitor(self):
         """Ask about open orders, and close the expired ones at the provider."""
         upkeep.janitor_round(self.db, self.provider, self.terms, self.clock(), at_once)
+
+    @every("payment_janitor_poll_seconds")
+    def watch_closed_trades(self):
+        """Ask about trades closed unpaid: money that landed on one is refunded."""
+        upkeep.watch_round(self.db, self.provider, self.terms, self.clock(), at_once)
 
     @every("payment_janitor_poll_seconds")
     def confirm_to_agencies(self):

@@ -121,8 +121,8 @@ class PaymentsUnderInterleavings(RuleBasedStateMachine):
 
     def _tell(self, payment_id, how):
         state = orders.SUCCEEDED if how == "TRADE_SUCCESS" else orders.FAILED
-        settlement.apply(self.uow, payment_id, state, 1000, self.now, "provider_notification",
-                         self.now)
+        settlement.apply(self.uow, TERMS, payment_id, state, 1000, self.now,
+                         "provider_notification", self.now)
 
     @invariant()
     def the_ledger_balances_and_nothing_is_credited_twice(self):

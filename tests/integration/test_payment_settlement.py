@@ -13,10 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from services.payments import repository
 from services.payments.adapters import AgencyUnavailable, ProviderUnavailable, Trade
-from services.payments.models import LedgerEntry, Outbox
-from services.payments.seed import seed
+from services.payments.models import LedgerEntry
 from services.payments.use_cases import ordering, settlement, upkeep
-from tests.fixtures.servers import migrated_database
+from tests.fixtures.servers import seeded_payments
 
 pytestmark = pytest.mark.integration
 
@@ -70,16 +69,13 @@ class Agencies:
 TERMS = ordering.Terms(SimpleNamespace(
     payment_order_seconds=900, payment_first_query_seconds=120,
     payment_longest_query_wait_seconds=600, bill_fresh_seconds=900,
+    payment_watch_after_close_seconds=90000, payment_longest_watch_wait_seconds=3600,
     callback_url=lambda path: f"https://hub.example{path}"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def uow(request, tmp_path):
-    database = migrated_database(request, tmp_path, "payments", Outbox)
-    with database.sessionmaker.begin() as session:
-        seed(session)
-    yield database.unit_of_work()
-    database.close()
+    yield from seeded_payments(request, tmp_path)
 
 
 def new_order(uow, provider, key="key-00000001") -> str:
@@ -106,7 +102,7 @@ def test_the_same_success_told_ten_times_at_once_is_booked_once(uow):
     def tell():
         while True:  # as the provider does: again until it hears "success"
             try:
-                return settlement.apply(uow, payment_id, "succeeded", 1000,
+                return settlement.apply(uow, TERMS, payment_id, "succeeded", 1000,
                                         START + timedelta(minutes=1), "provider_notification",
                                         START + timedelta(minutes=1))
             except OperationalError:
@@ -124,8 +120,8 @@ def test_the_same_success_told_ten_times_at_once_is_booked_once(uow):
 
 def test_an_amount_other_than_the_orders_is_refused_and_changes_nothing(uow):
     payment_id = new_order(uow, Provider())
-    assert settlement.apply(uow, payment_id, "succeeded", 999, START, "provider_notification",
-                            START) == "amount_mismatch"
+    assert settlement.apply(uow, TERMS, payment_id, "succeeded", 999, START,
+                            "provider_notification", START) == "amount_mismatch"
     assert order(uow, payment_id).status == "awaiting_payment"
     assert paid_entries(uow, payment_id) == 0
 
@@ -172,7 +168,8 @@ def test_a_payment_that_won_the_race_with_closing_is_kept_not_expired(uow):
 def test_an_agency_down_is_asked_again_later_until_it_confirms(uow):
     provider, agencies = Provider(), Agencies()
     payment_id = new_order(uow, provider)
-    settlement.apply(uow, payment_id, "succeeded", 1000, START, "provider_notification", START)
+    settlement.apply(uow, TERMS, payment_id, "succeeded", 1000, START, "provider_notification",
+                     START)
     for minute in range(3):
         upkeep.confirm_round(uow, agencies, START + timedelta(minutes=minute))
     waiting = order(uow, payment_id)

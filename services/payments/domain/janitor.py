@@ -1,9 +1,16 @@
 """The janitor: every order ends, even if every notification from the provider is
 lost. An order still open is asked about at the provider a few minutes after it was
 made, then less and less often; once past its expiry it is closed at the provider
-before it is marked `expired` (so a payment cannot land on an order we call
-expired), and a provider that does not answer means "unknown": ask again later,
-never "failed". With these waits an order is terminal within an hour of its expiry.
+before it is marked `expired`, and a provider that does not answer means "unknown":
+ask again later, never "failed". With these waits an order is terminal within an hour
+of its expiry.
+
+A closed trade can still take money (a bank transfer in flight when it closed), and
+every notification of it can be lost. So the janitor goes on asking about a trade it
+closed, or that the provider closed, less and less often (by default at most an hour
+apart) until the provider's answer is final: paid (the money is booked and refunded in
+full) or still unpaid 25 hours after the close, by when the provider's own retries of a
+notification are over (Alipay's span 25 hours). Reconciliation finds anything later.
 """
 
 from datetime import datetime, timedelta
@@ -56,3 +63,4 @@ def next_close(expires_at: datetime, now: datetime) -> datetime:
     order asked about many times before it expired is not made to wait the longest
     for its close."""
     return now + min(max(now - expires_at, RETRY_FIRST), LONGEST_WAIT)
+

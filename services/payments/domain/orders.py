@@ -27,9 +27,11 @@ STATES = (AWAITING_PAYMENT, SUCCEEDED, AGENCY_CONFIRMED, FAILED, EXPIRED, CLOSED
 
 # Who moved the order: the partner's request that made it, the provider's
 # notification, our query to the provider, the janitor (expiry), the agency (its
-# write-off), or a refund.
+# write-off), a refund, or our query because the day's statement showed money we had
+# not booked (reconciliation).
 CREATED = "created"
-CAUSES = (CREATED, "provider_notification", "provider_query", "janitor", "agency", "refund")
+CAUSES = (CREATED, "provider_notification", "provider_query", "janitor", "agency", "refund",
+          "reconciliation")
 
 _NEXT = {
     AWAITING_PAYMENT: {SUCCEEDED, FAILED, EXPIRED, CLOSED},
@@ -40,6 +42,10 @@ _NEXT = {
 }
 PAID = (SUCCEEDED, AGENCY_CONFIRMED, PARTIALLY_REFUNDED, REFUNDED)
 OPEN = (AWAITING_PAYMENT,)
+ENDED_UNPAID = (FAILED, EXPIRED, CLOSED)  # money landing on one now is refunded in full
+# A trade that closed (by us or by the provider) may still take money; a declined one
+# (PAY_FAILED) is final.
+WATCHED_AFTER_END = (EXPIRED, CLOSED)
 
 
 @dataclass(frozen=True)

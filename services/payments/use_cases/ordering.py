@@ -31,12 +31,16 @@ log = logging.getLogger(__name__)
 
 
 class Terms:
-    """What the order settings say: how long to pay, when the janitor first looks."""
+    """What the order settings say: how long to pay, when the janitor first looks, how
+    long it watches a closed trade."""
 
     def __init__(self, settings):
         self.pay_within = timedelta(seconds=settings.payment_order_seconds)
         self.first_query = timedelta(seconds=settings.payment_first_query_seconds)
         self.longest_wait = timedelta(seconds=settings.payment_longest_query_wait_seconds)
+        self.watch_for = timedelta(seconds=settings.payment_watch_after_close_seconds)
+        self.longest_watch_wait = timedelta(
+            seconds=settings.payment_longest_watch_wait_seconds)
         self.bill_fresh_for = timedelta(seconds=settings.bill_fresh_seconds)
         self.notify_url = settings.callback_url(f"/callbacks/payments/{PROVIDER_NAME}")
 

@@ -1,8 +1,13 @@
 """`cityhub reconcile --date`: the provider's statement of a city day against our
 ledger and the agencies' write-offs (the rules of matching: domain/reconciliation.py).
 
-Every mismatch becomes a `payment.reconciliation_mismatch` event and a line in the
-day's report; the summary says how many of each kind there were.
+What the hub can settle by itself, it settles: money the provider moved that we had
+not booked is asked about at the provider and its answer applied as any other (a
+payment on an order that had ended is refunded in full, once), and a refund the
+provider made that we had not booked is sent again under its request number, which
+books it. Every mismatch becomes a `payment.reconciliation_mismatch` event and a line in
+the day's report, saying whether it was settled; the summary counts what still needs
+a person.
 """
 
 import csv
@@ -15,7 +20,14 @@ from contracts.events import PaymentReconciliationMismatch
 from contracts.time import CITY_TIME
 from services.payments import repository
 from services.payments.domain.provider import fen
-from services.payments.domain.reconciliation import PAYMENT, REFUND, Line, match
+from services.payments.domain.reconciliation import (
+    MISSING_IN_LEDGER,
+    PAYMENT,
+    REFUND,
+    Line,
+    match,
+)
+from services.payments.use_cases import upkeep
 
 CHUNK = 1000  # ids per IN (...) query: well under every database's parameter limit
 
@@ -25,8 +37,10 @@ def city_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def reconcile(uow, provider, day: date, report_dir: Path, progress=lambda n: None) -> dict:
-    """Match the day; `progress(n)` is told of each n lines handled (a progress bar)."""
+def reconcile(uow, provider, terms, day: date, report_dir: Path, now: datetime,
+              progress=lambda n: None) -> dict:
+    """Match the day and settle what can be; `progress(n)` is told of each n lines
+    handled (a progress bar)."""
     theirs = _statement(provider.statement(day.isoformat()), progress)
     start, end = city_day_bounds(day)
     with uow.read() as session:
@@ -48,10 +62,36 @@ def reconcile(uow, provider, day: date, report_dir: Path, progress=lambda n: Non
     awaiting = {i for i, row in paid.items()
                 if row.agency_confirmation is None and row.next_confirm_at is not None}
     mismatches = match(theirs, ours, set(theirs), day_ours, awaiting)
-    _publish(uow, day, mismatches)
-    report = _write_report(report_dir, day, mismatches)
+    outcomes = [_settle(uow, provider, terms, m, now) for m in mismatches]
+    _publish(uow, day, mismatches, outcomes)
+    report = _write_report(report_dir, day, mismatches, outcomes)
+    settled = sum(1 for done, _ in outcomes if done)
     return {"day": day.isoformat(), "provider_lines": len(theirs), "ledger_lines": len(ours),
-            "mismatches": dict(Counter(m.kind for m in mismatches)), "report": str(report)}
+            "mismatches": dict(Counter(m.kind for m in mismatches)), "settled": settled,
+            "need_a_person": len(mismatches) - settled, "report": str(report)}
+
+
+def _settle(uow, provider, terms, mismatch, now: datetime) -> tuple[bool, str]:
+    """(settled, what was done or why a person is needed) for one mismatch."""
+    if mismatch.kind != MISSING_IN_LEDGER:
+        return False, "for a person (docs/operations.md, Reconciliation)"
+    if mismatch.line == PAYMENT:
+        answer = upkeep.ask_about(uow, provider, terms, mismatch.order_id, now,
+                                  "reconciliation")
+        with uow.read() as session:
+            booked = repository.paid_by_ids(session, [mismatch.order_id])
+        if mismatch.order_id in booked:
+            return True, "asked the provider: booked (paid after its order ended: refunded)"
+        return False, f"asked the provider: {answer}"
+    with uow.read() as session:
+        refund = repository.refund_by_request_no(session, mismatch.key)
+    if refund is None:
+        return False, "a refund we never asked for"
+    upkeep.send_refund(uow, provider, refund.id, now)
+    with uow.read() as session:
+        if mismatch.key in repository.refunds_by_request_nos(session, [mismatch.key]):
+            return True, "sent again under its request number: booked"
+    return False, "sent again under its request number: the provider did not confirm it"
 
 
 def _statement(text: str, progress) -> dict[tuple[str, str], Line]:
@@ -68,26 +108,26 @@ def _statement(text: str, progress) -> dict[tuple[str, str], Line]:
     return lines
 
 
-def _publish(uow, day: date, mismatches) -> None:
-    for chunk in _chunks(mismatches):
+def _publish(uow, day: date, mismatches, outcomes) -> None:
+    for chunk in _chunks(list(zip(mismatches, outcomes, strict=True))):
         with uow.transaction():
-            for m in chunk:
+            for m, (settled, _) in chunk:
                 uow.publish(PaymentReconciliationMismatch(
                     day=day.isoformat(), kind=m.kind, line=m.line, key=m.key,
                     payment_id=m.order_id, provider_amount_cents=m.provider_amount,
-                    ledger_amount_cents=m.ledger_amount))
+                    ledger_amount_cents=m.ledger_amount, settled=settled))
 
 
-def _write_report(report_dir: Path, day: date, mismatches) -> Path:
+def _write_report(report_dir: Path, day: date, mismatches, outcomes) -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / f"reconciliation-{day.isoformat()}.csv"
     with path.open("w", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(["kind", "line", "key", "payment_id", "provider_amount_cents",
-                         "ledger_amount_cents"])
-        for m in mismatches:
+                         "ledger_amount_cents", "settled", "what_was_done"])
+        for m, (settled, done) in zip(mismatches, outcomes, strict=True):
             writer.writerow([m.kind, m.line, m.key, m.order_id, m.provider_amount,
-                             m.ledger_amount])
+                             m.ledger_amount, "yes" if settled else "no", done])
     return path
 
 

@@ -33,7 +33,7 @@ _EVENTS = {orders.FAILED: PaymentFailed, orders.CLOSED: PaymentFailed,
 _FAILURE_REASONS = {orders.FAILED: "declined", orders.CLOSED: "closed"}
 
 
-def notification(uow, provider, body: str, now: datetime) -> str:
+def notification(uow, provider, terms, body: str, now: datetime) -> str:
     """A provider's notification: `success` once applied (or already applied), `fail`
     for a bad signature, an order we do not know, or an amount not the order's."""
     params = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
@@ -50,16 +50,17 @@ def notification(uow, provider, body: str, now: datetime) -> str:
             "order": params.get("out_trade_no", "")[:64]})
         return FAIL
     paid_at = _moment(params.get("gmt_payment")) or now
-    result = apply(uow, params.get("out_trade_no", ""), state, amount, paid_at,
+    result = apply(uow, terms, params.get("out_trade_no", ""), state, amount, paid_at,
                    "provider_notification", now)
     metrics.PAYMENT_NOTIFICATIONS.labels(result).inc()
     return SUCCESS if result in ("applied", "unchanged") else FAIL
 
 
-def apply(uow, payment_id: str, state: str | None, amount: int, paid_at: datetime,
+def apply(uow, terms, payment_id: str, state: str | None, amount: int, paid_at: datetime,
           cause: str, now: datetime) -> str:
     """Apply the provider's word on an order: applied, unchanged, unknown_order or
-    amount_mismatch (refused and raised: an alert, never applied)."""
+    amount_mismatch (refused and raised: an alert, never applied). A trade the provider
+    says closed is watched from now on (`terms`: how long, how often)."""
     with uow.transaction() as session:
         payment = repository.payment(session, payment_id, lock=True)
         if payment is None:
@@ -76,9 +77,18 @@ def apply(uow, payment_id: str, state: str | None, amount: int, paid_at: datetim
         if state == orders.SUCCEEDED:
             return _paid(uow, session, payment, paid_at, cause, now)
         if move(session, payment, state, cause, now):
+            if state in orders.WATCHED_AFTER_END:
+                watch(payment, terms, now)
             publish(uow, payment, state)
             return "applied"
         return "unchanged"
+
+
+def watch(payment, terms, now: datetime) -> None:
+    """Go on asking the provider about this closed trade until `terms.watch_for` has
+    passed (domain/janitor.py): money may still land on it."""
+    payment.watch_until = now + terms.watch_for
+    payment.queries_made, payment.next_check_at = 0, now + terms.first_query
 
 
 def _paid(uow, session, payment, paid_at: datetime, cause: str, now: datetime) -> str:
@@ -91,14 +101,15 @@ def _paid(uow, session, payment, paid_at: datetime, cause: str, now: datetime) -
             repository.mark_bill_paid(session.connection(), payment.bill_id)
         publish(uow, payment, orders.SUCCEEDED)
         return "applied"
-    if payment.status in (orders.FAILED, orders.EXPIRED, orders.CLOSED):
+    if payment.status in orders.ENDED_UNPAID:
+        payment.watch_until = payment.next_check_at = None  # the provider's answer is final
         if not book(session, payment.id, "paid", ledger.paid(payment.amount_cents), now):
             return "unchanged"  # the late payment is known and already being refunded
         payment.paid_at = paid_at
         note(session, payment, cause, now, "paid after the order ended: refunded in full")
         ask_refund(session, payment, payment.amount_cents, "paid_after_close", "platform",
                    now, request_no=f"{payment.id}-late")
-        metrics.LATE_PAYMENTS.inc()
+        metrics.LATE_PAYMENTS.labels(cause).inc()
         return "applied"
     return "unchanged"
 

@@ -52,17 +52,17 @@ def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
         log.info("the provider did not answer the janitor", extra={
             "order": payment_id, "call": todo, "reason": str(exc)[:100]})
         return _later(uow, terms, payment_id, now, asked=True)  # unknown, never "failed"
-    if trade is None and todo == janitor.CLOSE:
-        return _expire(uow, payment_id, now, "the provider never made the trade")
+    if trade is None and todo == janitor.CLOSE:  # no trade: nothing can land on it
+        return _expire(uow, None, payment_id, now, "the provider never made the trade")
     state = outcome(trade.status) if trade is not None else None
     if state == orders.CLOSED and todo == janitor.CLOSE:
-        return _expire(uow, payment_id, now, None)
+        return _expire(uow, terms, payment_id, now, None)
     if state is None:
         if todo == janitor.CLOSE:
             log.warning("the provider would not close an expired order", extra={
                 "order": payment_id, "trade_status": trade.status})
         return _later(uow, terms, payment_id, now, asked=True)
-    settlement.apply(uow, payment_id, state, trade.amount_cents, trade.paid_at or now,
+    settlement.apply(uow, terms, payment_id, state, trade.amount_cents, trade.paid_at or now,
                      "provider_query", now)
 
 
@@ -81,11 +81,83 @@ def _later(uow, terms, payment_id: str, now: datetime, asked: bool) -> None:
                 terms.first_query, terms.longest_wait))
 
 
-def _expire(uow, payment_id: str, now: datetime, text: str | None) -> None:
+def _expire(uow, terms, payment_id: str, now: datetime, text: str | None) -> None:
+    """The provider closed it for us: expired, and watched (`terms`) unless no trade
+    was ever made."""
     with uow.transaction() as session:
         payment = repository.payment(session, payment_id, lock=True)
         if settlement.move(session, payment, orders.EXPIRED, "janitor", now, text):
+            if terms is not None:
+                settlement.watch(payment, terms, now)
             settlement.publish(uow, payment, orders.EXPIRED)
+
+
+# -- closed trades, watched for late money ------------------------------------------------
+
+def watch_round(uow, provider, terms, now: datetime, each=one_by_one) -> int:
+    """Ask the provider about each closed trade whose watch is due: money found on it
+    is booked and refunded in full (settlement). How many were asked about."""
+    with uow.read() as session:
+        metrics.PAYMENT_TRADES_WATCHED.set(repository.watched(session))
+        held, oldest = repository.late_money_held(session)
+    metrics.LATE_MONEY_HELD.set(held)
+    metrics.LATE_MONEY_OLDEST.set((now - oldest).total_seconds() if oldest else 0)
+    return len(in_batches(
+        uow.read, lambda session, size: repository.watched_due(session, now, size),
+        lambda payment_id: _watch(uow, provider, terms, payment_id, now), each))
+
+
+def _watch(uow, provider, terms, payment_id: str, now: datetime) -> None:
+    try:
+        trade = provider.query(payment_id)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        metrics.PAYMENT_PROVIDER_UNKNOWNS.labels("watch").inc()
+        log.info("the provider did not answer about a closed trade", extra={
+            "order": payment_id, "reason": str(exc)[:100]})
+        return _watch_later(uow, terms, payment_id, now, answered=False)
+    if trade is not None and outcome(trade.status) == orders.SUCCEEDED:
+        result = settlement.apply(uow, terms, payment_id, orders.SUCCEEDED, trade.amount_cents,
+                                  trade.paid_at or now, "provider_query", now)
+        if result in ("applied", "unchanged"):
+            return None
+        return _watch_later(uow, terms, payment_id, now, answered=False)  # an incident
+    return _watch_later(uow, terms, payment_id, now, answered=True)
+
+
+def ask_about(uow, provider, terms, payment_id: str, now: datetime, cause: str) -> str:
+    """Ask the provider about one order now and apply its answer (reconciliation, for a
+    payment on the statement we had not booked): settlement's result, "no_trade", or
+    "unanswered"."""
+    try:
+        trade = provider.query(payment_id)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        metrics.PAYMENT_PROVIDER_UNKNOWNS.labels("query").inc()
+        log.info("the provider did not answer about an order", extra={
+            "order": payment_id[:64], "reason": str(exc)[:100]})
+        return "unanswered"
+    if trade is None:
+        return "no_trade"
+    try:
+        state = outcome(trade.status)
+    except ValueError:
+        return "unreadable"
+    return settlement.apply(uow, terms, payment_id, state, trade.amount_cents,
+                            trade.paid_at or now, cause, now)
+
+
+def _watch_later(uow, terms, payment_id: str, now: datetime, answered: bool) -> None:
+    """Ask again later; an unpaid answer once the watch is over is final. No answer
+    never is: a provider that cannot say is asked again."""
+    with uow.transaction() as session:
+        payment = repository.payment(session, payment_id, lock=True)
+        if payment.watch_until is None:
+            return
+        if answered and now >= payment.watch_until:
+            payment.watch_until = payment.next_check_at = None
+            return
+        payment.next_check_at = now + janitor.wait(payment.queries_made, terms.first_query,
+                                                   terms.longest_watch_wait)
+        payment.queries_made += 1
 
 
 # -- agency write-offs ------------------------------------------------------------------
@@ -159,10 +231,11 @@ def _refused_by_agency(uow, payment_id: str, reason: str, now: datetime) -> None
 def refund_round(uow, provider, now: datetime, each=one_by_one) -> int:
     return len(in_batches(
         uow.read, lambda session, size: repository.refunds_due(session, now, size),
-        lambda refund_id: _send_refund(uow, provider, refund_id, now), each))
+        lambda refund_id: send_refund(uow, provider, refund_id, now), each))
 
 
-def _send_refund(uow, provider, refund_id: str, now: datetime) -> None:
+def send_refund(uow, provider, refund_id: str, now: datetime) -> None:
+    """Send one refund (again: its request number makes the provider pay it once)."""
     with uow.read() as session:
         refund = repository.refund(session, refund_id)
         payment_id, request_no, amount = refund.payment_id, refund.request_no, refund.amount_cents
