@@ -153,3 +153,76 @@ def test_the_provider_down_for_a_while_delays_payments_but_loses_none(platform):
     doubled = [pid for pid, n in paid_entries(platform, payments).items() if n != 2]
     assert (len(lost), len(doubled)) == (0, 0), (lost[:5], doubled[:5])
     assert ledger_balances(platform)
+
+
+def refunds(platform, payments) -> dict[str, list[tuple[int, str, str]]]:
+    """Each order's refunds: (amount, reason, status)."""
+    wanted = {p["payment_id"] for p in payments}
+    found = {pid: [] for pid in wanted}
+    with platform.engine("payments").connect() as connection:
+        for pid, amount, reason, status in connection.execute(text(
+                "SELECT payment_id, amount_cents, reason, status FROM refunds")):
+            if pid in wanted:
+                found[pid].append((amount, reason, status))
+    return found
+
+
+def told(platform, citizen, template: str) -> set[str]:
+    """The orders this citizen's inbox has a `template` notification about."""
+    partner, citizen_id = citizen
+    answer = platform.call("GET", f"/v1/citizens/{citizen_id}/notifications?limit=100",
+                           partner=partner)
+    assert answer.status_code == 200, answer.text
+    return {(m["action"] or {}).get("id") for m in answer.json()["items"]
+            if m["template_id"] == template}
+
+
+def test_money_paid_after_close_with_every_notification_lost_is_refunded_once_across_a_kill(
+        platform):
+    citizens = [citizen_at_level_2(platform) for _ in range(6)]
+    payments = many_orders(platform, citizens, 24)
+    whose = {p["payment_id"]: citizens[n % len(citizens)] for n, p in enumerate(payments)}
+    expire(platform, payments)
+    assert set(all_end(platform, payments).values()) == {"expired"}
+    platform.provider_behaves(drop_rate=1)  # the provider's every word of these is lost
+    for payment in payments[:12]:
+        pay(platform, payment, late=True)
+    assert eventually(lambda: any(refunds(platform, payments).values()), timeout=30)
+    platform.kill("payments", signal.SIGKILL)  # while it is finding and refunding them
+    for payment in payments[12:]:
+        pay(platform, payment, late=True)
+    during = refunds(platform, payments)
+    time.sleep(3)
+    platform.start("payments")
+
+    def settled():
+        now = refunds(platform, payments)
+        done = all(any(status == "succeeded" for *_, status in r) for r in now.values())
+        return now if done else None
+
+    ended = eventually(settled, timeout=120, interval=0.5) or refunds(platform, payments)
+    counts = platform.sandbox("GET", "/v1/provider/behaviour").json()["counts"]
+    # Positive control: the provider took every citizen's money, none of its
+    # notifications reached the hub, and half the orders were paid while payments was
+    # down with nothing refunded for them.
+    assert counts["notifications"] >= len(payments) and counts["attempts"] == 0
+    assert all(not during[p["payment_id"]] for p in payments[12:])
+    amount = {p["payment_id"]: p["amount_cents"] for p in payments}
+    lost = [pid for pid, r in ended.items()
+            if (amount[pid], "paid_after_close", "succeeded") not in r]
+    doubled = [pid for pid, r in ended.items() if len(r) > 1]
+    doubled += [pid for pid, n in paid_entries(platform, payments).items() if n != 2]
+    assert (len(lost), len(doubled)) == (0, 0), (lost[:5], doubled[:5])
+    for payment in payments:
+        trade = platform.sandbox("GET", f"/v1/provider/trades/{payment['payment_id']}").json()
+        assert trade["refund_fee"] == trade["total_amount"]  # given back at the provider, once
+    assert set(statuses(platform, payments).values()) == {"expired"}
+    assert ledger_balances(platform)
+
+    def untold():  # (template, order) pairs a citizen was not told of
+        return {(template, pid) for citizen in citizens
+                for template in ("payment_expired", "payment_refunded")
+                for pid in {pid for pid, c in whose.items() if c is citizen}
+                - told(platform, citizen, template)}
+
+    assert eventually(lambda: not untold(), timeout=30), untold()
