@@ -131,7 +131,10 @@ class MetricsServer(SharedExtension):
         if port is None:
             return
         settings = settings_of(self.container)
-        self._sock = eventlet.listen((settings.metrics_host, port))
+        # Not shared (eventlet shares a port by default): two replicas given one
+        # metrics port would each answer a random half of the scrapes; the second
+        # fails to start instead (cityhub/runner.py gives each replica its own).
+        self._sock = eventlet.listen((settings.metrics_host, port), reuse_port=False)
         self._server = self.container.spawn_managed_thread(
             lambda: eventlet.wsgi.server(self._sock, make_wsgi_app(), log_output=False),
             identifier="metrics-server")

@@ -144,6 +144,11 @@ class Settings(BaseSettings):
     # is refunded), at most the second apart: services/payments/domain/janitor.py.
     payment_watch_after_close_seconds: float = 90000.0
     payment_longest_watch_wait_seconds: float = 3600.0
+    # A replica takes each unit of a timer's work that calls outside (an order to ask
+    # the provider about, a write-off, a refund, a message to an agency) for this long,
+    # then it is due again for any replica (chassis/claims.py): longer than an outside
+    # call's timeout, and how long work held by a replica that died waits.
+    work_lease_seconds: float = 30.0
     # How often payments looks for orders to ask about or close, and for
     # payments to confirm to their agency (retried with the same backoff).
     payment_janitor_poll_seconds: float = 5.0

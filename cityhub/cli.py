@@ -1,6 +1,6 @@
 """`cityhub`: the operations command line.
 
-  cityhub run NAME               run one deployable (identity, payments, ..., gateway)
+  cityhub run NAME [--replica N] run one deployable (identity, payments, ..., gateway)
   cityhub migrate [NAME ...]     apply database migrations (all by default)
   cityhub seed                   load demo data and the sandbox partner
   cityhub topology               declare every exchange, queue and binding
@@ -41,6 +41,9 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run one deployable")
     run.add_argument("name", choices=list(DEPLOYABLES))
+    run.add_argument("--replica", type=int, default=1,
+                     help="which replica this is, from 1: its metrics port is 10 per "
+                          "replica above the first's (several need PostgreSQL)")
     migrate = commands.add_parser("migrate", help="apply migrations")
     migrate.add_argument("names", nargs="*")
     commands.add_parser("seed", help="load demo data and the sandbox partner")
@@ -119,9 +122,14 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
 
     if args.command == "run":
+        from cityhub.runner import RefusedToStart
         from cityhub.runner import run as run_deployable
 
-        run_deployable(args.name)
+        try:
+            run_deployable(args.name, args.replica)
+        except RefusedToStart as refused:
+            print(f"cityhub run: {refused}", file=sys.stderr)
+            return 2
         return 0
 
     if args.command == "sandbox":

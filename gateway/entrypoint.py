@@ -73,7 +73,11 @@ class JsonWsgiApp(WsgiApp):
 
 
 class JsonWebServer(WebServer):
-    """Nameko's web server with read timeouts, a connection cap and worker admission."""
+    """Nameko's web server with read timeouts, a connection cap and worker admission.
+
+    Its socket is SO_REUSEPORT (eventlet.listen's default on Linux): several gateway
+    processes listen on one port and the kernel spreads connections between them
+    (`CITYHUB_GATEWAY_PROCESSES`, docs/operations.md)."""
 
     def setup(self):
         settings = settings_of(self.container)

@@ -3,11 +3,14 @@ bookings and cancellations; the timers that give back run-out holds and make the
 slots of days coming near their release. Rules in domain/, steps in use_cases/,
 queries in repository.py."""
 
+from datetime import timedelta
+
 from chassis.assertions import AssertionVerifier
 from chassis.db import Database
 from chassis.events import reliable_handler
 from chassis.metrics import Instrumentation
 from chassis.rpc import ServiceRpc, rpc
+from chassis.settings import FromSettings
 from chassis.timers import every
 from chassis.timestamps import Clock
 from contracts.events import PaymentExpired, PaymentFailed, PaymentSucceeded, open_envelope
@@ -33,6 +36,7 @@ class AppointmentsService:
     assertions = AssertionVerifier()
     instrumentation = Instrumentation()
     clock = Clock()
+    work_lease = FromSettings(lambda s: timedelta(seconds=s.work_lease_seconds))
 
     @rpc
     def ping(self):
@@ -139,7 +143,7 @@ class AppointmentsService:
     @every("payment_janitor_poll_seconds")
     def ask_refunds(self):
         """Ask payments to give back the registration fees of cancelled visits."""
-        paying.ask_refunds(self.db, self.payments, self.clock())
+        paying.ask_refunds(self.db, self.payments, self.clock(), self.work_lease)
 
     @every("hold_sweep_seconds")
     def sweep(self):

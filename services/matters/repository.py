@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
+from chassis.claims import take
 from chassis.db import insert_or_skip
 from services.matters.domain.working_days import Calendar
 from services.matters.models import (
@@ -171,6 +172,11 @@ def messages_due(connection, now: datetime, limit: int) -> list:
     return list(connection.execute(
         select(_MESSAGE).where(_MESSAGE.c.sent_at.is_(None), _MESSAGE.c.next_attempt_at <= now)
         .order_by(_MESSAGE.c.next_attempt_at).limit(limit)))
+
+
+def take_message(connection, message_id: str, now: datetime, until: datetime) -> bool:
+    """This replica's turn to post the message (chassis/claims.py)."""
+    return take(connection, _MESSAGE.c.next_attempt_at, _MESSAGE.c.id, message_id, now, until)
 
 
 def message_sent(connection, message_id: str, now: datetime, answer: dict) -> None:

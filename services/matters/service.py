@@ -2,6 +2,8 @@
 follow by tracking number. Rules in domain/, steps in use_cases/, queries in
 repository.py."""
 
+from datetime import timedelta
+
 from chassis.assertions import AssertionVerifier
 from chassis.crypto import Cipher, transit
 from chassis.db import Database
@@ -53,6 +55,7 @@ class MattersService:
                                                      s.approvals_timeout_seconds))
     instrumentation = Instrumentation()
     clock = Clock()
+    work_lease = FromSettings(lambda s: timedelta(seconds=s.work_lease_seconds))
 
     @rpc
     def ping(self):
@@ -102,7 +105,7 @@ class MattersService:
     @every("agency_exchange_poll_seconds")
     def send_to_agencies(self):
         """Post what the hub owes the agencies, until each acknowledges it."""
-        agency_exchange.send_round(self.db, self.approvals, self.clock())
+        agency_exchange.send_round(self.db, self.approvals, self.clock(), self.work_lease)
 
     @every("agency_exchange_poll_seconds")
     def read_agency_decisions(self):

@@ -7,6 +7,7 @@ from functools import cache
 from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from chassis.claims import take
 from chassis.db import insert_or_skip, upsert
 from services.payments.domain.bills import PAID, PAYABLE
 from services.payments.domain.orders import (
@@ -241,6 +242,21 @@ def open_due(session: Session, now: datetime, limit: int) -> list[str]:
         select(Payment.id).where(Payment.status == AWAITING_PAYMENT,
                                  Payment.next_check_at <= now)
         .order_by(Payment.next_check_at).limit(limit)))
+
+
+# Taking one unit of upkeep for this replica until `until` (chassis/claims.py): an order
+# to ask about or close, a write-off, a refund.
+def take_check(connection, payment_id: str, now: datetime, until: datetime) -> bool:
+    return take(connection, _PAYMENT.c.next_check_at, _PAYMENT.c.id, payment_id, now, until)
+
+
+def take_confirm(connection, payment_id: str, now: datetime, until: datetime) -> bool:
+    return take(connection, _PAYMENT.c.next_confirm_at, _PAYMENT.c.id, payment_id, now, until)
+
+
+def take_refund(connection, refund_id: str, now: datetime, until: datetime) -> bool:
+    refunds = Refund.__table__.c
+    return take(connection, refunds.next_try_at, refunds.id, refund_id, now, until)
 
 
 def watched_due(session: Session, now: datetime, limit: int) -> list[str]:

@@ -162,13 +162,13 @@ class PaymentsService:
     @every("payment_janitor_poll_seconds")
     def confirm_to_agencies(self):
         """Pass paid orders on to their agency until it acknowledges each."""
-        upkeep.confirm_round(self.db, self.agencies, self.clock(), at_once)
+        upkeep.confirm_round(self.db, self.agencies, self.terms, self.clock(), at_once)
 
     @every("payment_janitor_poll_seconds")
     def send_refunds(self):
         """Read the refunds agencies ask for; send those due until the provider pays."""
         refunds.from_agencies(self.db, self.agencies, self._agencies(), self.clock())
-        upkeep.refund_round(self.db, self.provider, self.clock(), at_once)
+        upkeep.refund_round(self.db, self.provider, self.terms, self.clock(), at_once)
 
     @rpc
     def refund(self, payment_id, amount_cents, refundable_cents, request_no, reason):

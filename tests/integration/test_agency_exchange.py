@@ -153,3 +153,60 @@ def test_a_withdrawal_reaches_the_agency_and_its_later_approval_is_refused(
     assert [(m["kind"], m.get("code")) for m in agency.received()
             if m["tracking_number"] == number] == [
         ("application", None), ("withdrawal", None), ("decision_refused", "not_allowed_now")]
+
+
+class CountingApprovals:
+    """The approvals system through its real adapter, counting each post, slowly enough
+    that two replicas' rounds overlap."""
+
+    def __init__(self, approvals):
+        self.approvals, self.posted = approvals, []
+
+    def send(self, agency, body):
+        self.posted.append(body["message_id"])
+        eventlet.sleep(0.02)
+        return self.approvals.send(agency, body)
+
+
+def two_replicas_send(uow, approvals) -> tuple[list, list]:
+    """Twelve applications, sent by two replicas' rounds at once: (posted, numbers)."""
+    numbers = [applying.apply(uow, f"c-{n}", "acme", 2, CERTIFICATE, ["doc:booklet-scan"],
+                              PHONE, NOW)["tracking_number"] for n in range(12)]
+    counting = CountingApprovals(approvals)
+    pool = eventlet.GreenPool(2)
+    list(pool.starmap(agency_exchange.send_round, [(uow, counting, NOW)] * 2))
+    return counting.posted, numbers
+
+
+def test_two_replicas_post_each_message_to_the_agency_once(uow, approvals, agency):
+    posted, numbers = two_replicas_send(uow, approvals)
+    assert len(posted) == len(set(posted)) == len(numbers)
+    assert len(agency.received()) == len(numbers)
+
+
+def test_without_taking_each_message_two_replicas_post_some_twice(uow, approvals, monkeypatch):
+    """The positive control: the rounds overlap, and only the take keeps them apart."""
+    monkeypatch.setattr(agency_exchange.repository, "take_message", lambda *args: True)
+    posted, numbers = two_replicas_send(uow, approvals)
+    assert len(posted) > len(numbers)
+
+
+def test_two_replicas_read_an_agencys_decisions_one_at_a_time(uow, approvals, agency):
+    """Only one reads the feed (on PostgreSQL; SQLite runs one replica): the decisions
+    are applied once either way (the inbox), but the feed is not read twice."""
+    number = applied(uow, ["TEST-APPROVE"])
+    agency_exchange.send_round(uow, approvals, NOW)
+    read = []
+
+    class Watching:
+        def decisions(self, agency_code, after):
+            read.append(agency_code)
+            eventlet.sleep(0.05)
+            return approvals.decisions(agency_code, after)
+
+    pool = eventlet.GreenPool(2)
+    list(pool.starmap(agency_exchange.read_round, [(uow, Watching(), NOW)] * 2))
+    assert steps(uow, number)[-1] == ("approve", "approved")
+    with uow.core_read() as connection:
+        if connection.dialect.name == "postgresql":
+            assert read == [AGENCY]

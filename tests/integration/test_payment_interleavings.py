@@ -98,8 +98,8 @@ class PaymentsUnderInterleavings(RuleBasedStateMachine):
     def time_passes_and_the_janitor_works(self, minutes):
         self.now += timedelta(minutes=minutes)
         upkeep.janitor_round(self.uow, self.provider, TERMS, self.now)
-        upkeep.confirm_round(self.uow, self.agencies, self.now)
-        upkeep.refund_round(self.uow, _Refunder(self.provider), self.now)
+        upkeep.confirm_round(self.uow, self.agencies, TERMS, self.now)
+        upkeep.refund_round(self.uow, _Refunder(self.provider), TERMS, self.now)
 
     @rule(up=st.booleans())
     def the_agency_goes(self, up):

@@ -70,6 +70,7 @@ TERMS = ordering.Terms(SimpleNamespace(
     payment_order_seconds=900, payment_first_query_seconds=120,
     payment_longest_query_wait_seconds=600, bill_fresh_seconds=900,
     payment_watch_after_close_seconds=90000, payment_longest_watch_wait_seconds=3600,
+    work_lease_seconds=30,
     callback_url=lambda path: f"https://hub.example{path}"))
 
 
@@ -171,11 +172,11 @@ def test_an_agency_down_is_asked_again_later_until_it_confirms(uow):
     settlement.apply(uow, TERMS, payment_id, "succeeded", 1000, START, "provider_notification",
                      START)
     for minute in range(3):
-        upkeep.confirm_round(uow, agencies, START + timedelta(minutes=minute))
+        upkeep.confirm_round(uow, agencies, TERMS, START + timedelta(minutes=minute))
     waiting = order(uow, payment_id)
     assert (waiting.status, waiting.confirm_attempts) == ("succeeded", 3)
     agencies.down = False
-    upkeep.confirm_round(uow, agencies, waiting.next_confirm_at)
-    upkeep.confirm_round(uow, agencies, waiting.next_confirm_at + timedelta(minutes=10))
+    upkeep.confirm_round(uow, agencies, TERMS, waiting.next_confirm_at)
+    upkeep.confirm_round(uow, agencies, TERMS, waiting.next_confirm_at + timedelta(minutes=10))
     assert agencies.written_off == [payment_id]  # once, though asked twice
     assert order(uow, payment_id).status == "agency_confirmed"

@@ -6,7 +6,7 @@ unique index, so two requests at once cannot both win."""
 
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from chassis.db import insert_or_skip
@@ -189,9 +189,25 @@ def set_values(connection, appointment_id: str, **values) -> None:
                        .values(**values))
 
 
-def refunds_due(connection, limit: int) -> list:
+def _refund_due(stale_before: datetime):
+    """A fee refund to ask payments for: due, or taken by a replica that then died."""
+    return or_(_APPOINTMENT.c.refund_state == "due",
+               (_APPOINTMENT.c.refund_state == "asking")
+               & (_APPOINTMENT.c.updated_at <= stale_before))
+
+
+def refunds_due(connection, stale_before: datetime, limit: int) -> list:
     return list(connection.execute(select(_APPOINTMENT).where(
-        _APPOINTMENT.c.refund_state == "due").limit(limit)))
+        _refund_due(stale_before)).limit(limit)))
+
+
+def take_refund(connection, appointment_id: str, now: datetime,
+                stale_before: datetime) -> bool:
+    """This replica's turn to ask for the fee refund (a conditional update, as in
+    chassis/claims.py, on the refund's own state)."""
+    return connection.execute(update(_APPOINTMENT).where(
+        _APPOINTMENT.c.id == appointment_id, _refund_due(stale_before))
+        .values(refund_state="asking", updated_at=now)).rowcount == 1
 
 
 def holds_run_out(connection, now: datetime, limit: int) -> list[str]:

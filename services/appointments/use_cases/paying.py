@@ -14,13 +14,16 @@ decide, each applied once (the inbox) and in any order:
 
 A refund is marked `due` in the transaction that decides it, and a timer asks
 payments for it until payments has it (payments makes it once per request number),
-so a crash between the two loses no refund.
+so a crash between the two loses no refund. Each is taken by one replica of
+appointments at a time (`asking`); one that died asking leaves it due again after the
+lease.
 """
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chassis.batches import BATCH
+from chassis.claims import LEASE
 from contracts.errors import CityHubError
 from contracts.events import AppointmentBooked
 from services.appointments import repository
@@ -74,14 +77,17 @@ def unpaid(uow, connection, payment_id: str, because: str, now: datetime) -> str
     return "ended"
 
 
-def ask_refunds(uow, payments, now: datetime) -> int:
+def ask_refunds(uow, payments, now: datetime, lease: timedelta = LEASE) -> int:
     """Ask payments for the refunds due, a batch a round; how many it took. One batch
     only: a refund payments will not take yet stays due, and looping would meet it
     again at once."""
     with uow.core_read() as connection:
-        due = repository.refunds_due(connection, BATCH)
+        due = repository.refunds_due(connection, now - lease, BATCH)
     taken = 0
     for appointment in due:
+        with uow.core_transaction() as connection:
+            if not repository.take_refund(connection, appointment.id, now, now - lease):
+                continue  # another replica is asking
         try:
             payments.refund_in_full(appointment.payment_id, f"appointment-{appointment.id}",
                                     f"appointment_{appointment.ended_because}"[:40],
@@ -89,6 +95,8 @@ def ask_refunds(uow, payments, now: datetime) -> int:
         except CityHubError as refused:
             log.warning("payments would not refund a registration fee yet", extra={
                 "appointment": appointment.id, "reason": refused.code})
+            with uow.core_transaction() as connection:
+                repository.set_values(connection, appointment.id, refund_state="due")
             continue
         with uow.core_transaction() as connection:
             repository.set_values(connection, appointment.id, refund_state="asked",

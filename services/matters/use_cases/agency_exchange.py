@@ -2,12 +2,14 @@
 
 Outgoing: every message the hub owes an agency was written in the transaction that
 made it owed (repository.owe_agency); `send_round` posts the due ones, each under its
-own id, so a post whose answer was lost is harmless to repeat. An agency that does
+own id, so a post whose answer was lost is harmless to repeat, and each taken first by
+one replica of matters (chassis/claims.py), so replicas do not post it twice. An agency that does
 not answer is asked again later, waiting twice as long each time up to five minutes.
 
 Incoming: `read_round` reads each awaited agency's decisions feed from where it last
 stopped, and applies each decision once (the inbox, consumer `agency.AGENCY`) in
-sequence order, whatever order or how many times the feed lists them. A decision the
+sequence order, whatever order or how many times the feed lists them; one replica of
+matters reads an agency's feed at a time. A decision the
 workflow refuses (an approval of a withdrawn application, a second send-back asking
 for something new) changes nothing: it is counted, and the agency is told why.
 """
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta
 
 from chassis import metrics
 from chassis.batches import at_once
+from chassis.claims import LEASE, alone
 from chassis.db import claim_event
 from contracts.errors import CityHubError
 from services.matters import repository
@@ -30,14 +33,17 @@ BATCH = 100
 LONGEST_WAIT = timedelta(minutes=5)
 
 
-def send_round(uow, approvals, now: datetime, each=at_once) -> int:
+def send_round(uow, approvals, now: datetime, lease: timedelta = LEASE, each=at_once) -> int:
     """Post the messages due; how many the agencies acknowledged."""
     with uow.core_read() as connection:
         due = repository.messages_due(connection, now, BATCH)
-    return sum(each(lambda message: _send(uow, approvals, message, now), due))
+    return sum(each(lambda message: _send(uow, approvals, message, now, lease), due))
 
 
-def _send(uow, approvals, message, now: datetime) -> int:
+def _send(uow, approvals, message, now: datetime, lease: timedelta) -> int:
+    with uow.core_transaction() as connection:
+        if not repository.take_message(connection, message.id, now, now + lease):
+            return 0  # another replica has it
     try:
         answer = approvals.send(message.agency, message.body)
         outcome = "sent"
@@ -64,15 +70,20 @@ def read_round(uow, approvals, now: datetime) -> int:
         agencies = repository.agencies_awaited(session)
     applied = 0
     for agency in agencies:
-        with uow.read() as session:
-            after = repository.decisions_read(session, agency)
-        try:
-            listed = approvals.decisions(agency, after)
-        except (ApprovalsUnavailable, ApprovalsRefused):
-            continue  # asked again next round, from the same place
-        for decision in _in_order(listed, after):
-            applied += _apply(uow, agency, decision, now)
+        with alone(uow, f"matters.decisions.{agency}") as only_reader:
+            if only_reader:  # else another replica is reading this feed now
+                applied += _read_feed(uow, approvals, agency, now)
     return applied
+
+
+def _read_feed(uow, approvals, agency: str, now: datetime) -> int:
+    with uow.read() as session:
+        after = repository.decisions_read(session, agency)
+    try:
+        listed = approvals.decisions(agency, after)
+    except (ApprovalsUnavailable, ApprovalsRefused):
+        return 0  # asked again next round, from the same place
+    return sum(_apply(uow, agency, decision, now) for decision in _in_order(listed, after))
 
 
 def _in_order(listed: list[dict], after: int) -> list[dict]:

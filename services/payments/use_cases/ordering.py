@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 class Terms:
     """What the order settings say: how long to pay, when the janitor first looks, how
-    long it watches a closed trade."""
+    long it watches a closed trade, how long a replica holds a unit of upkeep."""
 
     def __init__(self, settings):
         self.pay_within = timedelta(seconds=settings.payment_order_seconds)
@@ -42,6 +42,7 @@ class Terms:
         self.longest_watch_wait = timedelta(
             seconds=settings.payment_longest_watch_wait_seconds)
         self.bill_fresh_for = timedelta(seconds=settings.bill_fresh_seconds)
+        self.lease = timedelta(seconds=settings.work_lease_seconds)  # chassis/claims.py
         self.notify_url = settings.callback_url(f"/callbacks/payments/{PROVIDER_NAME}")
 
 

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime
 
 from chassis import metrics
+from chassis.claims import alone
 from contracts.errors import CityHubError, NotFound
 from services.payments import repository
 from services.payments.domain import orders
@@ -74,24 +75,30 @@ def from_agencies(uow, agencies, agency_codes, now: datetime) -> int:
     again next time from where we were."""
     read = 0
     for agency in agency_codes:
-        with uow.read() as session:
-            cursor = session.get(AgencyCursor, agency)
-            after = cursor.last_seq if cursor else 0
-        try:
-            asked = agencies.refund_requests(agency, after)
-        except Exception:  # noqa: BLE001 - the agency's silence: ask again next time
-            continue
-        for entry in asked:
-            outcome = _from_agency(uow, agency, entry, now)
-            metrics.AGENCY_REFUND_REQUESTS.labels(outcome).inc()
-            with uow.transaction() as session:
-                cursor = session.get(AgencyCursor, agency)
-                if cursor is None:
-                    session.add(AgencyCursor(agency=agency, last_seq=entry["seq"]))
-                else:
-                    cursor.last_seq = max(cursor.last_seq, entry["seq"])
-            read += 1
+        with alone(uow, f"payments.refund_requests.{agency}") as only_reader:
+            if only_reader:  # else another replica is reading this feed now
+                read += _read_feed(uow, agencies, agency, now)
     return read
+
+
+def _read_feed(uow, agencies, agency: str, now: datetime) -> int:
+    with uow.read() as session:
+        cursor = session.get(AgencyCursor, agency)
+        after = cursor.last_seq if cursor else 0
+    try:
+        asked = agencies.refund_requests(agency, after)
+    except Exception:  # noqa: BLE001 - the agency's silence: ask again next time
+        return 0
+    for entry in asked:
+        outcome = _from_agency(uow, agency, entry, now)
+        metrics.AGENCY_REFUND_REQUESTS.labels(outcome).inc()
+        with uow.transaction() as session:
+            cursor = session.get(AgencyCursor, agency)
+            if cursor is None:
+                session.add(AgencyCursor(agency=agency, last_seq=entry["seq"]))
+            else:
+                cursor.last_seq = max(cursor.last_seq, entry["seq"])
+    return len(asked)
 
 
 def _from_agency(uow, agency: str, entry: dict, now: datetime) -> str:

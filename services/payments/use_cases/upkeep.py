@@ -2,10 +2,12 @@
 notification is lost, the agency write-offs retried until acknowledged, and the
 refunds retried until the provider pays them back.
 
-Each step asks the outside system first and writes after, in its own short
-transaction, so that no transaction waits on the network; every write re-reads the
-row and moves it forward only, so two payments processes (or a step repeated after
-a crash) apply nothing twice.
+Each step first takes its row for this replica (chassis/claims.py: of several
+payments processes, one asks the provider about an order, one sends a refund), then
+asks the outside system, then writes, in its own short transaction, so that no
+transaction waits on the network; every write re-reads the row and moves it forward
+only, so a step repeated after a crash (or after its lease ran out) applies nothing
+twice.
 """
 
 import logging
@@ -34,7 +36,18 @@ def janitor_round(uow, provider, terms, now: datetime, each=one_by_one) -> int:
     has expired. How many were looked at."""
     return len(in_batches(
         uow.read, lambda session, size: repository.open_due(session, now, size),
-        lambda payment_id: _look_at(uow, provider, terms, payment_id, now), each))
+        _taking(uow, repository.take_check, terms.lease, now,
+                lambda payment_id: _look_at(uow, provider, terms, payment_id, now)), each))
+
+
+def _taking(uow, take, lease, now: datetime, step):
+    """`step`, for the items this replica takes (the others have a replica at them)."""
+    def taken_step(item_id: str) -> None:
+        with uow.core_transaction() as connection:
+            if not take(connection, item_id, now, now + lease):
+                return None
+        return step(item_id)
+    return taken_step
 
 
 def _look_at(uow, provider, terms, payment_id: str, now: datetime) -> None:
@@ -104,7 +117,8 @@ def watch_round(uow, provider, terms, now: datetime, each=one_by_one) -> int:
     metrics.LATE_MONEY_OLDEST.set((now - oldest).total_seconds() if oldest else 0)
     return len(in_batches(
         uow.read, lambda session, size: repository.watched_due(session, now, size),
-        lambda payment_id: _watch(uow, provider, terms, payment_id, now), each))
+        _taking(uow, repository.take_check, terms.lease, now,
+                lambda payment_id: _watch(uow, provider, terms, payment_id, now)), each))
 
 
 def _watch(uow, provider, terms, payment_id: str, now: datetime) -> None:
@@ -162,14 +176,15 @@ def _watch_later(uow, terms, payment_id: str, now: datetime, answered: bool) -> 
 
 # -- agency write-offs ------------------------------------------------------------------
 
-def confirm_round(uow, agencies, now: datetime, each=one_by_one) -> int:
+def confirm_round(uow, agencies, terms, now: datetime, each=one_by_one) -> int:
     """Tell each agency about the payments it has not acknowledged yet."""
     with uow.read() as session:
         oldest = repository.oldest_unconfirmed(session)
     metrics.AGENCY_UNCONFIRMED_AGE.set((now - oldest).total_seconds() if oldest else 0)
     return len(in_batches(
         uow.read, lambda session, size: repository.unconfirmed_due(session, now, size),
-        lambda payment_id: _confirm(uow, agencies, payment_id, now), each))
+        _taking(uow, repository.take_confirm, terms.lease, now,
+                lambda payment_id: _confirm(uow, agencies, payment_id, now)), each))
 
 
 def _confirm(uow, agencies, payment_id: str, now: datetime) -> None:
@@ -228,10 +243,11 @@ def _refused_by_agency(uow, payment_id: str, reason: str, now: datetime) -> None
 
 # -- refunds ------------------------------------------------------------------------------
 
-def refund_round(uow, provider, now: datetime, each=one_by_one) -> int:
+def refund_round(uow, provider, terms, now: datetime, each=one_by_one) -> int:
     return len(in_batches(
         uow.read, lambda session, size: repository.refunds_due(session, now, size),
-        lambda refund_id: send_refund(uow, provider, refund_id, now), each))
+        _taking(uow, repository.take_refund, terms.lease, now,
+                lambda refund_id: send_refund(uow, provider, refund_id, now)), each))
 
 
 def send_refund(uow, provider, refund_id: str, now: datetime) -> None:
