@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     run.add_argument("--replica", type=int, default=1,
                      help="which replica this is, from 1: its metrics port is 10 per "
                           "replica above the first's (several need PostgreSQL)")
+    run.add_argument("--check", action="store_true",
+                     help="only say whether it could start (exit 2 and why if not)")
     migrate = commands.add_parser("migrate", help="apply migrations")
     migrate.add_argument("names", nargs="*")
     commands.add_parser("seed", help="load demo data and the sandbox partner")
@@ -126,7 +128,7 @@ def main(argv=None) -> int:
         from cityhub.runner import run as run_deployable
 
         try:
-            run_deployable(args.name, args.replica)
+            run_deployable(args.name, args.replica, only_check=args.check)
         except RefusedToStart as refused:
             print(f"cityhub run: {refused}", file=sys.stderr)
             return 2

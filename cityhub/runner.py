@@ -40,7 +40,11 @@ def prepare_process() -> None:
     patch_psycopg()
 
 
-def run(name: str, replica: int = 1) -> None:
+def run(name: str, replica: int = 1, only_check: bool = False) -> None:
+    if only_check:
+        from chassis.settings import get_settings
+
+        return check_replica(name, replica, get_settings().database_url(name))
     prepare_process()
     from nameko.cli.run import run as run_services
 

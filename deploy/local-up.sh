@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make up` without Docker: find (or start) RabbitMQ and Redis, prepare the
-# databases and the broker, then run the six processes until Ctrl-C.
+# databases and the broker, then run the six processes (or CITYHUB_REPLICAS of each
+# service and CITYHUB_GATEWAY_PROCESSES gateways) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,12 +44,36 @@ fi
 # The sandbox clock: `cityhub clock advance 3600` moves every service's now (README).
 export CITYHUB_SANDBOX_CLOCK="${CITYHUB_SANDBOX_CLOCK:-1}"
 
+# How many of each process (docs/operations.md, "Running several replicas"): a second
+# replica of a service needs PostgreSQL, and is refused before anything starts.
+replicas="${CITYHUB_REPLICAS:-1}"
+gateways="${CITYHUB_GATEWAY_PROCESSES:-1}"
+for service in identity payments appointments notify matters; do
+  cityhub run "$service" --replica "$replicas" --check || exit 2
+done
+cityhub run gateway --replica "$gateways" --check || exit 2
+
 mkdir -p var
 cityhub migrate
 cityhub topology >/dev/null
 cityhub seed >/dev/null
 
-honcho start -f Procfile &
+procfile=Procfile
+if [ "$replicas" != 1 ] || [ "$gateways" != 1 ]; then
+  procfile=var/Procfile.replicas
+  : > "$procfile"
+  for service in identity payments appointments notify matters; do
+    for n in $(seq 1 "$replicas"); do
+      echo "$service.$n: cityhub run $service --replica $n" >> "$procfile"
+    done
+  done
+  for n in $(seq 1 "$gateways"); do
+    echo "gateway.$n: cityhub run gateway --replica $n" >> "$procfile"
+  done
+  grep '^sandbox:' Procfile >> "$procfile"
+fi
+
+honcho start -f "$procfile" &
 honcho_pid=$!
 trap 'kill -INT $honcho_pid 2>/dev/null; wait $honcho_pid' INT TERM
 
@@ -57,7 +82,8 @@ for _ in $(seq 1 60); do
   if python3 -c "import urllib.request,sys; urllib.request.urlopen('$gateway/readyz', timeout=1)" 2>/dev/null; then
     echo
     echo "CityHub is up. Gateway: $gateway   (sandbox partner: app id 'sandbox')"
-    echo "Metrics: 127.0.0.1:9100-9105/metrics.   Ctrl-C stops everything."
+    echo "Metrics: 127.0.0.1:9100-9105/metrics (replica N: 10 ports up per replica)."
+    echo "Ctrl-C stops everything."
     break
   fi
   sleep 1

@@ -19,16 +19,22 @@ pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services", "tests.fi
 
 
 def pytest_addoption(parser):
-    parser.addoption("--backend", choices=("sqlite", "postgresql"),
+    parser.addoption("--backend", choices=("sqlite", "postgresql", "replicas"),
                      help="run only this backend's platform tests (and no other test); "
                           "`make test` runs one pytest per backend side by side")
 
 
 def pytest_collection_modifyitems(config, items):
     backend = config.getoption("--backend")
-    if backend is None:
-        return
     kept, dropped = [], []
+    if backend is None:  # the replicas platform only when asked for by name
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            (dropped if callspec and callspec.params.get("platform") == "replicas"
+             else kept).append(item)
+        items[:] = kept
+        config.hook.pytest_deselected(items=dropped)
+        return
     for item in items:
         callspec = getattr(item, "callspec", None)
         (kept if callspec and callspec.params.get("platform") == backend else dropped).append(

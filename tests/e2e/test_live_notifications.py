@@ -133,7 +133,7 @@ def test_a_citizen_connected_to_a_second_gateway_gets_every_notification(platfor
                                                                        registered):
     citizen_id, phone = registered
     port = platform.gateway_port + 1
-    platform.start("gateway-2", "gateway", CITYHUB_GATEWAY_PORT=str(port),
+    platform.start("gateway-other", "gateway", CITYHUB_GATEWAY_PORT=str(port),
                    CITYHUB_METRICS_PORT_OFFSET=str(platform.metrics_offset + 100))
     second = f"http://127.0.0.1:{port}"
     try:
@@ -145,7 +145,7 @@ def test_a_citizen_connected_to_a_second_gateway_gets_every_notification(platfor
         finally:
             stream.close()
     finally:
-        platform.kill("gateway-2")
+        platform.kill("gateway-other")
 
 
 def _ready(url) -> bool:

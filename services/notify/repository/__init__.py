@@ -2,6 +2,7 @@
 scheduled sends here; partners' webhooks, event feeds and deliveries in partners.py."""
 
 import json
+import time
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -86,21 +87,29 @@ def template_from_row(row) -> Template:
 
 
 class TemplateBook:
-    """The released templates, read from the database once and kept in the process.
+    """The released templates, read from the database and kept in the process.
 
     A template id not yet seen reads the table again, so templates seeded while
-    the process runs are found.
+    the process runs are found; and the table is read again every REREAD_SECONDS, so
+    a new version of a template (`cityhub seed`) is used by every notify replica
+    within that time, not only by those started after it.
     """
 
-    def __init__(self):
+    REREAD_SECONDS = 60.0
+
+    def __init__(self, clock=time.monotonic):
         self._latest: dict[str, Template] = {}
+        self._clock, self._read_at = clock, None
 
     def latest(self, template_id: str, connect) -> Template:
         """`connect()` gives a connection to read the table with, asked for only when
-        the template is not in hand (a context manager, e.g. `db.core_read`)."""
-        if template_id not in self._latest:
+        the template is not in hand or the book is due a reread (a context manager,
+        e.g. `db.core_read`)."""
+        stale = self._read_at is None or self._clock() - self._read_at >= self.REREAD_SECONDS
+        if stale or template_id not in self._latest:
             with connect() as connection:
                 self._load(connection)
+            self._read_at = self._clock()
         try:
             return self._latest[template_id]
         except KeyError:
