@@ -23,7 +23,7 @@ from chassis.timestamps import utcnow
 from contracts.events import Event, EventEnvelope, events_exchange
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, max_overflow: int = 4) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -44,7 +44,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             cursor.close()
 
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=4)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     ping_when_idle(engine)
     return engine
 
@@ -248,7 +248,9 @@ class Database(DependencyProvider):
     def setup(self):
         settings = settings_of(self.container)
         url = settings.database_url(self.service_name)
-        self.engine = make_engine(url, pool_size=self.container.max_workers + 2)
+        self.engine = make_engine(url, settings.database_pool_size
+                                  or self.container.max_workers + 2,
+                                  settings.database_max_overflow)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.base_outbox is not None:
             self.insert_outbox = insert(self.base_outbox.__table__)

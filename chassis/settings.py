@@ -58,6 +58,11 @@ class Settings(BaseSettings):
 
     # Prefetch equals max_workers in Nameko, so this sets both on purpose.
     max_workers: int = 10
+    # Connections each process keeps open to its PostgreSQL database (0: max_workers +
+    # 2, one per worker and the timers), and how many more it opens at a peak: size
+    # PostgreSQL's max_connections for the sum over every replica (docs/operations.md).
+    database_pool_size: int = 0
+    database_max_overflow: int = 4
     # The gateway's workers mostly wait on services (green threads, a few KiB each), and
     # one slow service holds each of its callers up to that service's deadline: with
     # ten, a citizen's overview with one service down (0.25 s a call) capped the whole
