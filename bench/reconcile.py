@@ -65,7 +65,9 @@ def measure(orders: int, database_url: str | None = None) -> dict:
             "mismatches_expected": {kind: PLANTED for kind in (
                 "missing_in_ledger", "missing_at_provider", "amount_differs",
                 "unconfirmed_by_agency")},
-            "statement_lines": summary["provider_lines"]}
+            "statement_lines": summary["provider_lines"],
+            # The planted lines are orders the hub never made: none can be settled.
+            "settled": summary["settled"], "need_a_person": summary["need_a_person"]}
 
 
 def _fill(database, orders: int) -> str:
