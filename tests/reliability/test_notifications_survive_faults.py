@@ -202,8 +202,10 @@ def test_a_rabbitmq_restart_under_open_streams_loses_no_notification(platform):
         readers = [pool.submit(follow, c) for c in citizens]
         time.sleep(0.5)
         make_one_each("before")
-        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True)
-        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True)
+        try:
+            subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True)
+        finally:  # a broker left stopped would fail every later run on this machine
+            subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True)
         platform.wait_ready(timeout=60)
         make_one_each("after")
         all_made.set()
