@@ -9,12 +9,23 @@ Per event handler there are three queues:
   <service>.<handler>.retry  holds a failed message for its backoff, then
                              dead-letters it back to the main queue
   <service>.<handler>.dlq    where a message lands after its last attempt
+
+Every queue that holds events is a quorum queue: replicated over the cluster's nodes
+(when there is a cluster), so losing a node loses none of them. RabbitMQ 3.10 gives a
+quorum queue no delivery limit and dead-letters at most once unless told: each main
+queue is given a delivery limit (a message whose consumer died holding it that many
+times, a poison message that kills its process, goes to the handler's dead-letter
+queue), and the main and retry queues dead-letter at least once (which needs
+`reject-publish` overflow). Checked on RabbitMQ 3.10.8: per-message TTL on the retry
+queue and at-least-once dead-lettering back to the main queue both work there.
 """
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import eventlet
+from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange, Queue, binding
 
 from contracts.events import (
@@ -31,6 +42,21 @@ from contracts.events import (
 log = logging.getLogger(__name__)
 
 DEPTH_POLL_SECONDS = 15
+# Deliveries of one message before its handler's queue dead-letters it: far above the
+# handler's own attempts (each of which is a new message through the retry queue), so
+# only a message whose consumer keeps dying with it reaches the limit.
+DELIVERY_LIMIT = 20
+
+
+def quorum(**arguments) -> dict:
+    return {"x-queue-type": "quorum", **arguments}
+
+
+def at_least_once_to(routing_key: str) -> dict:
+    """Dead-lettering (through the default exchange, by queue name) that keeps the
+    message until the queue it goes to has it."""
+    return {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": routing_key,
+            "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
 
 # The alternate exchange of every events exchange: an event that matches no
 # binding goes there instead of vanishing, so that `mandatory` publishing only
@@ -62,8 +88,8 @@ def unrouted_exchange() -> Exchange:
 
 def unrouted_queue() -> Queue:
     return Queue(UNROUTED_QUEUE, exchange=unrouted_exchange(), durable=True,
-                 queue_arguments={"x-max-length": UNROUTED_MAX_LENGTH,
-                                  "x-message-ttl": UNROUTED_MAX_AGE_MS})
+                 queue_arguments=quorum(**{"x-max-length": UNROUTED_MAX_LENGTH,
+                                           "x-message-ttl": UNROUTED_MAX_AGE_MS}))
 
 
 def no_consumer_queue() -> Queue:
@@ -71,7 +97,7 @@ def no_consumer_queue() -> Queue:
     bindings = [binding(source_exchange(event.SOURCE), event.binding_key())
                 for event in NO_CONSUMER_BY_DESIGN]
     return Queue(NO_CONSUMER_QUEUE, durable=True, bindings=bindings,
-                 queue_arguments={"x-max-length": 0})
+                 queue_arguments=quorum(**{"x-max-length": 0}))
 
 
 def source_exchange(source: str) -> Exchange:
@@ -105,28 +131,55 @@ class HandlerQueues:
 
     def main(self) -> Queue:
         return Queue(self.name, exchange=source_exchange(self.source),
-                     routing_key=self.event_type, durable=True)
+                     routing_key=self.event_type, durable=True, queue_arguments=quorum(
+                         **{"x-delivery-limit": DELIVERY_LIMIT},
+                         **at_least_once_to(self.dlq_name)))
 
     def retry(self) -> Queue:
         # Expired messages go back through the default exchange, which routes
         # by queue name, to the main queue.
-        return Queue(self.retry_name, durable=True, queue_arguments={
-            "x-dead-letter-exchange": "",
-            "x-dead-letter-routing-key": self.name,
-        })
+        return Queue(self.retry_name, durable=True,
+                     queue_arguments=quorum(**at_least_once_to(self.name)))
 
     def dlq(self) -> Queue:
-        return Queue(self.dlq_name, durable=True)
+        return Queue(self.dlq_name, durable=True, queue_arguments=quorum())
 
     def all(self) -> list[Queue]:
         return [self.main(), self.retry(), self.dlq()]
 
 
+class OldQueue(Exception):
+    """A queue exists with other arguments than this release declares (a classic queue
+    of an earlier release): `cityhub topology` moves it."""
+
+
+def every_queue(queues) -> list[Queue]:
+    return [unrouted_queue(), no_consumer_queue(), *queues]
+
+
+@contextmanager
+def own_channel(connection):
+    """A channel for one step: a refused declare closes its channel, not the others'."""
+    channel = connection.channel()
+    try:
+        yield channel
+    finally:
+        if channel.is_open:
+            channel.close()
+
+
 def declare(connection, queues) -> None:
     """Declare the sinks and the given queues (with their exchanges)."""
-    channel = connection.default_channel
-    for queue in (unrouted_queue(), no_consumer_queue(), *queues):
-        queue.declare(channel=channel)
+    for queue in every_queue(queues):
+        with own_channel(connection) as channel:
+            try:
+                queue.declare(channel=channel)
+            except PreconditionFailed as exc:
+                raise OldQueue(
+                    f"queue {queue.name} was declared by an earlier release with other "
+                    f"arguments ({exc.reply_text[:120]}): run `cityhub topology`, which "
+                    f"moves it with its messages (docs/operations.md, \"Moving to quorum "
+                    f"queues\")") from None
 
 
 def queue_depth(connection, name: str) -> int:

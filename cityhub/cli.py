@@ -3,7 +3,8 @@
   cityhub run NAME [--replica N] run one deployable (identity, payments, ..., gateway)
   cityhub migrate [NAME ...]     apply database migrations (all by default)
   cityhub seed                   load demo data and the sandbox partner
-  cityhub topology               declare every exchange, queue and binding
+  cityhub topology               move queues of an earlier release (with their messages),
+                                 then declare every exchange, queue and binding
   cityhub partner create APP_ID [--kiosk-for INSTITUTION]
                                  add a partner (an institution's check-in kiosk);
                                  prints {"app_id", "secret"}
@@ -147,7 +148,7 @@ def main(argv=None) -> int:
         elif args.command == "seed":
             print(json.dumps(operations.seed(settings)))
         elif args.command == "topology":
-            print(json.dumps({"declared": operations.declare_topology(settings)}))
+            print(json.dumps(operations.declare_topology(settings)))
         elif args.command == "partner" and args.action == "limits":
             print(json.dumps(operations.partner_limits(
                 settings, args.app_id, args.per_minute, args.sensitive_per_minute,

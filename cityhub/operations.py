@@ -11,6 +11,7 @@ from chassis.broker import Publisher
 from chassis.db import make_engine
 from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, handler_queues_of
 from chassis.migrations import upgrade
+from chassis.queue_moves import move_all
 from chassis.topology import queue_depth
 from cityhub.deployables import DEPLOYABLES
 from contracts.time import iso_utc
@@ -146,13 +147,17 @@ def all_handler_queues() -> list[topology.HandlerQueues]:
             for queues in handler_queues_of(deployable.service_class())]
 
 
-def declare_topology(settings) -> list[str]:
+def declare_topology(settings) -> dict:
+    """Move the queues an earlier release declared otherwise (classic queues) with their
+    messages, then declare every exchange, queue and binding."""
     handlers = all_handler_queues()
+    queues = topology.every_queue([q for h in handlers for q in h.all()])
     with Connection(settings.amqp_uri) as connection:
+        moved = move_all(connection, queues, {h.retry_name: h.name for h in handlers})
         topology.declare(connection, [q for h in handlers for q in h.all()])
         # The unbounded queue of earlier releases; what it held was never read.
         connection.default_channel.queue_delete(topology.LEGACY_UNROUTED_QUEUE)
-    return [h.name for h in handlers]
+    return {"declared": [h.name for h in handlers], "moved": moved}
 
 
 def dead_letters(settings) -> list[dict]:
