@@ -13,6 +13,7 @@ import sys
 import uuid
 
 import eventlet
+from kombu import Connection
 from kombu.utils import json as kombu_json
 from nameko.exceptions import (
     IncorrectSignature,
@@ -21,8 +22,17 @@ from nameko.exceptions import (
     serialize,
 )
 from nameko.extensions import SharedExtension
-from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy, RpcReply, get_rpc_exchange
+from nameko.rpc import (
+    RPC_REPLY_QUEUE_TTL,
+    ReplyListener,
+    Rpc,
+    RpcConsumer,
+    RpcProxy,
+    RpcReply,
+    get_rpc_exchange,
+)
 
+from chassis import topology
 from chassis.broker import Publisher as ChannelPublisher
 from chassis.broker import PublishFailed
 from chassis.consumers import InlineQueueConsumer, ReplyQueueConsumer
@@ -44,13 +54,23 @@ class QuickRpcConsumer(RpcConsumer):
     confirm for every reply: about a sixth of the replying service's CPU on the
     registration path (bench/README.md). A reply goes to the caller's own
     reply queue; were it lost, the caller's timeout (ServiceRpc) reports it.
+
+    Its request queue is a quorum queue (topology.rpc_request_queue says why), not
+    the durable classic queue Nameko declares.
     """
 
     queue_consumer = InlineQueueConsumer()
 
     def setup(self):
+        if self.queue is None:
+            self.queue = topology.rpc_request_queue(self.container.service_name,
+                                                    get_rpc_exchange(self.container.config))
+            self.queue_consumer.register_provider(self)
+            self._registered = True
         super().setup()
         settings = settings_of(self.container)
+        with Connection(settings.amqp_uri) as connection:
+            topology.declare(connection, [self.queue])  # an old classic one says so
         self.replies = ChannelPublisher(settings.amqp_uri, confirms=False)
         self.exchange_name = get_rpc_exchange(self.container.config).name
 
@@ -109,6 +129,16 @@ class TypedRpc(Rpc):
 
 
 rpc = TypedRpc.decorator
+
+
+def rpc_queues_of(service_cls, config: dict) -> list:
+    """The RPC request queue a Nameko service class consumes from, if it answers RPC."""
+    answers = any(isinstance(entrypoint, TypedRpc)
+                  for name in dir(service_cls)
+                  for entrypoint in getattr(getattr(service_cls, name), "nameko_entrypoints",
+                                            ()))
+    return [topology.rpc_request_queue(service_cls.name, get_rpc_exchange(config))] \
+        if answers else []
 
 
 class _TimedService:
@@ -198,6 +228,12 @@ class _Requests:
 
 class QuickReplyListener(ReplyListener):
     queue_consumer = ReplyQueueConsumer()
+
+    def setup(self):
+        super().setup()
+        declared = self.queue
+        self.queue = topology.rpc_reply_queue(declared.name, declared.exchange,
+                                              self.routing_key, RPC_REPLY_QUEUE_TTL)
 
     def forget(self, correlation_id: str) -> None:
         self._reply_events.pop(correlation_id, None)

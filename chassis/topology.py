@@ -4,6 +4,9 @@ Each service declares its own at start, and `cityhub topology` declares all of
 them up front, so an event published before its consumer first starts waits in
 the consumer's queue instead of being dropped.
 
+Per service that answers RPC there is rpc-<service> (rpc_request_queue), and per
+calling process a reply queue (rpc_reply_queue).
+
 Per event handler there are three queues:
   <service>.<handler>        bound to <source>.events with the event type
   <service>.<handler>.retry  holds a failed message for its backoff, then
@@ -103,6 +106,34 @@ def no_consumer_queue() -> Queue:
 def source_exchange(source: str) -> Exchange:
     return Exchange(events_exchange(source), type="topic", durable=True,
                     arguments={"alternate-exchange": UNROUTED_EXCHANGE})
+
+
+# A request whose replica died holding it is given to another replica this many times
+# more, then dropped: its caller's timeout (seconds) has long told it so.
+RPC_DELIVERY_LIMIT = 3
+
+
+def rpc_request_queue(service: str, exchange: Exchange) -> Queue:
+    """A service's RPC requests, shared by its replicas.
+
+    Quorum, not Nameko's durable classic queue: a classic queue lives on one node, and
+    while that node is down the queue can be neither used nor declared again elsewhere,
+    so the service would answer nothing until the node came back. A quorum queue keeps
+    serving from the surviving nodes, with the requests it held.
+    """
+    return Queue(f"rpc-{service}", exchange=exchange, routing_key=f"{service}.*",
+                 durable=True, queue_arguments=quorum(
+                     **{"x-delivery-limit": RPC_DELIVERY_LIMIT}))
+
+
+def rpc_reply_queue(name: str, exchange: Exchange, routing_key: str,
+                    expires_ms: int) -> Queue:
+    """One calling process's replies: transient and classic, on the node it is
+    connected to. When that node dies the queue goes with it (a durable one would stay,
+    unusable, until the node returned), and the caller declares it again on the node it
+    reconnects to; the replies in flight are lost, which its timeout reports."""
+    return Queue(name, exchange=exchange, routing_key=routing_key, durable=False,
+                 queue_arguments={"x-expires": expires_ms})
 
 
 def dlq_name(handler_queue: str) -> str:

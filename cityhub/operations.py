@@ -12,6 +12,7 @@ from chassis.db import make_engine
 from chassis.events import ATTEMPT_HEADER, ERROR_HEADER, handler_queues_of
 from chassis.migrations import upgrade
 from chassis.queue_moves import move_all
+from chassis.rpc import rpc_queues_of
 from chassis.topology import queue_depth
 from cityhub.deployables import DEPLOYABLES
 from contracts.time import iso_utc
@@ -147,14 +148,21 @@ def all_handler_queues() -> list[topology.HandlerQueues]:
             for queues in handler_queues_of(deployable.service_class())]
 
 
+def all_rpc_queues(settings) -> list:
+    config = {"AMQP_URI": settings.amqp_uri}
+    return [queue for deployable in DEPLOYABLES.values()
+            for queue in rpc_queues_of(deployable.service_class(), config)]
+
+
 def declare_topology(settings) -> dict:
     """Move the queues an earlier release declared otherwise (classic queues) with their
     messages, then declare every exchange, queue and binding."""
     handlers = all_handler_queues()
-    queues = topology.every_queue([q for h in handlers for q in h.all()])
+    declared = [q for h in handlers for q in h.all()] + all_rpc_queues(settings)
     with Connection(settings.amqp_uri) as connection:
-        moved = move_all(connection, queues, {h.retry_name: h.name for h in handlers})
-        topology.declare(connection, [q for h in handlers for q in h.all()])
+        moved = move_all(connection, topology.every_queue(declared),
+                         {h.retry_name: h.name for h in handlers})
+        topology.declare(connection, declared)
         # The unbounded queue of earlier releases; what it held was never read.
         connection.default_channel.queue_delete(topology.LEGACY_UNROUTED_QUEUE)
     return {"declared": [h.name for h in handlers], "moved": moved}

@@ -3,10 +3,12 @@
 and dead letters (docs/operations.md, "Moving to quorum queues")."""
 
 import json
+import subprocess
 import uuid
 
 import pytest
 from kombu import Connection, Queue
+from nameko.rpc import get_rpc_exchange
 
 from chassis import topology
 from chassis.broker import Publisher
@@ -91,3 +93,28 @@ def test_topology_moves_classic_queues_to_quorum_with_every_event_once(settings)
         assert (len(lost), doubled) == (0, 0)
         assert held(connection, handler.retry_name) == []
     assert operations.declare_topology(settings)["moved"] == []  # once moved, nothing to do
+
+
+def queue_types(vhost: str) -> dict[str, str]:
+    listing = subprocess.run(["rabbitmqctl", "list_queues", "-p", vhost, "-q",
+                              "--no-table-headers", "name", "type"],
+                             capture_output=True, text=True, check=True)
+    return dict(line.split() for line in listing.stdout.splitlines() if line.strip())
+
+
+def test_rpc_queues_of_an_earlier_release_are_moved_and_every_queue_ends_quorum(settings):
+    config = {"AMQP_URI": settings.amqp_uri}
+    new = operations.all_rpc_queues(settings)[0]
+    with Connection(settings.amqp_uri) as connection:
+        # As Nameko declares it: durable and classic, living on one node only.
+        Queue(new.name, exchange=get_rpc_exchange(config), routing_key=new.routing_key,
+              durable=True).declare(channel=connection.default_channel)
+        with pytest.raises(topology.OldQueue, match=new.name):
+            topology.declare(connection, [new])  # what a service does at start
+
+        moved = operations.declare_topology(settings)["moved"]
+
+    assert [m["queue"] for m in moved] == [new.name]
+    types = queue_types(VHOST)
+    assert {name for name, kind in types.items() if kind != "quorum"} == set()
+    assert {q.name for q in operations.all_rpc_queues(settings)} <= set(types)
