@@ -27,6 +27,11 @@ class PublishFailed(Exception):
     pass
 
 
+def address_count(amqp_uri: str) -> int:
+    """How many brokers a URI names (a cluster's nodes, joined by ';')."""
+    return amqp_uri.count(";") + 1
+
+
 def connect(amqp_uri: str, heartbeat: int = 10) -> Connection:
     # Confirms are selected on the channel (Publisher._ensure), so that a batch's
     # confirms can be awaited together rather than one per publish.
@@ -76,7 +81,9 @@ class Publisher:
             # so the broker would close it when idle. A dead connection shows
             # itself on the next publish, which reconnects.
             self._connection = connect(self.amqp_uri, 0)
-            self._connection.ensure_connection(max_retries=1)
+            # Once round every node (a dead one refuses at once), no more: the caller
+            # decides whether to wait.
+            self._connection.ensure_connection(max_retries=address_count(self.amqp_uri))
             # The py-amqp channel itself: kombu's Producer adds a measurable
             # share of CPU per message on the hot path and nothing we use.
             self._channel = self._connection.channel()

@@ -4,11 +4,13 @@ Nothing here connects to anything: callers build clients from these values when
 their extension starts, never at import time.
 """
 
+import random
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from nameko.extensions import DependencyProvider
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SANDBOX_SECRET = "sandbox-secret"
@@ -34,7 +36,9 @@ ZwIDAQAB
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CITYHUB_", extra="ignore")
+    # hide_input_in_errors: a refused value may be a secret (a broker URI's password).
+    model_config = SettingsConfigDict(env_prefix="CITYHUB_", extra="ignore",
+                                      hide_input_in_errors=True)
 
     env: str = "development"
     var_dir: Path = Path("var")
@@ -189,6 +193,23 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("amqp_uri")
+    @classmethod
+    def broker_addresses(cls, value: str) -> str:
+        """One broker, or a cluster's nodes in kombu's failover form ("amqp://a;amqp://b").
+
+        Each process starts at a random one of them, so a cluster's connections spread
+        over its nodes instead of all landing on the first; kombu goes round the others
+        when the node a connection is on goes away.
+        """
+        addresses = [address.strip() for address in value.split(";") if address.strip()]
+        if not addresses or any(urlsplit(a).scheme not in ("amqp", "amqps", "pyamqp")
+                                or not urlsplit(a).hostname for a in addresses):
+            raise ValueError("CITYHUB_AMQP_URI must be amqp://user:password@host:port/vhost, "
+                             "or several of those joined by ';' (a cluster's nodes)")
+        start = random.randrange(len(addresses))
+        return ";".join(addresses[start:] + addresses[:start])
+
     @model_validator(mode="after")
     def check_production(self):
         if self.env == "production":
@@ -207,6 +228,9 @@ class Settings(BaseSettings):
             if self.payment_provider_public_key == DEV_PROVIDER_PUBLIC_KEY:
                 raise ValueError("CITYHUB_PAYMENT_PROVIDER_PUBLIC_KEY must be the provider's "
                                  "key in production, not the sandbox's")
+            if any(urlsplit(a).username == "guest" for a in self.amqp_uri.split(";")):
+                raise ValueError("CITYHUB_AMQP_URI must name this service's own broker user "
+                                 "in production, not guest (`cityhub topology --users`)")
         return self
 
     def callback_url(self, path: str) -> str:

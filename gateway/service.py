@@ -8,6 +8,7 @@ service, answer."""
 from kombu import Connection
 
 from chassis.assertions import AssertionKeys, load_keys
+from chassis.broker import address_count
 from chassis.crypto import Cipher
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
@@ -112,7 +113,7 @@ class GatewayService(CitizenRoutes, NotificationRoutes, MatterRoutes, PaymentRou
     def _broker_answers(self):
         with Connection(self.settings.amqp_uri,
                         connect_timeout=READY_TIMEOUT) as connection:
-            connection.ensure_connection(max_retries=1)
+            connection.ensure_connection(max_retries=address_count(self.settings.amqp_uri))
 
     @staticmethod
     def _check(probe) -> str:

@@ -48,3 +48,16 @@ def test_a_service_that_does_not_answer_in_time_gives_an_upstream_timeout(run_se
     with entrypoint_hook(container_of(runner, "caller"), "ping_slow") as ping_slow:
         with pytest.raises(UpstreamTimeout, match="slow did not answer ping within 0.3s"):
             ping_slow()
+
+
+def test_services_given_a_cluster_whose_first_node_is_down_answer_through_the_next(
+        run_services, settings):
+    # Port 1 refuses at once, as a dead node's address does; model_copy keeps this order.
+    cluster = settings.model_copy(update={
+        "amqp_uri": settings.amqp_uri.replace(":5672/", ":1/") + ";" + settings.amqp_uri})
+    assert cluster.amqp_uri.split(";")[0].endswith(":1/" + settings.amqp_uri.split("/")[-1])
+    runner = run_services(IdentityService, CallerService, AMQP_URI=cluster.amqp_uri,
+                          CITYHUB_SETTINGS=cluster)
+    with entrypoint_hook(container_of(runner, "caller"), "look_up") as look_up:
+        with pytest.raises(NotFound):
+            look_up("no-such-citizen")

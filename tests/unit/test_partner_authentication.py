@@ -22,7 +22,8 @@ def authenticator(env: str) -> PartnerAuthenticator:
                                   assertion_keys="s:" + "B" * 43 + "=",
                                   sms_callback_secret="a-real-receipt-secret",
                                   receipt_keys="r:" + "C" * 43 + "=",
-                                  payment_provider_public_key="the provider's key")
+                                  payment_provider_public_key="the provider's key",
+                                  amqp_uri="amqp://gateway:a-real-password@rabbit:5672/")
     extension._partners = {SANDBOX_APP_ID: KnownPartner(
         "a-real-secret", None, (Policy("partner", 100, 60), Policy("sensitive", 5, 60)),
         float("inf"))}

@@ -61,5 +61,41 @@ def test_production_starts_with_every_development_key_replaced():
                         data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
                         sms_callback_secret="a-real-receipt-secret",
                         receipt_keys="r:" + "C" * 43 + "=",
-                        payment_provider_public_key="the provider's own key")
+                        payment_provider_public_key="the provider's own key",
+                        amqp_uri="amqp://payments:a-real-password@rabbit:5672/")
     assert settings.env == "production"
+
+
+def test_production_refuses_the_brokers_guest_user_on_any_node():
+    with pytest.raises(ValidationError, match="not guest"):
+        Settings(env="production", sandbox_secret="a-real-secret",
+                 data_keys="k:" + "A" * 43 + "=", assertion_keys="s:" + "B" * 43 + "=",
+                 sms_callback_secret="a-real-receipt-secret", receipt_keys="r:" + "C" * 43 + "=",
+                 payment_provider_public_key="the provider's own key",
+                 amqp_uri="amqp://payments:pw@rabbit-a/;amqp://guest:guest@rabbit-b/")
+
+
+CLUSTER = ["amqp://cityhub:pw@rabbit-a:5672/city", "amqp://cityhub:pw@rabbit-b:5672/city",
+           "amqp://cityhub:pw@rabbit-c:5672/city"]
+
+
+def test_a_clusters_nodes_are_one_broker_uri_and_processes_start_on_different_nodes():
+    starts = set()
+    for _ in range(60):
+        order = Settings(amqp_uri=" ; ".join(CLUSTER)).amqp_uri.split(";")
+        assert order == CLUSTER[CLUSTER.index(order[0]):] + CLUSTER[:CLUSTER.index(order[0])]
+        starts.add(order[0])
+    assert starts == set(CLUSTER)  # 60 draws miss a node with chance 3 * (2/3)^60
+
+
+def test_one_broker_stays_as_given():
+    assert Settings(amqp_uri=CLUSTER[0]).amqp_uri == CLUSTER[0]
+
+
+@pytest.mark.parametrize("uri", ["", "rabbit-a:5672", "amqp://cityhub:s3cret@/city",
+                                 f"{CLUSTER[0]};redis://cityhub:s3cret@rabbit-b"])
+def test_a_malformed_broker_uri_is_refused_without_showing_its_password(uri):
+    with pytest.raises(ValidationError) as refused:
+        Settings(amqp_uri=uri)
+    assert "CITYHUB_AMQP_URI must be amqp://" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
