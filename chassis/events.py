@@ -50,6 +50,7 @@ class ReliableEventHandler(Consumer):
         self.backoff = settings.handler_backoff_seconds
         self.amqp_uri = settings.amqp_uri
         self.queue = self.queues.main()
+        self.own_exchange = topology.service_exchange(self.container.service_name).name
         with Connection(self.amqp_uri) as connection:
             topology.declare(connection, self.queues.all())
         self.publisher = Publisher(settings.amqp_uri)
@@ -79,7 +80,7 @@ class ReliableEventHandler(Consumer):
             if attempt < self.max_attempts:
                 delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
                 headers[ATTEMPT_HEADER] = attempt + 1
-                self.publisher.publish(message.body, exchange="",
+                self.publisher.publish(message.body, exchange=self.own_exchange,
                                        routing_key=self.queues.retry_name, headers=headers,
                                        message_id=message.properties.get("message_id"),
                                        expiration=delay)
@@ -89,7 +90,7 @@ class ReliableEventHandler(Consumer):
                 # could hold values the handler was working on.
                 error = traceback.format_exception_only(exc_info[0], exc_info[1])[-1]
                 headers[ERROR_HEADER] = error.strip()[:500]
-                self.publisher.publish(message.body, exchange="",
+                self.publisher.publish(message.body, exchange=self.own_exchange,
                                        routing_key=self.queues.dlq_name, headers=headers,
                                        message_id=message.properties.get("message_id"))
                 metrics.EVENTS_DEAD_LETTERED.labels(handler).inc()

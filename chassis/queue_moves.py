@@ -17,7 +17,7 @@ that exist), so it is written here, on the AMQP calls the replay of dead letters
 from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Queue
 
-from chassis.topology import own_channel
+from chassis.topology import ensure_exchanges, own_channel
 
 HOLDING_SUFFIX = ".moving"
 
@@ -26,6 +26,7 @@ def move_all(connection, queues: list[Queue], empty_into: dict[str, str]) -> lis
     """Move every queue of `queues` that exists with other arguments (and finish moves a
     crash stopped); what was moved: [{"queue", "messages", "into"}]."""
     moved = []
+    ensure_exchanges(connection, queues)
     for queue in queues:
         target = empty_into.get(queue.name, queue.name)
         holding = queue.name + HOLDING_SUFFIX

@@ -234,6 +234,8 @@ class QuickReplyListener(ReplyListener):
         declared = self.queue
         self.queue = topology.rpc_reply_queue(declared.name, declared.exchange,
                                               self.routing_key, RPC_REPLY_QUEUE_TTL)
+        with Connection(settings_of(self.container).amqp_uri) as connection:
+            topology.ensure_exchanges(connection, [self.queue])
 
     def forget(self, correlation_id: str) -> None:
         self._reply_events.pop(correlation_id, None)

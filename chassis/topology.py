@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import eventlet
-from amqp.exceptions import PreconditionFailed
+from amqp.exceptions import AccessRefused, NotFound, PreconditionFailed
 from kombu import Connection, Exchange, Queue, binding
 
 from contracts.events import (
@@ -55,11 +55,24 @@ def quorum(**arguments) -> dict:
     return {"x-queue-type": "quorum", **arguments}
 
 
-def at_least_once_to(routing_key: str) -> dict:
-    """Dead-lettering (through the default exchange, by queue name) that keeps the
-    message until the queue it goes to has it."""
-    return {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": routing_key,
+def at_least_once_to(exchange: str, routing_key: str) -> dict:
+    """Dead-lettering that keeps the message until the queue it goes to has it."""
+    return {"x-dead-letter-exchange": exchange, "x-dead-letter-routing-key": routing_key,
             "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+def bound_only(exchange: Exchange) -> Exchange:
+    """The exchange as a queue's binding names it, never declaring it.
+
+    A queue declared with kombu declares its exchanges too, on every reconnect, and
+    declaring an exchange takes the `configure` permission on it: a consumer would need
+    the right to delete the exchanges of the services it listens to. `declare` makes
+    sure the exchanges exist instead, asking first without declaring (which needs no
+    permission).
+    """
+    return Exchange(exchange.name, type=exchange.type, durable=exchange.durable,
+                    arguments=exchange.arguments, no_declare=True)
+
 
 # The alternate exchange of every events exchange: an event that matches no
 # binding goes there instead of vanishing, so that `mandatory` publishing only
@@ -90,17 +103,24 @@ def unrouted_exchange() -> Exchange:
 
 
 def unrouted_queue() -> Queue:
-    return Queue(UNROUTED_QUEUE, exchange=unrouted_exchange(), durable=True,
+    return Queue(UNROUTED_QUEUE, exchange=bound_only(unrouted_exchange()), durable=True,
                  queue_arguments=quorum(**{"x-max-length": UNROUTED_MAX_LENGTH,
                                            "x-message-ttl": UNROUTED_MAX_AGE_MS}))
 
 
 def no_consumer_queue() -> Queue:
     # x-max-length 0: every message is dropped as it arrives, and confirmed.
-    bindings = [binding(source_exchange(event.SOURCE), event.binding_key())
+    bindings = [binding(bound_only(source_exchange(event.SOURCE)), event.binding_key())
                 for event in NO_CONSUMER_BY_DESIGN]
     return Queue(NO_CONSUMER_QUEUE, durable=True, bindings=bindings,
                  queue_arguments=quorum(**{"x-max-length": 0}))
+
+
+def service_exchange(service: str) -> Exchange:
+    """A service's own direct exchange, each of its handler queues bound by its name:
+    retries, dead letters and dead-lettering go through it. Not the default exchange,
+    which would route to any queue by name for whoever may write to it."""
+    return Exchange(f"{service}.queues", type="direct", durable=True)
 
 
 def source_exchange(source: str) -> Exchange:
@@ -121,7 +141,7 @@ def rpc_request_queue(service: str, exchange: Exchange) -> Queue:
     so the service would answer nothing until the node came back. A quorum queue keeps
     serving from the surviving nodes, with the requests it held.
     """
-    return Queue(f"rpc-{service}", exchange=exchange, routing_key=f"{service}.*",
+    return Queue(f"rpc-{service}", exchange=bound_only(exchange), routing_key=f"{service}.*",
                  durable=True, queue_arguments=quorum(
                      **{"x-delivery-limit": RPC_DELIVERY_LIMIT}))
 
@@ -132,7 +152,7 @@ def rpc_reply_queue(name: str, exchange: Exchange, routing_key: str,
     connected to. When that node dies the queue goes with it (a durable one would stay,
     unusable, until the node returned), and the caller declares it again on the node it
     reconnects to; the replies in flight are lost, which its timeout reports."""
-    return Queue(name, exchange=exchange, routing_key=routing_key, durable=False,
+    return Queue(name, exchange=bound_only(exchange), routing_key=routing_key, durable=False,
                  queue_arguments={"x-expires": expires_ms})
 
 
@@ -160,23 +180,32 @@ class HandlerQueues:
     def dlq_name(self) -> str:
         return dlq_name(self.name)
 
+    def _by_name(self, name: str):
+        return binding(bound_only(service_exchange(self.service)), name)
+
     def main(self) -> Queue:
-        return Queue(self.name, exchange=source_exchange(self.source),
-                     routing_key=self.event_type, durable=True, queue_arguments=quorum(
-                         **{"x-delivery-limit": DELIVERY_LIMIT},
-                         **at_least_once_to(self.dlq_name)))
+        return Queue(self.name, durable=True, bindings=[
+            binding(bound_only(source_exchange(self.source)), self.event_type),
+            self._by_name(self.name)], queue_arguments=quorum(
+                **{"x-delivery-limit": DELIVERY_LIMIT},
+                **at_least_once_to(service_exchange(self.service).name, self.dlq_name)))
 
     def retry(self) -> Queue:
-        # Expired messages go back through the default exchange, which routes
-        # by queue name, to the main queue.
-        return Queue(self.retry_name, durable=True,
-                     queue_arguments=quorum(**at_least_once_to(self.name)))
+        # Expired messages go back to the main queue.
+        return Queue(self.retry_name, durable=True, bindings=[self._by_name(self.retry_name)],
+                     queue_arguments=quorum(**at_least_once_to(
+                         service_exchange(self.service).name, self.name)))
 
     def dlq(self) -> Queue:
-        return Queue(self.dlq_name, durable=True, queue_arguments=quorum())
+        return Queue(self.dlq_name, durable=True, bindings=[self._by_name(self.dlq_name)],
+                     queue_arguments=quorum())
 
     def all(self) -> list[Queue]:
         return [self.main(), self.retry(), self.dlq()]
+
+
+class TopologyMissing(Exception):
+    """An exchange or queue this user may only use is not there yet."""
 
 
 class OldQueue(Exception):
@@ -199,18 +228,64 @@ def own_channel(connection):
             channel.close()
 
 
+def exchanges_of(queues) -> list[Exchange]:
+    found = {}
+    for queue in queues:
+        for exchange in [queue.exchange, *(b.exchange for b in queue.bindings or ())]:
+            if exchange is not None and exchange.name:
+                found.setdefault(exchange.name, exchange)
+    return list(found.values())
+
+
+def _exists(connection, kind: str, name: str) -> bool:
+    """Asked without declaring, which takes no permission."""
+    with own_channel(connection) as channel:
+        try:
+            if kind == "exchange":
+                channel.exchange_declare(name, "topic", passive=True)
+            else:
+                channel.queue_declare(name, passive=True)
+            return True
+        except NotFound:
+            return False
+
+
+def _declare(connection, what, action) -> None:
+    with own_channel(connection) as channel:
+        try:
+            action(channel)
+        except AccessRefused:
+            raise TopologyMissing(
+                f"{what} does not exist and this broker user may not declare it: run "
+                f"`cityhub topology` as the ops user first") from None
+        except PreconditionFailed as exc:
+            raise OldQueue(
+                f"{what} was declared by an earlier release with other arguments "
+                f"({exc.reply_text[:120]}): run `cityhub topology`, which moves it with "
+                f"its messages (docs/operations.md, \"Moving to quorum queues\")") from None
+
+
+def ensure_exchanges(connection, queues) -> None:
+    """Declare the exchanges the queues bind to that do not exist yet."""
+    for exchange in exchanges_of(queues):
+        if not _exists(connection, "exchange", exchange.name):
+            _declare(connection, f"exchange {exchange.name}",
+                     lambda channel, e=exchange: channel.exchange_declare(
+                         e.name, e.type, durable=e.durable, arguments=e.arguments))
+
+
 def declare(connection, queues) -> None:
-    """Declare the sinks and the given queues (with their exchanges)."""
-    for queue in every_queue(queues):
-        with own_channel(connection) as channel:
-            try:
-                queue.declare(channel=channel)
-            except PreconditionFailed as exc:
-                raise OldQueue(
-                    f"queue {queue.name} was declared by an earlier release with other "
-                    f"arguments ({exc.reply_text[:120]}): run `cityhub topology`, which "
-                    f"moves it with its messages (docs/operations.md, \"Moving to quorum "
-                    f"queues\")") from None
+    """Make sure the exchanges every queue binds to and the sinks exist, and declare the
+    given queues: a service's own."""
+    sinks = [unrouted_queue(), no_consumer_queue()]
+    ensure_exchanges(connection, [*sinks, *queues])
+    for queue in sinks:
+        if not _exists(connection, "queue", queue.name):
+            _declare(connection, f"queue {queue.name}", lambda channel, q=queue: q.declare(
+                channel=channel))
+    for queue in queues:
+        _declare(connection, f"queue {queue.name}",
+                 lambda channel, q=queue: q.declare(channel=channel))
 
 
 def queue_depth(connection, name: str) -> int:

@@ -24,7 +24,7 @@ from kombu import Connection, Queue
 from nameko.extensions import DependencyProvider, SharedExtension
 
 from chassis.settings import settings_of
-from chassis.topology import source_exchange
+from chassis.topology import bound_only, ensure_exchanges, source_exchange
 from contracts.events import NotificationCreated
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class StreamHub(SharedExtension):
         self.heartbeat_seconds = settings.stream_heartbeat_seconds
         self.amqp_heartbeat = settings.amqp_heartbeat
         self.queue = Queue(f"gateway.streams.{uuid.uuid4().hex}",
-                           exchange=source_exchange(NotificationCreated.SOURCE),
+                           exchange=bound_only(source_exchange(NotificationCreated.SOURCE)),
                            durable=False, auto_delete=True,
                            queue_arguments={"x-expires": QUEUE_EXPIRES_MS}, no_declare=False)
         self.subscribers: dict[str, set[Subscription]] = defaultdict(set)
@@ -143,23 +143,23 @@ class StreamHub(SharedExtension):
         first = True
         while self._running:
             try:
-                with Connection(self.amqp_uri, heartbeat=self.amqp_heartbeat) as connection, \
-                        connection.Consumer(queue, on_message=self._on_message,
-                                            no_ack=True):
-                    if not first:
-                        self.end_all()  # events may have passed while we had no queue
-                    first = False
-                    while self._running:
-                        try:
-                            connection.drain_events(timeout=1)
-                        except TimeoutError:
-                            pass
-                        # After every wake, not only when idle: a consumer that never
-                        # acks sends nothing else, and under a steady flow of events
-                        # drain_events never times out, so the broker closed the
-                        # connection for missed heartbeats (ending every stream)
-                        # about every 20 seconds at 100 events/s.
-                        connection.heartbeat_check()
+                with Connection(self.amqp_uri, heartbeat=self.amqp_heartbeat) as connection:
+                    ensure_exchanges(connection, [queue])
+                    with connection.Consumer(queue, on_message=self._on_message, no_ack=True):
+                        if not first:
+                            self.end_all()  # events may have passed while we had no queue
+                        first = False
+                        while self._running:
+                            try:
+                                connection.drain_events(timeout=1)
+                            except TimeoutError:
+                                pass
+                            # After every wake, not only when idle: a consumer that never
+                            # acks sends nothing else, and under a steady flow of events
+                            # drain_events never times out, so the broker closed the
+                            # connection for missed heartbeats (ending every stream)
+                            # about every 20 seconds at 100 events/s.
+                            connection.heartbeat_check()
             except Exception:  # noqa: BLE001 - the hub must outlive any broker trouble
                 log.warning("the live-stream hub lost the broker; reconnecting",
                             exc_info=True)
