@@ -79,6 +79,14 @@ class QuickRpcConsumer(RpcConsumer):
         self.replies.close()
 
     def handle_result(self, message, result, exc_info):
+        reply_to = message.properties.get("reply_to")
+        if reply_to is None:
+            # No caller to answer (a request that is not Nameko's). Raising here would
+            # kill the whole service (the consumer's thread dies with it), so drop it.
+            log.warning("an RPC request without reply_to was dropped",
+                        extra={"routing_key": message.delivery_info.get("routing_key")})
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
         error = serialize(exc_info[1]) if exc_info is not None else None
         try:
             body = json.dumps({"result": result, "error": error})
@@ -90,7 +98,7 @@ class QuickRpcConsumer(RpcConsumer):
                                "error": serialize(UnserializableValueError(result))})
         try:
             self.replies.publish(body, exchange=self.exchange_name,
-                                 routing_key=message.properties["reply_to"],
+                                 routing_key=reply_to,
                                  correlation_id=message.properties.get("correlation_id"))
         except PublishFailed:
             # The work is done; redelivering the request would do it twice. The

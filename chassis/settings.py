@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     sandbox_port: int = 8101
 
     log_level: str = "INFO"
+    # How `cityhub topology --users` reaches the broker, e.g.
+    # "kubectl exec -n cityhub rabbitmq-0 -- rabbitmqctl".
+    rabbitmqctl: str = "rabbitmqctl"
 
     @field_validator("amqp_uri")
     @classmethod

@@ -3,8 +3,11 @@
   cityhub run NAME [--replica N] run one deployable (identity, payments, ..., gateway)
   cityhub migrate [NAME ...]     apply database migrations (all by default)
   cityhub seed                   load demo data and the sandbox partner
-  cityhub topology               move queues of an earlier release (with their messages),
-                                 then declare every exchange, queue and binding
+  cityhub topology [--users [--new-passwords]]
+                                 move queues of an earlier release (with their messages),
+                                 then declare every exchange, queue and binding; with
+                                 --users, one broker user per deployable and one for ops,
+                                 each allowed only what it uses (new passwords shown once)
   cityhub partner create APP_ID [--kiosk-for INSTITUTION]
                                  add a partner (an institution's check-in kiosk);
                                  prints {"app_id", "secret"}
@@ -50,7 +53,11 @@ def main(argv=None) -> int:
     migrate = commands.add_parser("migrate", help="apply migrations")
     migrate.add_argument("names", nargs="*")
     commands.add_parser("seed", help="load demo data and the sandbox partner")
-    commands.add_parser("topology", help="declare all queues and bindings")
+    topology = commands.add_parser("topology", help="declare all queues and bindings")
+    topology.add_argument("--users", action="store_true",
+                          help="and make the broker users, with their permissions")
+    topology.add_argument("--new-passwords", action="store_true",
+                          help="with --users: give every user a new password")
     partner = commands.add_parser("partner", help="manage partners")
     partner_commands = partner.add_subparsers(dest="action", required=True)
     create = partner_commands.add_parser("create", help="add a partner")
@@ -148,7 +155,12 @@ def main(argv=None) -> int:
         elif args.command == "seed":
             print(json.dumps(operations.seed(settings)))
         elif args.command == "topology":
-            print(json.dumps(operations.declare_topology(settings)))
+            done = operations.declare_topology(settings)
+            if args.users:
+                from cityhub import broker_users
+
+                done["users"] = broker_users.apply(settings, args.new_passwords)
+            print(json.dumps(done))
         elif args.command == "partner" and args.action == "limits":
             print(json.dumps(operations.partner_limits(
                 settings, args.app_id, args.per_minute, args.sensitive_per_minute,

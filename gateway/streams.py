@@ -60,13 +60,15 @@ class Subscription:
 
 
 class StreamHub(SharedExtension):
+    source = NotificationCreated.SOURCE  # the events it binds to (cityhub.broker_users)
+
     def setup(self):
         settings = settings_of(self.container)
         self.amqp_uri = settings.amqp_uri
         self.heartbeat_seconds = settings.stream_heartbeat_seconds
         self.amqp_heartbeat = settings.amqp_heartbeat
         self.queue = Queue(f"gateway.streams.{uuid.uuid4().hex}",
-                           exchange=bound_only(source_exchange(NotificationCreated.SOURCE)),
+                           exchange=bound_only(source_exchange(self.source)),
                            durable=False, auto_delete=True,
                            queue_arguments={"x-expires": QUEUE_EXPIRES_MS}, no_declare=False)
         self.subscribers: dict[str, set[Subscription]] = defaultdict(set)

@@ -2,6 +2,7 @@ import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
 
+from chassis.broker import Publisher
 from chassis.rpc import ServiceRpc, rpc
 from contracts.errors import NotFound, UpstreamTimeout
 from services.identity.service import IdentityService
@@ -58,6 +59,18 @@ def test_services_given_a_cluster_whose_first_node_is_down_answer_through_the_ne
     assert cluster.amqp_uri.split(";")[0].endswith(":1/" + settings.amqp_uri.split("/")[-1])
     runner = run_services(IdentityService, CallerService, AMQP_URI=cluster.amqp_uri,
                           CITYHUB_SETTINGS=cluster)
+    with entrypoint_hook(container_of(runner, "caller"), "look_up") as look_up:
+        with pytest.raises(NotFound):
+            look_up("no-such-citizen")
+
+
+def test_a_request_with_no_one_to_answer_is_dropped_and_the_service_keeps_answering(
+        run_services, settings):
+    runner = run_services(IdentityService, CallerService)
+    publisher = Publisher(settings.amqp_uri)
+    publisher.publish({"args": ["acme", "x"], "kwargs": {}}, exchange="nameko-rpc",
+                      routing_key="identity.get_citizen")  # no reply_to: not from Nameko
+    publisher.close()
     with entrypoint_hook(container_of(runner, "caller"), "look_up") as look_up:
         with pytest.raises(NotFound):
             look_up("no-such-citizen")
