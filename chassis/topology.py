@@ -71,7 +71,8 @@ def bound_only(exchange: Exchange) -> Exchange:
     permission).
     """
     return Exchange(exchange.name, type=exchange.type, durable=exchange.durable,
-                    arguments=exchange.arguments, no_declare=True)
+                    auto_delete=exchange.auto_delete, arguments=exchange.arguments,
+                    no_declare=True)
 
 
 # The alternate exchange of every events exchange: an event that matches no
@@ -271,7 +272,8 @@ def ensure_exchanges(connection, queues) -> None:
         if not _exists(connection, "exchange", exchange.name):
             _declare(connection, f"exchange {exchange.name}",
                      lambda channel, e=exchange: channel.exchange_declare(
-                         e.name, e.type, durable=e.durable, arguments=e.arguments))
+                         e.name, e.type, durable=e.durable, auto_delete=e.auto_delete,
+                         arguments=e.arguments))  # py-amqp's auto_delete is True if unsaid
 
 
 def declare(connection, queues) -> None:

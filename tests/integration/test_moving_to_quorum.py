@@ -118,3 +118,16 @@ def test_rpc_queues_of_an_earlier_release_are_moved_and_every_queue_ends_quorum(
     types = queue_types(VHOST)
     assert {name for name, kind in types.items() if kind != "quorum"} == set()
     assert {q.name for q in operations.all_rpc_queues(settings)} <= set(types)
+
+
+def test_the_exchanges_topology_makes_outlive_their_last_queue(settings):
+    operations.declare_topology(settings)
+    listing = subprocess.run(["rabbitmqctl", "list_exchanges", "-p", VHOST, "-q",
+                              "--no-table-headers", "name", "auto_delete"],
+                             capture_output=True, text=True, check=True)
+    ours = dict(fields for fields in map(str.split, listing.stdout.splitlines())
+                if len(fields) == 2 and not fields[0].startswith("amq."))  # not the default
+    assert "identity.events" in ours and "nameko-rpc" in ours
+    # An auto-delete exchange would vanish with its last binding, and with it the
+    # events published to it.
+    assert {name for name, auto_delete in ours.items() if auto_delete != "false"} == set()
