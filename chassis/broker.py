@@ -14,6 +14,8 @@ from eventlet.patcher import original
 from eventlet.semaphore import Semaphore
 from kombu import Connection
 
+from chassis.settings import amqp_addresses
+
 log = logging.getLogger(__name__)
 # The real select module: a poll that never waits needs no green thread switch.
 _select = original("select")
@@ -25,11 +27,6 @@ CONFIRM_TIMEOUT_SECONDS = 10.0
 
 class PublishFailed(Exception):
     pass
-
-
-def address_count(amqp_uri: str) -> int:
-    """How many brokers a URI names (a cluster's nodes, joined by ';')."""
-    return amqp_uri.count(";") + 1
 
 
 def connect(amqp_uri: str, heartbeat: int = 10) -> Connection:
@@ -83,7 +80,7 @@ class Publisher:
             self._connection = connect(self.amqp_uri, 0)
             # Once round every node (a dead one refuses at once), no more: the caller
             # decides whether to wait.
-            self._connection.ensure_connection(max_retries=address_count(self.amqp_uri))
+            self._connection.ensure_connection(max_retries=len(amqp_addresses(self.amqp_uri)))
             # The py-amqp channel itself: kombu's Producer adds a measurable
             # share of CPU per message on the hot path and nothing we use.
             self._channel = self._connection.channel()

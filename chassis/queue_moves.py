@@ -14,10 +14,10 @@ RabbitMQ has no command for this (a shovel needs a plugin and moves only into qu
 that exist), so it is written here, on the AMQP calls the replay of dead letters uses.
 """
 
-from amqp.exceptions import NotFound, PreconditionFailed
+from amqp.exceptions import PreconditionFailed
 from kombu import Queue
 
-from chassis.topology import ensure_exchanges, own_channel
+from chassis.topology import ensure_exchanges, missing, own_channel
 
 HOLDING_SUFFIX = ".moving"
 
@@ -32,7 +32,7 @@ def move_all(connection, queues: list[Queue], empty_into: dict[str, str]) -> lis
         holding = queue.name + HOLDING_SUFFIX
         if not _declares(connection, queue):
             _empty(connection, queue, holding)
-        if _exists(connection, holding):  # this move, or one a crash stopped
+        if not missing(connection, "queue", [holding]):  # this move, or one a crash left
             _declares(connection, queue)
             moved.append({"queue": queue.name, "into": target,
                           "messages": _refill(connection, holding, queue, target)})
@@ -46,15 +46,6 @@ def _declares(connection, queue: Queue) -> bool:
             queue.bind(channel).declare()
             return True
         except PreconditionFailed:
-            return False
-
-
-def _exists(connection, name: str) -> bool:
-    with own_channel(connection) as channel:
-        try:
-            channel.queue_declare(name, passive=True)
-            return True
-        except NotFound:
             return False
 
 

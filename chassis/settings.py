@@ -35,6 +35,11 @@ ZwIDAQAB
 """
 
 
+def amqp_addresses(amqp_uri: str) -> list[str]:
+    """The brokers a URI names: one, or a cluster's nodes joined by ';' (kombu's form)."""
+    return [address.strip() for address in amqp_uri.split(";") if address.strip()]
+
+
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value may be a secret (a broker URI's password).
     model_config = SettingsConfigDict(env_prefix="CITYHUB_", extra="ignore",
@@ -205,7 +210,7 @@ class Settings(BaseSettings):
         over its nodes instead of all landing on the first; kombu goes round the others
         when the node a connection is on goes away.
         """
-        addresses = [address.strip() for address in value.split(";") if address.strip()]
+        addresses = amqp_addresses(value)
         if not addresses or any(urlsplit(a).scheme not in ("amqp", "amqps", "pyamqp")
                                 or not urlsplit(a).hostname for a in addresses):
             raise ValueError("CITYHUB_AMQP_URI must be amqp://user:password@host:port/vhost, "
@@ -231,7 +236,7 @@ class Settings(BaseSettings):
             if self.payment_provider_public_key == DEV_PROVIDER_PUBLIC_KEY:
                 raise ValueError("CITYHUB_PAYMENT_PROVIDER_PUBLIC_KEY must be the provider's "
                                  "key in production, not the sandbox's")
-            if any(urlsplit(a).username == "guest" for a in self.amqp_uri.split(";")):
+            if any(urlsplit(a).username == "guest" for a in amqp_addresses(self.amqp_uri)):
                 raise ValueError("CITYHUB_AMQP_URI must name this service's own broker user "
                                  "in production, not guest (`cityhub topology --users`)")
         return self

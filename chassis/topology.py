@@ -238,17 +238,24 @@ def exchanges_of(queues) -> list[Exchange]:
     return list(found.values())
 
 
-def _exists(connection, kind: str, name: str) -> bool:
-    """Asked without declaring, which takes no permission."""
-    with own_channel(connection) as channel:
-        try:
-            if kind == "exchange":
-                channel.exchange_declare(name, "topic", passive=True)
-            else:
-                channel.queue_declare(name, passive=True)
-            return True
-        except NotFound:
-            return False
+def missing(connection, kind: str, names) -> list[str]:
+    """Those of `names` that do not exist, asked without declaring (which takes no
+    permission), on one channel: a refusal closes it, so only then is another opened."""
+    missing, channel = [], connection.channel()
+    try:
+        for name in names:
+            try:
+                if kind == "exchange":
+                    channel.exchange_declare(name, "topic", passive=True)
+                else:
+                    channel.queue_declare(name, passive=True)
+            except NotFound:
+                missing.append(name)
+                channel = connection.channel()
+    finally:
+        if channel.is_open:
+            channel.close()
+    return missing
 
 
 def _declare(connection, what, action) -> None:
@@ -268,12 +275,12 @@ def _declare(connection, what, action) -> None:
 
 def ensure_exchanges(connection, queues) -> None:
     """Declare the exchanges the queues bind to that do not exist yet."""
-    for exchange in exchanges_of(queues):
-        if not _exists(connection, "exchange", exchange.name):
-            _declare(connection, f"exchange {exchange.name}",
-                     lambda channel, e=exchange: channel.exchange_declare(
-                         e.name, e.type, durable=e.durable, auto_delete=e.auto_delete,
-                         arguments=e.arguments))  # py-amqp's auto_delete is True if unsaid
+    exchanges = {e.name: e for e in exchanges_of(queues)}
+    for name in missing(connection, "exchange", exchanges):
+        _declare(connection, f"exchange {name}",
+                 lambda channel, e=exchanges[name]: channel.exchange_declare(
+                     e.name, e.type, durable=e.durable, auto_delete=e.auto_delete,
+                     arguments=e.arguments))  # py-amqp's auto_delete is True if unsaid
 
 
 def declare(connection, queues) -> None:
@@ -281,11 +288,8 @@ def declare(connection, queues) -> None:
     given queues: a service's own."""
     sinks = [unrouted_queue(), no_consumer_queue()]
     ensure_exchanges(connection, [*sinks, *queues])
-    for queue in sinks:
-        if not _exists(connection, "queue", queue.name):
-            _declare(connection, f"queue {queue.name}", lambda channel, q=queue: q.declare(
-                channel=channel))
-    for queue in queues:
+    absent = set(missing(connection, "queue", [sink.name for sink in sinks]))
+    for queue in [sink for sink in sinks if sink.name in absent] + list(queues):
         _declare(connection, f"queue {queue.name}",
                  lambda channel, q=queue: q.declare(channel=channel))
 

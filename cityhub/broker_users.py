@@ -35,6 +35,7 @@ from nameko.rpc import get_rpc_exchange
 
 from chassis.events import ReliableEventHandler
 from chassis.rpc import QuickRpcConsumer, ServiceRpc
+from chassis.settings import amqp_addresses
 from cityhub.deployables import DEPLOYABLES
 from cityhub.operations import OperationFailed
 from contracts.events import events_exchange
@@ -93,7 +94,7 @@ def grants(settings) -> list[Grant]:
 
 
 def vhost_of(amqp_uri: str) -> str:
-    path = urlsplit(amqp_uri.split(";")[0]).path
+    path = urlsplit(amqp_addresses(amqp_uri)[0]).path
     return unquote(path[1:]) if len(path) > 1 else "/"
 
 

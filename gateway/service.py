@@ -8,12 +8,11 @@ service, answer."""
 from kombu import Connection
 
 from chassis.assertions import AssertionKeys, load_keys
-from chassis.broker import address_count
 from chassis.crypto import Cipher
 from chassis.metrics import Instrumentation
 from chassis.redis_client import Redis
 from chassis.rpc import ServiceRpc
-from chassis.settings import FromSettings, SettingsProvider
+from chassis.settings import FromSettings, SettingsProvider, amqp_addresses
 from gateway import docs, openapi, schemas
 from gateway.assertions import Assertions
 from gateway.auth import Partners
@@ -113,7 +112,7 @@ class GatewayService(CitizenRoutes, NotificationRoutes, MatterRoutes, PaymentRou
     def _broker_answers(self):
         with Connection(self.settings.amqp_uri,
                         connect_timeout=READY_TIMEOUT) as connection:
-            connection.ensure_connection(max_retries=address_count(self.settings.amqp_uri))
+            connection.ensure_connection(max_retries=len(amqp_addresses(self.settings.amqp_uri)))
 
     @staticmethod
     def _check(probe) -> str:
