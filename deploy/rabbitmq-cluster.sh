@@ -11,9 +11,12 @@
 #   deploy/rabbitmq-cluster.sh revive NODE   start a killed node again; it rejoins
 #   deploy/rabbitmq-cluster.sh status        the cluster as node a sees it
 #   deploy/rabbitmq-cluster.sh uri           the CITYHUB_AMQP_URI that names all three
+#   deploy/rabbitmq-cluster.sh ctl NODE ...  rabbitmqctl on one node (list_queues ...)
 #
 # CLUSTER_DIR (default var/rabbitmq-cluster) holds the nodes; CLUSTER_PORT (5701) is the
-# first AMQP port. `start` on a directory of an earlier run starts a fresh cluster.
+# first AMQP port; CLUSTER_NAME (cityhub) names the nodes NAME-a@localhost ..., so two
+# clusters (yours and the tests') can run at once. `start` on a directory of an earlier
+# run starts a fresh cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +38,7 @@ port_of() {
   echo "no node $1: a, b or c" >&2
   return 1
 }
-name_of() { echo "cityhub-$1@$host"; }
+name_of() { echo "${CLUSTER_NAME:-cityhub}-$1@$host"; }
 
 # Everything a node needs to be a node of its own, exported for rabbitmq-server and
 # rabbitmqctl alike.
@@ -53,6 +56,7 @@ as_node() {
   export RABBITMQ_CONFIG_FILE="$dir/$node/rabbitmq"
   export RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins"
   export RABBITMQ_ADVANCED_CONFIG_FILE="$dir/$node/advanced.config"
+  export ERL_CRASH_DUMP="$dir/$node/erl_crash.dump"  # not in the checkout
 }
 
 ctl() { local node=$1; shift; (as_node "$node"; "$bin/rabbitmqctl" -n "$RABBITMQ_NODENAME" "$@"); }
@@ -64,10 +68,15 @@ start_node() {
 listeners.tcp.default = $(port_of "$node")
 loopback_users.guest = true
 log.file.level = warning
+# Each new quorum queue is led by the node leading fewest (3.10+), not by the node its
+# declarer is on: cityhub topology declares every queue from one connection.
+queue_leader_locator = balanced
 CONF
   echo "[]." > "$dir/$node/advanced.config"
   (as_node "$node"; "$bin/rabbitmq-server" -detached >/dev/null 2>&1)
-  ctl "$node" await_startup --timeout 120 >/dev/null
+  # `wait` on the pid file: await_startup gives up at once on a node that has not yet
+  # told epmd its name, which takes seconds on a busy machine.
+  ctl "$node" wait --timeout 180 "$dir/$node/pid" >/dev/null
 }
 
 case "${1:-}" in
@@ -101,13 +110,17 @@ case "${1:-}" in
   status)
     ctl a cluster_status
     ;;
+  ctl)
+    shift
+    ctl "${1:?which node: a, b or c}" "${@:2}"
+    ;;
   uri)
     uris=()
     for node in "${nodes[@]}"; do uris+=("amqp://guest:guest@127.0.0.1:$(port_of "$node")/"); done
     (IFS=';'; echo "${uris[*]}")
     ;;
   *)
-    sed -n '2,15p' "$0"
+    sed -n '2,19p' "$0"
     exit 2
     ;;
 esac

@@ -1,5 +1,6 @@
 # Nameko's pytest plugin no longer greens the process: do it before anything
 # imports socket, ssl or psycopg2.
+import json
 import os
 import warnings
 from pathlib import Path
@@ -14,12 +15,14 @@ from psycogreen.eventlet import patch_psycopg  # noqa: E402
 
 patch_psycopg()
 
+import pytest  # noqa: E402
+
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services", "tests.fixtures.platform"]
 
 
 
 def pytest_addoption(parser):
-    parser.addoption("--backend", choices=("sqlite", "postgresql", "replicas"),
+    parser.addoption("--backend", choices=("sqlite", "postgresql", "replicas", "cluster"),
                      help="run only this backend's platform tests (and no other test); "
                           "`make test` runs one pytest per backend side by side")
 
@@ -27,10 +30,10 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     backend = config.getoption("--backend")
     kept, dropped = [], []
-    if backend is None:  # the replicas platform only when asked for by name
+    if backend is None:  # the replicas and cluster platforms only when asked for by name
         for item in items:
             callspec = getattr(item, "callspec", None)
-            (dropped if callspec and callspec.params.get("platform") == "replicas"
+            (dropped if callspec and callspec.params.get("platform") in ("replicas", "cluster")
              else kept).append(item)
         items[:] = kept
         config.hook.pytest_deselected(items=dropped)
@@ -41,6 +44,22 @@ def pytest_collection_modifyitems(config, items):
             item)
     items[:] = kept
     config.hook.pytest_deselected(items=dropped)
+
+
+_REPORTED = []
+
+
+@pytest.fixture
+def report():
+    """`report(title, figures)`: what a test measured (a time, a rate), printed at the end
+    of the run. Speed is reported, never asserted (bench/README.md)."""
+    return lambda title, figures: _REPORTED.append((title, figures))
+
+
+def pytest_terminal_summary(terminalreporter):
+    for title, figures in _REPORTED:
+        terminalreporter.write_sep("-", f"measured: {title}")
+        terminalreporter.write_line(json.dumps(figures, indent=1, default=str))
 
 
 def pytest_runtest_logstart(nodeid, location):

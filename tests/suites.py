@@ -5,7 +5,8 @@ no port, broker vhost, Redis database or database (tests/fixtures/platform.py), 
 unit, service-layer and integration tests use their own, so the suites run at once,
 each in a pytest of its own (a backend's end-to-end and reliability tests share its
 platform). The machine has two cores, so the replicas' end-to-end tier runs after the
-three lanes rather than beside them. The one test that restarts RabbitMQ itself (marked
+three lanes rather than beside them; the cluster test (a RabbitMQ cluster of its own) runs
+after the unit tests in their lane. The one test that restarts RabbitMQ itself (marked
 `broker_restart`) would break the others' connections, so it runs last, alone.
 
 pytest-xdist would be the usual tool, but its workers talk to pytest over threads that
@@ -33,9 +34,13 @@ REPLICATED = ["tests/e2e/test_openapi_conformance.py", "tests/e2e/test_real_name
               "tests/e2e/test_matters.py", "tests/e2e/test_webhooks.py",
               "tests/e2e/test_live_notifications.py", "tests/e2e/test_racing_creates.py",
               "tests/e2e/test_refunds.py", "tests/e2e/test_inbox.py"]
+CLUSTER = ["tests/reliability/test_cluster_loses_nothing.py", "--backend", "cluster"]
 LANES = [
+    # The cluster test follows the unit tests, which end some ten minutes before the
+    # end-to-end lanes: its three nodes then share the cores with two platforms, not three.
     {"unit, service layer and integration": ["tests/unit", "tests/service_layer",
-                                             "tests/integration"]},
+                                             "tests/integration"],
+     "a RabbitMQ node and a replica of everything lost under load": CLUSTER},
     {"end-to-end and reliability on SQLite": ["tests/e2e", "tests/reliability", "--backend",
                                               "sqlite", "-m", f"not {ALONE}"]},
     {"end-to-end and reliability on PostgreSQL": ["tests/e2e", "tests/reliability",
