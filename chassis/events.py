@@ -52,7 +52,8 @@ class ReliableEventHandler(Consumer):
         self.queue = self.queues.main()
         self.own_exchange = topology.service_exchange(self.container.service_name).name
         with Connection(self.amqp_uri) as connection:
-            topology.declare(connection, self.queues.all())
+            topology.declare(connection, self.queues.all(),
+                             sinks=topology.first_for(self.container))
         self.publisher = Publisher(settings.amqp_uri)
         super().setup()
 

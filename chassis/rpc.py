@@ -70,7 +70,8 @@ class QuickRpcConsumer(RpcConsumer):
         super().setup()
         settings = settings_of(self.container)
         with Connection(settings.amqp_uri) as connection:
-            topology.declare(connection, [self.queue])  # an old classic one says so
+            # An old classic queue says so.
+            topology.declare(connection, [self.queue], sinks=topology.first_for(self.container))
         self.replies = ChannelPublisher(settings.amqp_uri, confirms=False)
         self.exchange_name = get_rpc_exchange(self.container.config).name
 

@@ -283,15 +283,24 @@ def ensure_exchanges(connection, queues) -> None:
                      arguments=e.arguments))  # py-amqp's auto_delete is True if unsaid
 
 
-def declare(connection, queues) -> None:
-    """Make sure the exchanges every queue binds to and the sinks exist, and declare the
-    given queues: a service's own."""
-    sinks = [unrouted_queue(), no_consumer_queue()]
+def declare(connection, queues, sinks: bool = True) -> None:
+    """Make sure the exchanges every queue binds to (and, with `sinks`, the sinks) exist,
+    and declare the given queues: a service's own."""
+    sinks = [unrouted_queue(), no_consumer_queue()] if sinks else []
     ensure_exchanges(connection, [*sinks, *queues])
     absent = set(missing(connection, "queue", [sink.name for sink in sinks]))
     for queue in [sink for sink in sinks if sink.name in absent] + list(queues):
         _declare(connection, f"queue {queue.name}",
                  lambda channel, q=queue: q.declare(channel=channel))
+
+
+def first_for(container) -> bool:
+    """True the first time a service container asks: its handlers and RPC entrypoint
+    check the sinks once between them, not once each (notify has seventeen handlers)."""
+    if getattr(container, "_cityhub_sinks_checked", False):
+        return False
+    container._cityhub_sinks_checked = True
+    return True
 
 
 def queue_depth(connection, name: str) -> int:
