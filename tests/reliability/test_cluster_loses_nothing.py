@@ -95,6 +95,8 @@ def test_a_node_and_a_replica_of_everything_lost_under_load_lose_and_double_noth
         "node killed": doomed, "quorum queues each node led": dict(leaders),
         "serving again after (s)": {name: probes.serving_again(at) for name, at in
                                     kills.items()},
+        "slowest probe within 10 s of the kill (s)": {
+            name: probes.slowest_after(at) for name, at in kills.items()},
         "probes in flight at a kill that failed": {
             name: probes.in_flight_failed(at) for name, at in kills.items()},
         "probes failed": probes.failed(), "journeys": {k: len(v) for k, v in outcomes.items()},
@@ -193,6 +195,11 @@ class Probes(threading.Thread):
             return 0.0
         later = [began for began, good in since if good and began > max(bad)]
         return round(min(later) - killed_at, 2) if later else None
+
+    def slowest_after(self, killed_at: float, window: float = 10.0) -> float:
+        """The longest answer of a probe sent in the `window` seconds after the kill."""
+        return round(max((ended - began for began, ended, _ in self.results
+                          if killed_at - 1 <= began <= killed_at + window), default=0.0), 2)
 
     def in_flight_failed(self, killed_at: float) -> int:
         return sum(1 for began, ended, good in self.results
