@@ -60,15 +60,18 @@ cityhub seed >/dev/null
 
 procfile=Procfile
 if [ "$replicas" != 1 ] || [ "$gateways" != 1 ]; then
-  procfile=var/Procfile.replicas
+  procfile="${CITYHUB_VAR_DIR:-var}/Procfile.replicas"
+  mkdir -p "$(dirname "$procfile")"
   : > "$procfile"
+  # A process name of letters, digits, _ and - only: honcho skips any other line
+  # without a word (identity.2 was never started).
   for service in identity payments appointments notify matters; do
     for n in $(seq 1 "$replicas"); do
-      echo "$service.$n: cityhub run $service --replica $n" >> "$procfile"
+      echo "$service-$n: cityhub run $service --replica $n" >> "$procfile"
     done
   done
   for n in $(seq 1 "$gateways"); do
-    echo "gateway.$n: cityhub run gateway --replica $n" >> "$procfile"
+    echo "gateway-$n: cityhub run gateway --replica $n" >> "$procfile"
   done
   grep '^sandbox:' Procfile >> "$procfile"
 fi
