@@ -17,12 +17,14 @@ patch_psycopg()
 
 import pytest  # noqa: E402
 
+from tests.fixtures.platform import BACKENDS, NAMED_ONLY  # noqa: E402
+
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services", "tests.fixtures.platform"]
 
 
 
 def pytest_addoption(parser):
-    parser.addoption("--backend", choices=("sqlite", "postgresql", "replicas", "cluster"),
+    parser.addoption("--backend", choices=(*BACKENDS, *NAMED_ONLY),
                      help="run only this backend's platform tests (and no other test); "
                           "`make test` runs one pytest per backend side by side")
 
@@ -33,7 +35,7 @@ def pytest_collection_modifyitems(config, items):
     if backend is None:  # the replicas and cluster platforms only when asked for by name
         for item in items:
             callspec = getattr(item, "callspec", None)
-            (dropped if callspec and callspec.params.get("platform") in ("replicas", "cluster")
+            (dropped if callspec and callspec.params.get("platform") in NAMED_ONLY
              else kept).append(item)
         items[:] = kept
         config.hook.pytest_deselected(items=dropped)

@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.fixtures.platform import GATEWAY_WORKERS
+from tests.fixtures.platform import GATEWAY_WORKERS, SANDBOX
+from tests.reliability.journeys import registration
 
 pytestmark = pytest.mark.e2e
 
@@ -61,23 +62,6 @@ def test_killing_notify_mid_stream_still_ends_with_exactly_one_welcome_per_citiz
         assert len(platform.inbox(citizen_id)) == 1
 
 
-def register_until_it_answers(platform, partner_user_id: str) -> str:
-    """What a partner does with a 5xx: send the same registration again."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            response = platform.call("POST", "/v1/citizens", {
-                "partner_user_id": partner_user_id, "phone": "+8613812345678",
-                "locale": "en"})
-            if response.status_code in (200, 201):
-                return response.json()["citizen_id"]
-            assert response.status_code >= 500, response.text
-        except requests.RequestException:
-            pass
-        assert time.monotonic() < deadline, "identity never answered again"
-        time.sleep(0.2)
-
-
 def test_killing_identity_mid_stream_gives_each_partner_user_one_citizen_and_one_welcome(
         platform):
     run = uuid.uuid4().hex[:8]
@@ -85,7 +69,7 @@ def test_killing_identity_mid_stream_gives_each_partner_user_one_citizen_and_one
     answered = []
 
     def register(user):
-        answered.append((user, register_until_it_answers(platform, user)))
+        answered.append((user, registration(platform, SANDBOX, user)))
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         futures = [pool.submit(register, user) for user in users]
@@ -100,7 +84,7 @@ def test_killing_identity_mid_stream_gives_each_partner_user_one_citizen_and_one
     citizens = {citizen_id for _, citizen_id in answered}
     assert len(citizens) == len(users)
     # Asked again, each user is still the citizen the partner was given.
-    assert all(register_until_it_answers(platform, user) == citizen_id
+    assert all(registration(platform, SANDBOX, user) == citizen_id
                for user, citizen_id in answered[::10])
     assert wait_for(lambda: welcomes_to(platform, citizens) >= len(users), 60)
     time.sleep(1)  # any duplicate would land now
