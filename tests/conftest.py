@@ -17,6 +17,10 @@ patch_psycopg()
 
 import pytest  # noqa: E402
 
+# Imported here for the backends' names, so asserts in the fixtures must be marked for
+# rewriting before they are (pytest_plugins would have done it, but comes too late).
+pytest.register_assert_rewrite("tests.fixtures")
+
 from tests.fixtures.platform import BACKENDS, NAMED_ONLY  # noqa: E402
 
 pytest_plugins = ["tests.fixtures.servers", "tests.fixtures.services", "tests.fixtures.platform"]

@@ -11,7 +11,7 @@ import pytest
 
 from cityhub.deployables import DEPLOYABLES
 from cityhub.runner import metrics_port
-from tests.fixtures.servers import ensure_vhost
+from tests.fixtures.servers import ensure_vhost, purge_vhost
 from tests.fixtures.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,22 +38,25 @@ def test_make_up_with_two_gateways_starts_every_process_and_both_gateways_answer
     """Several gateways may share SQLite: `CITYHUB_GATEWAY_PROCESSES=2 make up` runs
     all seven processes and the two gateways (each with its own metrics port)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("CITYHUB_")}
-    sandbox = "http://127.0.0.1:38101"
+    sandbox, vhost_uri = "http://127.0.0.1:38101", ensure_vhost("cityhub_make_up")
+    purge_vhost(vhost_uri, "cityhub_make_up")  # nothing left by an earlier run
     env.update({"PATH": f"{BIN}:{env['PATH']}", "CITYHUB_GATEWAY_PROCESSES": "2",
                 "CITYHUB_VAR_DIR": str(tmp_path / "var"),
-                "CITYHUB_AMQP_URI": ensure_vhost("cityhub_make_up"),
+                "CITYHUB_AMQP_URI": vhost_uri,
                 "CITYHUB_REDIS_URL": "redis://127.0.0.1:6379/9",
                 "CITYHUB_GATEWAY_PORT": "38000", "CITYHUB_METRICS_PORT_OFFSET": "30000",
                 "CITYHUB_SANDBOX_PORT": "38101", "CITYHUB_SANDBOX_SMTP_PORT": "38125",
                 "CITYHUB_SMTP_PORT": "38125",
                 **{f"CITYHUB_{name}_URL": sandbox for name in (
                     "REGISTRY", "SMS", "FACE", "AGENCY", "APPROVALS", "PAYMENT_PROVIDER")}})
+    output = tmp_path / "make-up.log"
     up = subprocess.Popen(["bash", str(ROOT / "deploy/local-up.sh")], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          stdout=output.open("w"), stderr=subprocess.STDOUT,
                           start_new_session=True)
     try:
-        assert eventually(lambda: answers("http://127.0.0.1:38000/readyz"), timeout=120,
-                          interval=1), "make up did not become ready"
+        ready = eventually(lambda: answers("http://127.0.0.1:38000/readyz"), timeout=180,
+                           interval=1)
+        assert ready, f"make up was not ready in 180 s:\n{output.read_text()[-3000:]}"
         gateways = [metrics_port(DEPLOYABLES["gateway"].metrics_port, 30000, n)
                     for n in (1, 2)]
         assert all(answers(f"http://127.0.0.1:{port}/metrics") for port in gateways)
